@@ -1,0 +1,149 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser};
+use w1w2_flow::backend::Backend;
+use w1w2_flow::config::TrainConfig;
+use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::divergence::Divergence;
+
+#[derive(Parser)]
+#[command(name = "w1w2", version, about = "Train, evaluate and benchmark W1⊕W2 proximal generative flows")]
+pub enum Command {
+    /// Train a flow, writing one JSON object of metrics per line every --eval-every iterations.
+    Train(TrainArgs),
+    /// Iterations per second on 2-D and 12-D pinwheel with the paper's architecture.
+    Bench(BenchArgs),
+    /// Run the paper-A reproduction (pinwheel 2-D, 12-D, and W2-only 12-D) and write its table.
+    Reproduce(ReproduceArgs),
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Data set: pinwheel, moons, 8gaussians, circles, swissroll, 2spirals, checkerboard.
+    #[arg(long, value_parser = parse_dataset)]
+    pub dataset: Option<Toy2d>,
+    /// Ambient dimension d (2..=64); without --config, the paper's λ and c_GP for that d.
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Generator iterations.
+    #[arg(long, default_value_t = 25_000)]
+    pub iterations: usize,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Drop the W1 proximal (the gradient penalty).
+    #[arg(long)]
+    pub no_w1: bool,
+    /// Drop the W2 proximal (the kinetic energy).
+    #[arg(long)]
+    pub no_w2: bool,
+    /// kl | w1 | alpha:<α> | reverse-kl | js
+    #[arg(long, value_parser = Divergence::parse)]
+    pub divergence: Option<Divergence>,
+    /// λ, the kinetic-energy weight.
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// cpu | flex | ndarray | wgpu
+    #[arg(long, default_value = "cpu", value_parser = Backend::parse)]
+    pub backend: Backend,
+    /// A JSON file of TrainConfig fields; flags given on the command line override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: usize,
+    /// Where the JSON lines go (stdout when absent).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write the final samples x_K of the evaluation batch as CSV.
+    #[arg(long)]
+    pub samples: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[arg(long, default_value = "cpu", value_parser = Backend::parse)]
+    pub backend: Backend,
+    /// One JSON object per line: dataset, dim, backend, iterations_per_second.
+    #[arg(long)]
+    pub json: bool,
+    /// Timed iterations per case (after 10 warm-up iterations).
+    #[arg(long, default_value_t = 200)]
+    pub iterations: usize,
+}
+
+#[derive(Args)]
+pub struct ReproduceArgs {
+    #[arg(long, default_value_t = 25_000)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 500)]
+    pub eval_every: usize,
+    /// Folder for the runs' JSON lines and the table (results/reproduction.md).
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+}
+
+fn parse_dataset(name: &str) -> Result<Toy2d, String> {
+    Toy2d::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).collect();
+        format!("'{name}' is not one of {}", names.join(", "))
+    })
+}
+
+/// Why the program stops, and with which exit code.
+pub struct Failure {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl Failure {
+    /// A bad argument or configuration: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 2 }
+    }
+
+    /// An I/O or other runtime failure: exit code 1.
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 1 }
+    }
+}
+
+impl TrainArgs {
+    /// The configuration: the file (or the paper's preset for --dataset/--dim), then the flags.
+    pub fn config(&self) -> Result<TrainConfig, Failure> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("cannot read --config {}: {e}", path.display())))?;
+                serde_json::from_str::<TrainConfig>(&text)
+                    .map_err(|e| Failure::usage(format!("--config {}: {e}", path.display())))?
+            }
+            None => TrainConfig::paper(self.dataset.unwrap_or(Toy2d::Pinwheel), self.dim.unwrap_or(2)),
+        };
+        if let Some(dataset) = self.dataset {
+            config.dataset = dataset;
+        }
+        if let Some(dim) = self.dim {
+            config.dim = dim;
+        }
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(divergence) = self.divergence {
+            config.divergence = divergence;
+        }
+        if let Some(lambda) = self.lambda {
+            config.lambda = lambda;
+        }
+        config.w1_proximal &= !self.no_w1;
+        config.w2_proximal &= !self.no_w2;
+        config.validate().map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
+        if self.eval_every == 0 {
+            return Err(Failure::usage("--eval-every must be at least 1"));
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,142 @@
+//! `w1w2 train`: one run, metrics as JSON lines.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+use w1w2_flow::config::TrainConfig;
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
+use w1w2_flow::train::{Diverged, LossValues, Trainer};
+
+use crate::options::{Failure, TrainArgs};
+use crate::progress::Progress;
+
+/// One JSON line: the iteration, the training seconds so far, the last losses, the diagnostics.
+#[derive(Serialize)]
+pub struct Record {
+    pub iteration: usize,
+    /// Seconds spent training (evaluations excluded).
+    pub seconds: f64,
+    pub critic_loss: Option<f64>,
+    pub generator_loss: Option<f64>,
+    #[serde(flatten)]
+    pub diagnostics: Diagnostics,
+}
+
+/// The last line of a run that diverged.
+#[derive(Serialize)]
+struct DivergedRecord<'a> {
+    iteration: usize,
+    diverged: bool,
+    quantity: &'a str,
+    message: String,
+}
+
+pub fn run(args: TrainArgs) -> Result<(), Failure> {
+    let config = args.config()?;
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(BufWriter::new(create(path)?)),
+        None => Box::new(std::io::stdout()),
+    };
+    let device = args.backend.device();
+    let progress = RefCell::new(Progress::new(args.iterations, !args.quiet));
+    let outcome = train(
+        config,
+        &device,
+        args.iterations,
+        args.eval_every,
+        |record| {
+            let note = format!("W2 {:.3}  Sinkhorn {:.2e}", record.diagnostics.w2, record.diagnostics.sinkhorn);
+            progress.borrow_mut().note(note);
+            write_json(&mut out, record)
+        },
+        |done| progress.borrow_mut().update(done),
+    )?;
+    match outcome {
+        Ok((trainer, batch)) => {
+            if let Some(path) = &args.samples {
+                write_samples(path, &trainer, &batch)?;
+            }
+            out.flush().map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+        }
+        Err(diverged) => {
+            let record = DivergedRecord { iteration: diverged.iteration, diverged: true, quantity: diverged.quantity, message: diverged.to_string() };
+            write_json(&mut out, &record)?;
+            out.flush().map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))?;
+            Err(Failure { message: diverged.to_string(), exit_code: 3 })
+        }
+    }
+}
+
+/// Trains for `iterations`, calling `on_record` at iteration 0, every `eval_every` iterations
+/// and at the end, and `on_step` after every iteration. The inner result is the divergence, if any.
+pub fn train(
+    config: TrainConfig,
+    device: &burn::tensor::Device,
+    iterations: usize,
+    eval_every: usize,
+    mut on_record: impl FnMut(&Record) -> Result<(), Failure>,
+    mut on_step: impl FnMut(usize),
+) -> Result<Result<(Trainer, EvaluationBatch), Diverged>, Failure> {
+    let mut trainer = Trainer::new(config, device).map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
+    let batch = EvaluationBatch::for_trainer(&trainer, trainer.config.eval_batch);
+    let mut seconds = 0.0;
+    let mut losses: Option<LossValues> = None;
+    let mut record = |trainer: &Trainer, seconds: f64, losses: Option<LossValues>| -> Result<Result<(), Diverged>, Failure> {
+        let diagnostics = match evaluate(trainer, &batch) {
+            Ok(diagnostics) => diagnostics,
+            Err(diverged) => return Ok(Err(diverged)),
+        };
+        on_record(&Record {
+            iteration: trainer.iteration,
+            seconds,
+            critic_loss: losses.map(|l| l.critic),
+            generator_loss: losses.map(|l| l.generator),
+            diagnostics,
+        })?;
+        Ok(Ok(()))
+    };
+    if let Err(diverged) = record(&trainer, seconds, losses)? {
+        return Ok(Err(diverged));
+    }
+    for done in 1..=iterations {
+        let started = Instant::now();
+        let step = trainer.step_checked();
+        seconds += started.elapsed().as_secs_f64();
+        match step {
+            Ok(values) => losses = Some(values),
+            Err(diverged) => return Ok(Err(diverged)),
+        }
+        on_step(done);
+        if done % eval_every == 0 || done == iterations {
+            if let Err(diverged) = record(&trainer, seconds, losses)? {
+                return Ok(Err(diverged));
+            }
+        }
+    }
+    Ok(Ok((trainer, batch)))
+}
+
+fn create(path: &Path) -> Result<File, Failure> {
+    File::create(path).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))
+}
+
+fn write_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure> {
+    let line = serde_json::to_string(value).map_err(|e| Failure::runtime(e.to_string()))?;
+    writeln!(out, "{line}").map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+}
+
+/// The evaluation batch's end points x_K, one row per sample, d columns.
+fn write_samples(path: &Path, trainer: &Trainer, batch: &EvaluationBatch) -> Result<(), Failure> {
+    let samples = w1w2_flow::diagnostics::end_points(trainer, batch);
+    let mut file = BufWriter::new(create(path)?);
+    let write_error = |e: std::io::Error| Failure::runtime(format!("cannot write {}: {e}", path.display()));
+    for row in samples.chunks(batch.dim) {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        writeln!(file, "{}", cells.join(",")).map_err(write_error)?;
+    }
+    file.flush().map_err(write_error)
+}

@@ -1,0 +1,211 @@
+//! Every hyperparameter of a run, with the paper's defaults (papers.md §1.5) and the limits
+//! that [`TrainConfig::validate`] enforces: the one place where a limit lives.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::toy2d::Toy2d;
+use crate::divergence::Divergence;
+
+/// Where the kinetic energy is evaluated (papers.md §1.6-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KineticEnergyAt {
+    /// At (x_k, t_k), the points whose velocity the Euler step uses: the method as written.
+    StepPoints,
+    /// At (sg(x_{k+1}), t_k), as the released code does; only for reproducing it.
+    ReleasedCode,
+}
+
+/// A training run's configuration. Field names are the CLI's and the page's URL keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The target data set.
+    pub dataset: Toy2d,
+    /// Ambient dimension d: the data live in the first two coordinates, the source is N(0, I_d).
+    pub dim: usize,
+    /// The W1 proximal: the gradient penalty keeping |∇φ| ≤ L.
+    pub w1_proximal: bool,
+    /// The W2 proximal: the kinetic-energy penalty λ·KE.
+    pub w2_proximal: bool,
+    /// The f-divergence the critic estimates.
+    #[serde(with = "divergence_text")]
+    pub divergence: Divergence,
+    /// λ: kinetic-energy weight; velocities are −∇ₓU/λ.
+    pub lambda: f64,
+    /// L: the Lipschitz bound of the critic.
+    pub lipschitz: f64,
+    /// c_GP: weight of the one-sided gradient penalty.
+    pub gradient_penalty: f64,
+    /// T: the flow's final time.
+    pub t_final: f64,
+    /// K: Euler steps (Δt = T/K).
+    pub steps: usize,
+    /// Adam learning rate of the potential U_θ.
+    pub potential_learning_rate: f64,
+    /// Adam learning rate of the critic φ_ω.
+    pub critic_learning_rate: f64,
+    /// Critic steps per generator step.
+    pub critic_steps: usize,
+    /// Batch size B of every step.
+    pub batch_size: usize,
+    /// Hidden widths of U_θ (tanh).
+    pub potential_widths: Vec<usize>,
+    /// Hidden widths of φ_ω (ReLU).
+    pub critic_widths: Vec<usize>,
+    /// Where the kinetic energy is evaluated.
+    pub kinetic_energy_at: KineticEnergyAt,
+    /// The seed of every random stream.
+    pub seed: u64,
+    /// Size of the data pool batches are drawn from.
+    pub data_pool: usize,
+    /// Size of the fixed evaluation batch (source samples and held-out data).
+    pub eval_batch: usize,
+}
+
+impl Default for TrainConfig {
+    /// The paper's 2-D pinwheel run.
+    fn default() -> Self {
+        Self {
+            dataset: Toy2d::Pinwheel,
+            dim: 2,
+            w1_proximal: true,
+            w2_proximal: true,
+            divergence: Divergence::KullbackLeibler,
+            lambda: 0.5,
+            lipschitz: 1.0,
+            gradient_penalty: 0.1,
+            t_final: 1.0,
+            steps: 5,
+            potential_learning_rate: 1e-4,
+            critic_learning_rate: 2e-5,
+            critic_steps: 5,
+            batch_size: 200,
+            potential_widths: vec![48; 5],
+            critic_widths: vec![48; 3],
+            kinetic_energy_at: KineticEnergyAt::StepPoints,
+            seed: 3,
+            data_pool: 100_000,
+            eval_batch: 2000,
+        }
+    }
+}
+
+/// A configuration value out of its range, named.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(out, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl TrainConfig {
+    /// The paper's hyperparameters for `dataset` in R^dim: 2-D λ 0.5, c_GP 0.1; embedded
+    /// (d > 2) λ 0.1, c_GP 0.01 (papers.md §1.5).
+    pub fn paper(dataset: Toy2d, dim: usize) -> Self {
+        let (lambda, gradient_penalty) = if dim > 2 { (0.1, 0.01) } else { (0.5, 0.1) };
+        Self { dataset, dim, lambda, gradient_penalty, ..Self::default() }
+    }
+
+    /// Checks every value against its range; the error names the first one out of range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |field, message: String| Err(ConfigError { field, message });
+        let positive = |field, value: f64| {
+            if value.is_finite() && value > 0.0 { Ok(()) } else { err(field, format!("must be a positive number, got {value}")) }
+        };
+        if !(2..=64).contains(&self.dim) {
+            return err("dim", format!("must be between 2 and 64, got {}", self.dim));
+        }
+        positive("lambda", self.lambda)?;
+        positive("lipschitz", self.lipschitz)?;
+        if !(self.gradient_penalty.is_finite() && self.gradient_penalty >= 0.0) {
+            return err("gradient_penalty", format!("must be zero or positive, got {}", self.gradient_penalty));
+        }
+        positive("t_final", self.t_final)?;
+        if !(1..=100).contains(&self.steps) {
+            return err("steps", format!("must be between 1 and 100, got {}", self.steps));
+        }
+        for (field, rate) in [("potential_learning_rate", self.potential_learning_rate), ("critic_learning_rate", self.critic_learning_rate)] {
+            positive(field, rate)?;
+            if rate > 1.0 {
+                return err(field, format!("must be at most 1, got {rate}"));
+            }
+        }
+        if !(1..=50).contains(&self.critic_steps) {
+            return err("critic_steps", format!("must be between 1 and 50, got {}", self.critic_steps));
+        }
+        if !(2..=10_000).contains(&self.batch_size) {
+            return err("batch_size", format!("must be between 2 and 10000, got {}", self.batch_size));
+        }
+        for (field, widths) in [("potential_widths", &self.potential_widths), ("critic_widths", &self.critic_widths)] {
+            if widths.is_empty() || widths.len() > 16 || widths.iter().any(|w| !(1..=1024).contains(w)) {
+                return err(field, format!("must list 1 to 16 hidden widths, each between 1 and 1024, got {widths:?}"));
+            }
+        }
+        if let Divergence::Alpha(alpha) = self.divergence {
+            if !(alpha > 1.0 && alpha.is_finite()) {
+                return err("divergence", format!("alpha must be greater than 1, got {alpha}"));
+            }
+        }
+        if self.data_pool < self.batch_size {
+            return err("data_pool", format!("must be at least batch_size ({}), got {}", self.batch_size, self.data_pool));
+        }
+        if !(2..=20_000).contains(&self.eval_batch) {
+            return err("eval_batch", format!("must be between 2 and 20000, got {}", self.eval_batch));
+        }
+        Ok(())
+    }
+
+    /// Δt = T/K.
+    pub fn dt(&self) -> f64 {
+        self.t_final / self.steps as f64
+    }
+}
+
+/// Serialises a [`Divergence`] as its CLI spelling (`kl`, `alpha:2`, …).
+mod divergence_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::divergence::Divergence;
+
+    pub fn serialize<S: Serializer>(divergence: &Divergence, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(divergence)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Divergence, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Divergence::parse(&text).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip_through_json() {
+        let config = TrainConfig::paper(Toy2d::Moons, 12);
+        config.validate().unwrap();
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(serde_json::from_str::<TrainConfig>(&json).unwrap(), config);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        let bad = TrainConfig { dim: 65, ..TrainConfig::default() };
+        assert_eq!(bad.validate().unwrap_err().field, "dim");
+        let bad = TrainConfig { lambda: -0.5, ..TrainConfig::default() };
+        assert_eq!(bad.validate().unwrap_err().field, "lambda");
+        let bad = TrainConfig { lambda: f64::NAN, ..TrainConfig::default() };
+        assert_eq!(bad.validate().unwrap_err().field, "lambda");
+        let parsed = serde_json::from_str::<TrainConfig>(r#"{"divergence": "alpha:0.5"}"#);
+        assert!(parsed.unwrap_err().to_string().contains("alpha"));
+    }
+}

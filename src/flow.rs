@@ -1,0 +1,134 @@
+//! The generator of paper A: a potential U_θ(x, t) whose negative gradient, scaled by 1/λ, is the
+//! velocity, integrated by forward Euler (papers.md §1.3).
+//!
+//! v_k = −∇ₓU(x_k, t_k)/λ, x_{k+1} = x_k + Δt·v_k, t_k = kΔt, k = 0..K−1, K = T/Δt.
+
+use burn::tensor::Tensor;
+
+use crate::nn::Mlp;
+
+/// Time grid and the W2-proximal weight λ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EulerScheme {
+    /// λ: weight of the kinetic energy; velocities are −∇ₓU/λ.
+    pub lambda: f64,
+    /// T: the final time.
+    pub t_final: f64,
+    /// K: the number of Euler steps.
+    pub steps: usize,
+}
+
+impl EulerScheme {
+    /// Δt = T/K.
+    pub fn dt(&self) -> f64 {
+        self.t_final / self.steps as f64
+    }
+
+    /// The same horizon with `factor` times as many steps (Δt/factor).
+    pub fn refined(&self, factor: usize) -> Self {
+        Self { steps: self.steps * factor, ..*self }
+    }
+}
+
+/// The potential U_θ(x, t): an MLP on s = [x, t] ∈ R^{d+1}.
+#[derive(Clone, Debug)]
+pub struct Potential {
+    pub net: Mlp,
+}
+
+/// ∇ₓU and ∂_tU at a batch of points.
+pub struct PotentialGradient {
+    /// `[batch, d]`
+    pub space: Tensor<2>,
+    /// `[batch, 1]`
+    pub time: Tensor<2>,
+}
+
+impl Potential {
+    /// The space dimension d.
+    pub fn dim(&self) -> usize {
+        self.net.input_dim() - 1
+    }
+
+    /// ∇ₓU(x, t) and ∂_tU(x, t) for x: `[batch, d]`, one time t for the whole batch.
+    pub fn gradient(&self, x: Tensor<2>, t: f64) -> PotentialGradient {
+        let [batch, d] = x.dims();
+        let time = x.clone().narrow(1, 0, 1).zeros_like().add_scalar(t); // [batch, 1]
+        let s = Tensor::cat(vec![x, time], 1); // [batch, d+1]
+        let pass = self.net.forward(s);
+        let g = self.net.input_gradient(&pass); // [batch, d+1]
+        debug_assert_eq!(g.dims(), [batch, d + 1]);
+        PotentialGradient { space: g.clone().narrow(1, 0, d), time: g.narrow(1, d, 1) }
+    }
+
+    /// U(x, t), `[batch, 1]`.
+    pub fn value(&self, x: Tensor<2>, t: f64) -> Tensor<2> {
+        let time = x.clone().narrow(1, 0, 1).zeros_like().add_scalar(t);
+        self.net.forward(Tensor::cat(vec![x, time], 1)).output
+    }
+
+    /// The velocity v = −∇ₓU(x, t)/λ, `[batch, d]`.
+    pub fn velocity(&self, x: Tensor<2>, t: f64, lambda: f64) -> Tensor<2> {
+        self.gradient(x, t).space.mul_scalar(-1.0 / lambda)
+    }
+
+    /// The same potential with its weights frozen (no autodiff graph is recorded).
+    pub fn frozen(&self) -> Self {
+        Self { net: self.net.frozen() }
+    }
+}
+
+/// A forward-Euler trajectory: K+1 positions and the K velocities that moved them.
+pub struct Trajectory {
+    /// x_0..x_K, each `[batch, d]`.
+    pub positions: Vec<Tensor<2>>,
+    /// v_0..v_{K−1}, each `[batch, d]`, v_k evaluated at (x_k, t_k).
+    pub velocities: Vec<Tensor<2>>,
+}
+
+impl Trajectory {
+    /// x_K.
+    pub fn end(&self) -> Tensor<2> {
+        self.positions.last().expect("a trajectory has x_0").clone()
+    }
+}
+
+/// Pushes x_0 through K Euler steps: x_{k+1} = x_k − (Δt/λ)∇ₓU(x_k, t_k).
+pub fn rollout(potential: &Potential, x0: Tensor<2>, scheme: &EulerScheme) -> Trajectory {
+    let dt = scheme.dt();
+    let mut positions = vec![x0];
+    let mut velocities = Vec::with_capacity(scheme.steps);
+    for k in 0..scheme.steps {
+        let x = positions[k].clone();
+        let v = potential.velocity(x.clone(), k as f64 * dt, scheme.lambda);
+        positions.push(x.add(v.clone().mul_scalar(dt)));
+        velocities.push(v);
+    }
+    Trajectory { positions, velocities }
+}
+
+/// Kinetic energy KE = Σ_k Δt·½·mean_b |v_k|², at the points the Euler step uses (DESIGN.md §3).
+pub fn kinetic_energy(trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1> {
+    let dt = scheme.dt();
+    let per_step: Vec<Tensor<1>> = trajectory
+        .velocities
+        .iter()
+        .map(|v| v.clone().square().sum_dim(1).mean())
+        .collect();
+    Tensor::cat(per_step, 0).sum().mul_scalar(0.5 * dt)
+}
+
+/// The released code's kinetic energy, offered only to reproduce it (papers.md §1.6-1):
+/// Σ_k Δt·½·mean_b |∇ₓU(sg(x_{k+1}), t_k)/λ|², the post-step point with the pre-step time, the
+/// positions detached so that the penalty acts on θ only through U.
+pub fn kinetic_energy_released_code(potential: &Potential, trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1> {
+    let dt = scheme.dt();
+    let per_step: Vec<Tensor<1>> = (0..scheme.steps)
+        .map(|k| {
+            let x_next = trajectory.positions[k + 1].clone().detach();
+            let v = potential.velocity(x_next, k as f64 * dt, scheme.lambda);
+            v.square().sum_dim(1).mean()
+        })
+        .collect();
+    Tensor::cat(per_step, 0).sum().mul_scalar(0.5 * dt)
+}

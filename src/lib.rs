@@ -1,0 +1,36 @@
+//! # w1w2-flow
+//!
+//! Well-posed generative flows (Gu, Katsoulakis, Rey-Bellet, Zhang, 2024): particles drawn from
+//! N(0, I) move along v = −∇ₓU_θ(x, t)/λ for t ∈ [0, T] (forward Euler, K steps). A critic φ_ω
+//! estimates a Lipschitz-regularised f-divergence between where the particles end and the data
+//! (the **W1 proximal**, a one-sided gradient penalty |∇φ| ≤ L); a kinetic-energy penalty
+//! λ·½∫|v|² (the **W2 proximal**) makes the paths optimal-transport paths, straight lines of
+//! constant speed. Together they make the mean-field-game optimality system well posed, and the
+//! flow learns data on low-dimensional manifolds embedded in R^d.
+//!
+//! The trainer runs on whichever burn [`Device`](burn::tensor::Device) it is given: the CPU
+//! backends natively, wgpu where a GPU exists, WebGPU in the browser.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`config`] | every hyperparameter, the paper's defaults, validation |
+//! | [`data`] | the 2-D shapes, their embedding in R^d, the data pool |
+//! | [`nn`] | MLPs with analytic input gradients, Adam |
+//! | [`flow`] | U_θ, v = −∇ₓU/λ, Euler rollout, kinetic energy |
+//! | [`divergence`] | f, f*, Λ_f, the gradient penalty |
+//! | [`train`] | the critic and generator steps |
+//! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
+//! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
+//! | [`backend`] | choosing a device by name |
+//! | [`rng`] | the seeded random streams |
+
+pub mod backend;
+pub mod config;
+pub mod data;
+pub mod diagnostics;
+pub mod divergence;
+pub mod flow;
+pub mod metrics;
+pub mod nn;
+pub mod rng;
+pub mod train;

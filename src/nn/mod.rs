@@ -1,0 +1,12 @@
+//! Networks whose input gradient is written as ordinary tensor operations.
+//!
+//! burn has first-order autodiff only. The losses of paper A contain ∇ₓU and ∇φ, so those input
+//! gradients are computed forward (the network's backward formula, §3 of DESIGN.md) and burn's
+//! autodiff then differentiates them with respect to the weights.
+
+pub mod adam;
+pub mod mlp;
+pub mod tensor_io;
+
+pub use adam::Adam;
+pub use mlp::{Activation, Mlp};

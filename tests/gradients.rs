@@ -1,0 +1,146 @@
+//! Every analytic input gradient, and the θ- and ω-gradients of losses containing them, against
+//! central finite differences in f64.
+
+use burn::tensor::{DType, Device, Tensor};
+use w1w2_flow::config::TrainConfig;
+use w1w2_flow::divergence::gradient_penalty;
+use w1w2_flow::flow::{EulerScheme, Potential, kinetic_energy, rollout};
+use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
+use w1w2_flow::nn::{Activation, Mlp};
+use w1w2_flow::rng::Rng;
+use w1w2_flow::train::generator_loss;
+
+const F64: DType = DType::F64;
+
+fn device() -> Device {
+    Device::flex()
+}
+
+fn random_matrix(rows: usize, cols: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
+    matrix(rng.normal_vec(rows * cols), rows, cols, device, F64)
+}
+
+/// The network's value at one input row, as f64.
+fn value_at(net: &Mlp, row: &[f64], device: &Device) -> f64 {
+    let input = Tensor::<2>::from_data(burn::tensor::TensorData::new(row.to_vec(), [1, row.len()]), (device, F64));
+    scalar(net.forward(input).output.reshape([1]))
+}
+
+fn assert_close(analytic: f64, numeric: f64, what: &str) {
+    let tolerance = 1e-6 * (1.0 + numeric.abs());
+    assert!((analytic - numeric).abs() <= tolerance, "{what}: analytic {analytic} vs finite difference {numeric}");
+}
+
+fn check_input_gradient(activation: Activation) {
+    let device = device();
+    let mut rng = Rng::new(11);
+    let net = Mlp::glorot(4, &[7, 6, 5], activation, &mut rng, &device, F64);
+    let inputs = random_matrix(6, 4, &mut rng, &device);
+    let gradient = to_f64(net.input_gradient(&net.forward(inputs.clone())));
+    let rows = to_f64(inputs);
+    let h = 1e-6;
+    for (b, row) in rows.chunks(4).enumerate() {
+        for i in 0..4 {
+            let (mut plus, mut minus) = (row.to_vec(), row.to_vec());
+            plus[i] += h;
+            minus[i] -= h;
+            let numeric = (value_at(&net, &plus, &device) - value_at(&net, &minus, &device)) / (2.0 * h);
+            assert_close(gradient[b * 4 + i], numeric, &format!("{activation:?} ∂y/∂s[{b},{i}]"));
+        }
+    }
+}
+
+#[test]
+fn tanh_input_gradient_matches_finite_differences() {
+    check_input_gradient(Activation::Tanh);
+}
+
+#[test]
+fn relu_input_gradient_matches_finite_differences() {
+    check_input_gradient(Activation::Relu);
+}
+
+/// Central differences of `loss` with respect to every entry of every parameter of `net`,
+/// compared with the autodiff gradient of the same loss.
+fn check_parameter_gradient(net: &Mlp, loss: impl Fn(&Mlp) -> Tensor<1>, what: &str) {
+    let device = device().autodiff();
+    let tracked = net.map(|p| p.autodiff().require_grad());
+    let gradients = loss(&tracked).backward();
+    let h = 1e-6;
+    for (index, parameter) in tracked.parameters().into_iter().enumerate() {
+        let [rows, cols] = parameter.dims();
+        let values = to_f64(parameter.clone().inner());
+        // A parameter the loss does not reach (the output bias, for a loss of ∇ₓU) has gradient 0.
+        let analytic = parameter.grad(&gradients).map_or_else(|| vec![0.0; values.len()], to_f64);
+        for entry in 0..values.len() {
+            let perturbed = |delta: f64| {
+                let mut shifted = values.clone();
+                shifted[entry] += delta;
+                let tensor = Tensor::<2>::from_data(burn::tensor::TensorData::new(shifted, [rows, cols]), (&device, F64));
+                let mut parameters = net.parameters();
+                parameters[index] = tensor;
+                scalar(loss(&net.with_parameters(parameters)).inner())
+            };
+            let numeric = (perturbed(h) - perturbed(-h)) / (2.0 * h);
+            assert_close(analytic[entry], numeric, &format!("{what}: parameter {index} entry {entry}"));
+        }
+    }
+}
+
+#[test]
+fn generator_loss_theta_gradient_matches_finite_differences() {
+    // The generator loss of a 2-step flow contains ∇ₓU at every step: its θ-gradient holds the
+    // mixed second derivatives ∂θ∂ₓU that burn only gets through the analytic input gradient.
+    let device = device().autodiff();
+    let mut rng = Rng::new(5);
+    let potential_net = Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64);
+    let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
+    let x0 = random_matrix(8, 2, &mut rng, &device);
+    let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
+    let config = TrainConfig { lambda: 0.5, ..TrainConfig::default() };
+    check_parameter_gradient(
+        &potential_net,
+        |net| generator_loss(&Potential { net: net.clone() }, &critic, x0.clone(), &scheme, &config),
+        "L_G",
+    );
+}
+
+#[test]
+fn gradient_penalty_omega_gradient_matches_finite_differences() {
+    let device = device().autodiff();
+    let mut rng = Rng::new(8);
+    let critic = Mlp::glorot(2, &[6, 5], Activation::Relu, &mut rng, &device, F64).map(|p| p.mul_scalar(3.0));
+    let x_hat = random_matrix(10, 2, &mut rng, &device);
+    check_parameter_gradient(
+        &critic,
+        |net| gradient_penalty(net.input_gradient(&net.forward(x_hat.clone())), 1.0, 0.1),
+        "gradient penalty",
+    );
+}
+
+#[test]
+fn kinetic_energy_is_that_of_the_euler_displacements() {
+    let device = device();
+    let mut rng = Rng::new(2);
+    let potential = Potential { net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64) };
+    let scheme = EulerScheme { lambda: 0.3, t_final: 1.5, steps: 3 };
+    let trajectory = rollout(&potential, random_matrix(20, 2, &mut rng, &device), &scheme);
+    let dt = scheme.dt();
+    let positions: Vec<Vec<f64>> = trajectory.positions.iter().map(|x| to_f64(x.clone())).collect();
+    // v_k = (x_{k+1} − x_k)/Δt, so KE = Σ_k Δt·½·mean_b |x_{k+1} − x_k|²/Δt².
+    let expected: f64 = positions
+        .windows(2)
+        .map(|pair| {
+            let squared: f64 = pair[0].iter().zip(&pair[1]).map(|(a, b)| (b - a).powi(2)).sum();
+            dt * 0.5 * squared / 20.0 / (dt * dt)
+        })
+        .sum();
+    let energy = scalar(kinetic_energy(&trajectory, &scheme));
+    assert!((energy - expected).abs() < 1e-9 * expected.max(1.0), "KE {energy} vs {expected}");
+    // And the velocity is −∇ₓU/λ at (x_k, t_k), with ∇ₓU checked above.
+    let v0 = to_f64(trajectory.velocities[0].clone());
+    let grad0 = to_f64(potential.gradient(trajectory.positions[0].clone(), 0.0).space);
+    for (v, g) in v0.iter().zip(&grad0) {
+        assert!((v + g / scheme.lambda).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,36 @@
+//! Running commands and saying what runs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Announces a step on stderr.
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// The repository root (the parent of xtask/).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ lives in the repository").to_path_buf()
+}
+
+/// The shared cargo target directory.
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("W1W2_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| root().join(".cache"), PathBuf::from);
+    home.join(".cache").join("w1w2-flow").join("target")
+}
+
+/// Runs cargo with `args` in the repository root, on the shared target directory.
+pub fn cargo(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    run(Command::new(cargo).args(args).current_dir(root()).env("CARGO_TARGET_DIR", target_dir()))
+}
+
+/// Runs a command, failing with its exit status.
+pub fn run(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let status = command.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+}
