@@ -22,6 +22,10 @@ pub enum KineticEnergyAt {
 pub struct TrainConfig {
     /// The target data set.
     pub dataset: Toy2d,
+    /// The user's own 2-D points (drawn in the page or read from a CSV); when given they are the
+    /// target instead of `dataset`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<[f32; 2]>>,
     /// Ambient dimension d: the data live in the first two coordinates, the source is N(0, I_d).
     pub dim: usize,
     /// The W1 proximal: the gradient penalty keeping |∇φ| ≤ L.
@@ -68,6 +72,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             dataset: Toy2d::Pinwheel,
+            points: None,
             dim: 2,
             w1_proximal: true,
             w2_proximal: true,
@@ -120,6 +125,14 @@ impl TrainConfig {
         let positive = |field, value: f64| {
             if value.is_finite() && value > 0.0 { Ok(()) } else { err(field, format!("must be a positive number, got {value}")) }
         };
+        if let Some(points) = &self.points {
+            if !(2..=100_000).contains(&points.len()) {
+                return err("points", format!("must hold between 2 and 100000 points, got {}", points.len()));
+            }
+            if let Some(bad) = points.iter().position(|p| !p.iter().all(|v| v.is_finite() && v.abs() <= 1e4)) {
+                return err("points", format!("point {} is not a pair of finite numbers within ±10000", bad + 1));
+            }
+        }
         if !(2..=64).contains(&self.dim) {
             return err("dim", format!("must be between 2 and 64, got {}", self.dim));
         }
@@ -205,6 +218,8 @@ mod tests {
         assert_eq!(bad.validate().unwrap_err().field, "lambda");
         let bad = TrainConfig { lambda: f64::NAN, ..TrainConfig::default() };
         assert_eq!(bad.validate().unwrap_err().field, "lambda");
+        let bad = TrainConfig { points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]), ..TrainConfig::default() };
+        assert_eq!(bad.validate().unwrap_err().message, "point 2 is not a pair of finite numbers within ±10000");
         let parsed = serde_json::from_str::<TrainConfig>(r#"{"divergence": "alpha:0.5"}"#);
         assert!(parsed.unwrap_err().to_string().contains("alpha"));
     }

@@ -1,18 +1,23 @@
 //! Optimality indicators of a trained flow on a fixed evaluation batch (DESIGN.md §3
 //! "Diagnostics"): how far (U, φ) are from solving the mean-field-game system of paper A.
+//!
+//! Everything is computed on the device and queued on a [`Readback`], so that the indicators
+//! (and whatever else a snapshot needs) cost one transfer; the sample metrics are then computed on
+//! the host.
 
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use crate::divergence::Divergence;
+use crate::data::DataPool;
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::metrics;
 use crate::nn::Mlp;
-use crate::nn::tensor_io::{matrix, scalar, to_f32, to_f64};
+use crate::nn::readback::{ReadValues, Readback, Slot};
+use crate::nn::tensor_io::{matrix, to_f32};
 use crate::rng::Rng;
 use crate::train::{Diverged, Trainer};
 
-/// A fixed batch to evaluate on: sources x₀ and held-out data, both `[n, d]` row-major.
+/// A fixed batch to evaluate on: sources x₀ and held-out data, both `[len, dim]` row-major.
 #[derive(Clone, Debug)]
 pub struct EvaluationBatch {
     pub sources: Vec<f32>,
@@ -23,13 +28,13 @@ pub struct EvaluationBatch {
 
 impl EvaluationBatch {
     /// `len` fresh source samples and `len` fresh data points (not from the training pool), both
-    /// drawn from their own stream of the run's seed.
+    /// from their own stream of the run's seed.
     pub fn for_trainer(trainer: &Trainer, len: usize) -> Self {
         let config = &trainer.config;
         let mut rng = Rng::new(config.seed ^ 0xE7A1_0000_0000_0001);
         let d = config.dim;
         let sources = rng.normal_vec(len * d);
-        let data = crate::data::DataPool::generate(config.dataset, len, d, &mut rng).points;
+        let data = DataPool::for_config(config, len, &mut rng).points;
         Self { sources, data, len, dim: d }
     }
 }
@@ -65,91 +70,125 @@ pub struct Diagnostics {
     pub w2: f64,
 }
 
-/// The indicators of `trainer`'s current (U, φ) on `batch`; fails when the flow's end points or
-/// an indicator are not finite.
-pub fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+/// Where each indicator will be in a readback, and what finishing them needs.
+pub struct PendingDiagnostics {
+    kinetic_energy: Slot,
+    hj_residual: Slot,
+    terminal_mean_square: Slot,
+    divergence: Slot,
+    divergence_half_step: Slot,
+    straightness: Slot,
+    speeds: Slot,
+    end_points: Slot,
+    steps: usize,
+    speed_bound: f64,
+    iteration: usize,
+}
+
+/// Queues the indicators of `trainer`'s current (U, φ) on `batch` onto `readback`.
+pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> PendingDiagnostics {
     let device = trainer.eval_device();
     let dtype = trainer.dtype();
-    let (n, d) = (batch.len, batch.dim);
     let scheme = trainer.scheme();
     let potential = trainer.potential.frozen();
     let critic = trainer.critic.frozen();
-    let x0 = matrix(batch.sources.clone(), n, d, &device, dtype);
-    let y = matrix(batch.data.clone(), n, d, &device, dtype);
+    let x0 = matrix(batch.sources.clone(), batch.len, batch.dim, &device, dtype);
+    let y = matrix(batch.data.clone(), batch.len, batch.dim, &device, dtype);
     let trajectory = rollout(&potential, x0.clone(), &scheme);
     let x_end = trajectory.end();
-
-    let divergence = divergence_estimate(&critic, trainer, x_end.clone(), y.clone());
     let x_end_half = rollout(&potential, x0, &scheme.refined(2)).end();
-    let divergence_half_step = divergence_estimate(&critic, trainer, x_end_half, y);
 
     let critic_gradient = critic.input_gradient(&critic.forward(x_end.clone()));
     let terminal_gap = critic_gradient.sub(potential.gradient(x_end.clone(), scheme.t_final).space);
-    let terminal_residual = scalar(terminal_gap.square().sum_dim(1).mean()).sqrt();
+    let speeds: Vec<Tensor<2>> = trajectory.velocities.iter().map(|v| v.clone().square().sum_dim(1).sqrt()).collect();
 
-    let speeds: Vec<Vec<f64>> = trajectory
-        .velocities
-        .iter()
-        .map(|v| to_f64(v.clone().square().sum_dim(1).sqrt()))
-        .collect();
-    let mean_speed = speeds.iter().map(|s| s.iter().sum::<f64>() / n as f64).collect();
-    let max_speed = speeds.iter().flatten().fold(0.0_f64, |m, &s| m.max(s));
-
-    let samples = to_f32(x_end);
-    let diverged = |quantity| Diverged { iteration: trainer.iteration, quantity };
-    if samples.iter().any(|v| !v.is_finite()) {
-        return Err(diverged("flow end points x_K"));
-    }
-    let (generated_plane, data_plane) = (first_two(&samples, d), first_two(&batch.data, d));
-    let diagnostics = Diagnostics {
-        kinetic_energy: scalar(kinetic_energy(&trajectory, &scheme)),
-        hj_residual: hj_residual(&potential, &trajectory, &scheme),
-        terminal_residual,
-        divergence,
-        divergence_half_step,
-        straightness: straightness(&trajectory),
-        mean_speed,
-        max_speed,
+    PendingDiagnostics {
+        kinetic_energy: readback.push(kinetic_energy(&trajectory, &scheme)),
+        hj_residual: readback.push(hj_residual(&potential, &trajectory, &scheme)),
+        terminal_mean_square: readback.push(terminal_gap.square().sum_dim(1).mean()),
+        divergence: readback.push(divergence_estimate(trainer, &critic, x_end.clone(), y.clone())),
+        divergence_half_step: readback.push(divergence_estimate(trainer, &critic, x_end_half, y)),
+        straightness: readback.push(straightness(&trajectory)),
+        speeds: readback.push(Tensor::cat(speeds, 1)), // [n, K]
+        end_points: readback.push(x_end),
+        steps: scheme.steps,
         speed_bound: trainer.config.lipschitz / trainer.config.lambda,
-        extra_rms: (d > 2).then(|| extra_coordinates_rms(&samples, d)),
-        sinkhorn: metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2),
-        w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
-    };
-    let indicators = [
-        ("kinetic energy", diagnostics.kinetic_energy),
-        ("HJ residual", diagnostics.hj_residual),
-        ("terminal residual", diagnostics.terminal_residual),
-        ("divergence estimate", diagnostics.divergence),
-    ];
-    match indicators.iter().find(|(_, value)| !value.is_finite()) {
-        Some((quantity, _)) => Err(diverged(quantity)),
-        None => Ok(diagnostics),
+        iteration: trainer.iteration,
     }
 }
 
-/// mean φ(x) − Λ_f(φ(y)).
-fn divergence_estimate(critic: &Mlp, trainer: &Trainer, x: Tensor<2>, y: Tensor<2>) -> f64 {
-    let divergence: Divergence = trainer.config.divergence;
+/// The indicators of `trainer`'s current (U, φ) on `batch`, read back synchronously.
+pub fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+    let mut readback = Readback::default();
+    let pending = measure(trainer, batch, &mut readback);
+    pending.finish(&readback.read(), batch)
+}
+
+impl PendingDiagnostics {
+    /// The indicators from the values read back, with the sample metrics computed on the host;
+    /// fails when the flow's end points or an indicator are not finite.
+    pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+        let d = batch.dim;
+        let diverged = |quantity| Diverged { iteration: self.iteration, quantity };
+        let samples = values.get(self.end_points);
+        if samples.iter().any(|v| !v.is_finite()) {
+            return Err(diverged("flow end points x_K"));
+        }
+        let speeds = values.get(self.speeds); // [n, K]
+        let mean_speed = (0..self.steps)
+            .map(|k| speeds.iter().skip(k).step_by(self.steps).map(|&s| s as f64).sum::<f64>() / batch.len as f64)
+            .collect();
+        let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
+        let diagnostics = Diagnostics {
+            kinetic_energy: values.scalar(self.kinetic_energy),
+            hj_residual: values.scalar(self.hj_residual),
+            terminal_residual: values.scalar(self.terminal_mean_square).sqrt(),
+            divergence: values.scalar(self.divergence),
+            divergence_half_step: values.scalar(self.divergence_half_step),
+            straightness: values.scalar(self.straightness),
+            mean_speed,
+            max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
+            speed_bound: self.speed_bound,
+            extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
+            sinkhorn: metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2),
+            w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
+        };
+        let indicators = [
+            ("kinetic energy", diagnostics.kinetic_energy),
+            ("HJ residual", diagnostics.hj_residual),
+            ("terminal residual", diagnostics.terminal_residual),
+            ("divergence estimate", diagnostics.divergence),
+        ];
+        match indicators.iter().find(|(_, value)| !value.is_finite()) {
+            Some((quantity, _)) => Err(diverged(quantity)),
+            None => Ok(diagnostics),
+        }
+    }
+}
+
+/// mean φ(x) − Λ_f(φ(y)), `[1]`.
+fn divergence_estimate(trainer: &Trainer, critic: &Mlp, x: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
     let shift = trainer.shift().map(|nu| nu.inner());
     let phi_x = critic.forward(x).output.mean();
     let phi_y = critic.forward(y).output;
-    scalar(phi_x.sub(divergence.data_term(phi_y, shift.as_ref())))
+    phi_x.sub(trainer.config.divergence.data_term(phi_y, shift.as_ref()))
 }
 
-/// Σ_k Δt·mean_b |−∂_tU(x_k, t_k) + |∇ₓU(x_k, t_k)|²/(2λ)|.
-fn hj_residual(potential: &Potential, trajectory: &Trajectory, scheme: &EulerScheme) -> f64 {
+/// Σ_k Δt·mean_b |−∂_tU(x_k, t_k) + |∇ₓU(x_k, t_k)|²/(2λ)|, `[1]`.
+fn hj_residual(potential: &Potential, trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1> {
     let dt = scheme.dt();
-    (0..scheme.steps)
+    let per_step: Vec<Tensor<1>> = (0..scheme.steps)
         .map(|k| {
             let g = potential.gradient(trajectory.positions[k].clone(), k as f64 * dt);
             let residual = g.time.neg().add(g.space.square().sum_dim(1).div_scalar(2.0 * scheme.lambda));
-            dt * scalar(residual.abs().mean())
+            residual.abs().mean()
         })
-        .sum()
+        .collect();
+    Tensor::cat(per_step, 0).sum().mul_scalar(dt)
 }
 
-/// mean_b |x_K − x_0| / Σ_k |x_{k+1} − x_k|.
-fn straightness(trajectory: &Trajectory) -> f64 {
+/// mean_b |x_K − x_0| / Σ_k |x_{k+1} − x_k|, `[1]`.
+fn straightness(trajectory: &Trajectory) -> Tensor<1> {
     let norm = |t: Tensor<2>| t.square().sum_dim(1).sqrt();
     let positions = &trajectory.positions;
     let mut path = norm(positions[0].clone()).zeros_like();
@@ -157,7 +196,7 @@ fn straightness(trajectory: &Trajectory) -> f64 {
         path = path.add(norm(pair[1].clone().sub(pair[0].clone())));
     }
     let chord = norm(trajectory.end().sub(positions[0].clone()));
-    scalar(chord.div(path.clamp_min(1e-12)).mean())
+    chord.div(path.clamp_min(1e-12)).mean()
 }
 
 /// The largest over coordinates j = 3..d of sqrt(mean_b x_j²).

@@ -21,9 +21,12 @@
 //! | [`train`] | the critic and generator steps |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
-//! | [`backend`] | choosing a device by name |
+//! | `backend` | choosing a native device by name (the CLI's `--backend`) |
 //! | [`rng`] | the seeded random streams |
+//! | [`snapshot`] | what the page draws: trajectories, φ and velocity fields, predicted lines |
+//! | `web` | (wasm only) the wasm-bindgen surface the page's worker drives |
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod backend;
 pub mod config;
 pub mod data;
@@ -33,4 +36,7 @@ pub mod flow;
 pub mod metrics;
 pub mod nn;
 pub mod rng;
+pub mod snapshot;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -12,7 +12,8 @@ use crate::config::{KineticEnergyAt, TrainConfig};
 use crate::data::DataPool;
 use crate::divergence::gradient_penalty;
 use crate::flow::{EulerScheme, Potential, kinetic_energy, kinetic_energy_released_code, rollout};
-use crate::nn::tensor_io::{matrix, scalar};
+use crate::nn::readback::{ReadValues, Readback, Slot};
+use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, Mlp};
 use crate::rng::Rng;
 
@@ -33,16 +34,47 @@ impl fmt::Display for Diverged {
 
 impl std::error::Error for Diverged {}
 
-/// The scalars of one iteration, still on the device (reading them back is the caller's choice).
+/// The losses of one iteration, still on the device (reading them back is the caller's choice).
 pub struct StepLosses {
     /// L_D of the last critic step, `[1]`.
     pub critic: Tensor<1>,
     /// L_G, `[1]`.
     pub generator: Tensor<1>,
-    /// Σ of the potential's weights after the step, `[1]`: non-finite iff some weight is.
-    pub potential_weights: Tensor<1>,
-    /// Σ of the critic's weights (and ν) after the step, `[1]`.
-    pub critic_weights: Tensor<1>,
+}
+
+/// Where [`StepLosses`] will be in a readback.
+pub struct PendingLosses {
+    slots: [(&'static str, Slot); 4],
+}
+
+impl StepLosses {
+    /// Queues the losses onto `readback`, with the sums of `trainer`'s current weights (a sum is
+    /// non-finite iff some weight is).
+    pub fn queue(self, trainer: &Trainer, readback: &mut Readback) -> PendingLosses {
+        let weight_sum = |params: Vec<Tensor<2>>| Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum();
+        let mut critic_params = trainer.critic.parameters();
+        critic_params.extend(trainer.shift());
+        PendingLosses {
+            slots: [
+                ("critic loss L_D", readback.push(self.critic)),
+                ("generator loss L_G", readback.push(self.generator)),
+                ("potential weights θ", readback.push(weight_sum(trainer.potential.net.parameters()))),
+                ("critic weights ω", readback.push(weight_sum(critic_params))),
+            ],
+        }
+    }
+}
+
+impl PendingLosses {
+    /// The losses, or the first quantity that is not finite, named with `iteration`.
+    pub fn check(&self, values: &ReadValues, iteration: usize) -> Result<LossValues, Diverged> {
+        for (quantity, slot) in self.slots {
+            if !values.scalar(slot).is_finite() {
+                return Err(Diverged { iteration, quantity });
+            }
+        }
+        Ok(LossValues { critic: values.scalar(self.slots[0].1), generator: values.scalar(self.slots[1].1) })
+    }
 }
 
 /// The losses of one iteration, read back.
@@ -100,7 +132,7 @@ impl Trainer {
             .divergence
             .has_shift()
             .then(|| matrix(vec![config.divergence.initial_shift() as f32], 1, 1, &device, dtype).require_grad());
-        let data = DataPool::generate(config.dataset, config.data_pool, d, &mut root.fork(2));
+        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2));
         let streams = Streams { source: root.fork(3), batches: root.fork(4), interpolation: root.fork(5) };
         Ok(Self {
             config,
@@ -148,32 +180,15 @@ impl Trainer {
         let critic = self.critic_phase();
         let generator = self.generator_step();
         self.iteration += 1;
-        let weight_sum = |params: Vec<Tensor<2>>| {
-            Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum()
-        };
-        let mut critic_params = self.critic.parameters();
-        critic_params.extend(self.shift.clone());
-        StepLosses {
-            critic,
-            generator,
-            potential_weights: weight_sum(self.potential.net.parameters()),
-            critic_weights: weight_sum(critic_params),
-        }
+        StepLosses { critic, generator }
     }
 
-    /// [`Trainer::step`], then a readback that fails on the first non-finite quantity.
+    /// [`Trainer::step`], then one readback that fails on the first non-finite quantity.
     pub fn step_checked(&mut self) -> Result<LossValues, Diverged> {
+        let mut readback = Readback::default();
         let losses = self.step();
-        let checks = [
-            ("critic loss L_D", scalar(losses.critic)),
-            ("generator loss L_G", scalar(losses.generator)),
-            ("potential weights θ", scalar(losses.potential_weights)),
-            ("critic weights ω", scalar(losses.critic_weights)),
-        ];
-        if let Some((quantity, _)) = checks.iter().find(|(_, value)| !value.is_finite()) {
-            return Err(Diverged { iteration: self.iteration, quantity });
-        }
-        Ok(LossValues { critic: checks[0].1, generator: checks[1].1 })
+        let pending = losses.queue(self, &mut readback);
+        pending.check(&readback.read(), self.iteration)
     }
 
     /// The critic steps. The flow is frozen meanwhile, so all their rollouts are one batched

@@ -8,9 +8,13 @@ use w1w2_flow::train::{Diverged, Trainer};
 
 #[test]
 fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
+    // Moons at the paper's scale reach x ≈ ±6 while optimal paths move at most L·T/λ: with the
+    // 2-D λ = 0.5 that is 2, too short to cover moons in a few hundred iterations. λ = 0.1 (the
+    // embedded runs' value) and larger rates make the test about learning, not about the bound.
     let config = TrainConfig {
-        potential_learning_rate: 2e-3,
-        critic_learning_rate: 1e-3,
+        lambda: 0.1,
+        potential_learning_rate: 5e-3,
+        critic_learning_rate: 2e-3,
         eval_batch: 500,
         data_pool: 20_000,
         ..TrainConfig::paper(Toy2d::Moons, 2)

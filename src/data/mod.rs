@@ -1,6 +1,7 @@
 //! Target data: the paper's 2-D shapes, embedded in R^d, held as a pool batches are drawn from.
 
 pub mod embed;
+pub mod points;
 pub mod toy2d;
 
 use crate::rng::Rng;
@@ -16,6 +17,18 @@ impl DataPool {
     /// `len` points of `dataset`, embedded in the first two coordinates of R^dim.
     pub fn generate(dataset: toy2d::Toy2d, len: usize, dim: usize, rng: &mut Rng) -> Self {
         Self { points: embed::embed(&dataset.sample(len, rng), dim), dim }
+    }
+
+    /// `len` points of the configured target: the user's points when given (drawn with
+    /// replacement), else the data set.
+    pub fn for_config(config: &crate::config::TrainConfig, len: usize, rng: &mut Rng) -> Self {
+        match &config.points {
+            Some(points) if !points.is_empty() => {
+                let plane: Vec<f32> = (0..len).flat_map(|_| points[rng.below(points.len())]).collect();
+                Self { points: embed::embed(&plane, config.dim), dim: config.dim }
+            }
+            _ => Self::generate(config.dataset, len, config.dim, rng),
+        }
     }
 
     pub fn len(&self) -> usize {

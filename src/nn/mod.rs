@@ -6,6 +6,7 @@
 
 pub mod adam;
 pub mod mlp;
+pub mod readback;
 pub mod tensor_io;
 
 pub use adam::Adam;

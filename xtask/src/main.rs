@@ -7,15 +7,18 @@
 
 mod serve;
 mod shell;
+mod tools;
+mod wasm;
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("serve") => serve::run(&args[1..]),
         Some("test") => test(&args[1..]),
-        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test".to_string()),
+        Some("bench") => bench(),
+        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench".to_string()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -26,13 +29,50 @@ fn main() -> ExitCode {
     }
 }
 
-/// Every test: the native unit and integration tests in release (the numerical tests train
-/// small networks; a debug build is ten times slower).
+/// The benchmarks (figures, no assertions): native `w1w2 bench` on the CPU backends, then the
+/// page in headless Chromium on its CPU backend and on WebGPU.
+fn bench() -> Result<(), String> {
+    shell::step("native benchmark (w1w2 bench, flex and ndarray)");
+    for backend in ["cpu", "ndarray"] {
+        shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--backend", backend])?;
+    }
+    wasm::build_page()?;
+    let e2e = shell::root().join("tests").join("e2e");
+    tools::npm_packages(&e2e)?;
+    let port = serve::spawn()?;
+    shell::step("browser benchmark (headless Chromium: CPU backend, WebGPU on SwiftShader)");
+    shell::run(Command::new("node").arg("bench.mjs").current_dir(&e2e).env("BASE_URL", format!("http://127.0.0.1:{port}/")))
+}
+
+/// Every test, in release (the numerical tests train small networks; the wasm test binary in
+/// debug is too large for the test runner): native unit and integration tests, wasm-bindgen
+/// tests in headless Chromium, and end-to-end tests of the served page.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!("cargo xtask test takes no arguments, got '{extra}'"));
     }
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
-    Ok(())
+
+    wasm::build_page()?;
+    shell::step("browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader");
+    shell::run(
+        Command::new("wasm-pack")
+            .args(["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver", "--release", "--test", "web"])
+            .current_dir(shell::root())
+            .env("CARGO_TARGET_DIR", shell::target_dir())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
+    )?;
+
+    let e2e = shell::root().join("tests").join("e2e");
+    tools::npm_packages(&e2e)?;
+    let port = serve::spawn()?;
+    shell::step(&format!("end-to-end tests of the page (node --test, Chromium, server on port {port})"));
+    shell::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "state.test.mjs", "page.test.mjs"])
+            .current_dir(&e2e)
+            .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
+            .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),
+    )
 }

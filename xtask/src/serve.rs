@@ -9,9 +9,28 @@ use crate::shell;
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let port = parse_port(args)?;
+    crate::wasm::build_page()?;
+    let listener = bind(port)?;
+    eprintln!("serving {} on http://localhost:{port}/ (Ctrl-C stops)", shell::root().display());
+    accept(listener);
+    Ok(())
+}
+
+/// Serves the repository root on an ephemeral loopback port from a background thread (for the
+/// end-to-end tests); returns the port.
+pub fn spawn() -> Result<u16, String> {
+    let listener = bind(0)?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    std::thread::spawn(move || accept(listener));
+    Ok(port)
+}
+
+fn bind(port: u16) -> Result<TcpListener, String> {
+    TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
+}
+
+fn accept(listener: TcpListener) {
     let root = shell::root();
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    eprintln!("serving {} on http://localhost:{port}/ (Ctrl-C stops)", root.display());
     for stream in listener.incoming().flatten() {
         let root = root.clone();
         std::thread::spawn(move || {
@@ -20,7 +39,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         });
     }
-    Ok(())
 }
 
 fn parse_port(args: &[String]) -> Result<u16, String> {

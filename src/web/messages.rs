@@ -1,0 +1,118 @@
+//! The messages that cross the worker boundary, one type per direction, versioned.
+
+use js_sys::{Float32Array, Object, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::config::TrainConfig;
+use crate::diagnostics::Diagnostics;
+use crate::snapshot::{Snapshot, SnapshotRequest, View};
+
+/// The version of [`SnapshotMessage`]; the page checks it.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Settings that apply to a running session without a reset.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    potential_learning_rate: Option<f64>,
+    critic_learning_rate: Option<f64>,
+    lambda: Option<f64>,
+    lipschitz: Option<f64>,
+    gradient_penalty: Option<f64>,
+}
+
+impl LiveSettings {
+    pub fn apply(&self, config: &mut TrainConfig) {
+        let set = |target: &mut f64, value: Option<f64>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut config.potential_learning_rate, self.potential_learning_rate);
+        set(&mut config.critic_learning_rate, self.critic_learning_rate);
+        set(&mut config.lambda, self.lambda);
+        set(&mut config.lipschitz, self.lipschitz);
+        set(&mut config.gradient_penalty, self.gradient_penalty);
+    }
+}
+
+/// What the page asks a snapshot to show.
+#[derive(Deserialize)]
+pub struct ViewRequest {
+    /// [x_min, x_max, y_min, y_max] of the plotted window.
+    window: [f32; 4],
+    critic_grid: usize,
+    velocity_grid: usize,
+    time: f64,
+    highlighted: usize,
+}
+
+impl ViewRequest {
+    pub fn request(&self) -> SnapshotRequest {
+        let [x_min, x_max, y_min, y_max] = self.window;
+        SnapshotRequest {
+            view: View { x_min, x_max, y_min, y_max },
+            critic_grid: self.critic_grid.clamp(2, 256),
+            velocity_grid: self.velocity_grid.clamp(2, 64),
+            time: self.time,
+            highlighted: self.highlighted,
+        }
+    }
+}
+
+/// The scalar part of a snapshot; field names are the CLI's JSON keys.
+#[derive(Serialize)]
+struct Metrics<'a> {
+    version: u32,
+    iteration: usize,
+    critic_loss: Option<f64>,
+    generator_loss: Option<f64>,
+    #[serde(flatten)]
+    diagnostics: &'a Diagnostics,
+    steps: usize,
+    t_final: f64,
+    lambda: f64,
+    dim: usize,
+}
+
+/// A snapshot as the worker posts it: `metrics` (plain numbers) plus Float32Arrays.
+pub struct SnapshotMessage<'a> {
+    snapshot: &'a Snapshot,
+    config: &'a TrainConfig,
+}
+
+impl<'a> SnapshotMessage<'a> {
+    pub fn new(snapshot: &'a Snapshot, config: &'a TrainConfig) -> Self {
+        Self { snapshot, config }
+    }
+
+    pub fn to_js(&self) -> Result<JsValue, JsError> {
+        let s = self.snapshot;
+        let metrics = Metrics {
+            version: SNAPSHOT_VERSION,
+            iteration: s.iteration,
+            critic_loss: s.losses.map(|l| l.critic),
+            generator_loss: s.losses.map(|l| l.generator),
+            diagnostics: &s.diagnostics,
+            steps: self.config.steps,
+            t_final: self.config.t_final,
+            lambda: self.config.lambda,
+            dim: self.config.dim,
+        };
+        let message = Object::new();
+        let metrics = metrics.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))?;
+        let set = |key: &str, value: &JsValue| Reflect::set(&message, &key.into(), value).map(|_| ()).map_err(|_| JsError::new("cannot build the snapshot message"));
+        set("metrics", &metrics)?;
+        for (key, values) in [
+            ("trajectories", &s.trajectories),
+            ("critic", &s.critic),
+            ("velocity", &s.velocity),
+            ("predictedLines", &s.predicted_lines),
+            ("extraRmsByTime", &s.extra_rms_by_time),
+        ] {
+            set(key, &Float32Array::from(values.as_slice()).into())?;
+        }
+        Ok(message.into())
+    }
+}

@@ -1,0 +1,182 @@
+//! The only wasm-bindgen surface: a training [`Session`] the page's Web Worker drives, and the
+//! configuration helpers its URL state uses. No maths here: everything is the library's.
+//!
+//! Errors cross the boundary as JS `Error`s with a message a person understands; the panic hook
+//! turns what is left into a console message the worker forwards to the page.
+
+mod messages;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use wasm_bindgen::prelude::*;
+
+use crate::config::TrainConfig;
+use crate::diagnostics::EvaluationBatch;
+use crate::nn::readback::Readback;
+use crate::snapshot::queue_snapshot;
+use crate::train::{StepLosses, Trainer};
+use messages::{LiveSettings, SnapshotMessage, ViewRequest};
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The default configuration (the paper's 2-D pinwheel run) as a plain object.
+#[wasm_bindgen(js_name = defaultConfig)]
+pub fn default_config() -> Result<JsValue, JsError> {
+    to_js(&TrainConfig::default())
+}
+
+/// The paper's configuration for a data set and dimension (λ and c_GP depend on d).
+#[wasm_bindgen(js_name = paperConfig)]
+pub fn paper_config(dataset: &str, dim: usize) -> Result<JsValue, JsError> {
+    let dataset = crate::data::toy2d::Toy2d::from_name(dataset).ok_or_else(|| JsError::new(&format!("unknown data set '{dataset}'")))?;
+    to_js(&TrainConfig::paper(dataset, dim))
+}
+
+/// Checks a configuration object; returns it completed with defaults, or throws an Error whose
+/// message names the field and its range.
+#[wasm_bindgen(js_name = validateConfig)]
+pub fn validate_config(config: JsValue) -> Result<JsValue, JsError> {
+    to_js(&parse_config(config)?)
+}
+
+/// Parses a CSV of 2-D points (the upload control); throws an Error naming the offending line.
+#[wasm_bindgen(js_name = parsePoints)]
+pub fn parse_points(text: &str) -> Result<JsValue, JsError> {
+    let points = crate::data::points::parse_csv(text).map_err(|e| JsError::new(&e))?;
+    to_js(&points)
+}
+
+fn parse_config(config: JsValue) -> Result<TrainConfig, JsError> {
+    let config: TrainConfig = serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("invalid configuration: {e}")))?;
+    config.validate().map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(config)
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+thread_local! {
+    /// burn's wgpu runtime can be initialised once per worker: the device and adapter name.
+    static WEBGPU: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
+}
+
+/// The WebGPU device, initialised asynchronously on first use, with its adapter's name.
+async fn webgpu_device() -> Result<(Device, String), JsError> {
+    if let Some(known) = WEBGPU.with(|cell| cell.borrow().clone()) {
+        return Ok(known);
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| JsError::new(&format!("WebGPU could not be initialised: {e}")))?;
+    let info = setup.adapter.get_info();
+    let name = if info.name.is_empty() { format!("{:?}", info.backend) } else { info.name };
+    WEBGPU.with(|cell| *cell.borrow_mut() = Some((device.clone(), name.clone())));
+    Ok((device, name))
+}
+
+struct State {
+    trainer: Trainer,
+    batch: Rc<EvaluationBatch>,
+    last_losses: Option<StepLosses>,
+}
+
+/// One training run inside the worker.
+#[wasm_bindgen]
+pub struct Session {
+    state: Rc<RefCell<State>>,
+    backend: String,
+    adapter: String,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// A session on `backend` ("webgpu" or "cpu") for `config`; `eval_points` particles are
+    /// evaluated and drawn.
+    pub async fn create(config: JsValue, backend: String, eval_points: usize) -> Result<Session, JsError> {
+        let config = parse_config(config)?;
+        let (device, adapter) = match backend.as_str() {
+            "webgpu" => webgpu_device().await?,
+            "cpu" => (Device::flex(), "wasm CPU (flex, SIMD)".to_string()),
+            other => return Err(JsError::new(&format!("backend '{other}' is not webgpu or cpu"))),
+        };
+        let trainer = Trainer::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        let batch = Rc::new(EvaluationBatch::for_trainer(&trainer, eval_points.clamp(2, 5000)));
+        let state = State { trainer, batch, last_losses: None };
+        Ok(Session { state: Rc::new(RefCell::new(state)), backend, adapter })
+    }
+
+    /// The backend in use: "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// The adapter's (or CPU backend's) name.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.adapter.clone()
+    }
+
+    /// The held-out data points drawn under the particles, first two coordinates, `[n, 2]`.
+    pub fn data(&self) -> js_sys::Float32Array {
+        let state = self.state.borrow();
+        let batch = &state.batch;
+        js_sys::Float32Array::from(crate::diagnostics::first_two(&batch.data, batch.dim).as_slice())
+    }
+
+    /// Completed iterations.
+    #[wasm_bindgen(getter)]
+    pub fn iteration(&self) -> usize {
+        self.state.borrow().trainer.iteration
+    }
+
+    /// Runs `iterations` training iterations. Nothing is read back: on WebGPU the work is queued.
+    pub fn train(&self, iterations: u32) {
+        let mut state = self.state.borrow_mut();
+        for _ in 0..iterations {
+            let losses = state.trainer.step();
+            state.last_losses = Some(losses);
+        }
+    }
+
+    /// Changes what can change without a reset: learning rates, λ, L and the penalty weight.
+    pub fn update(&self, settings: JsValue) -> Result<(), JsError> {
+        let settings: LiveSettings = serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
+        let mut state = self.state.borrow_mut();
+        let mut config = state.trainer.config.clone();
+        settings.apply(&mut config);
+        config.validate().map_err(|e| JsError::new(&e.to_string()))?;
+        state.trainer.config = config;
+        Ok(())
+    }
+
+    /// Reads the current state back in one transfer and resolves to a snapshot message (its
+    /// arrays are Float32Arrays the worker can transfer). Rejects with "diverged at iteration …"
+    /// when a quantity is not finite.
+    pub fn snapshot(&self, view: JsValue) -> Result<js_sys::Promise, JsError> {
+        let view: ViewRequest = serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
+        let request = view.request();
+        let mut readback = Readback::default();
+        let (pending, batch) = {
+            let mut state = self.state.borrow_mut();
+            let losses = state.last_losses.take();
+            let batch = state.batch.clone();
+            (queue_snapshot(&state.trainer, &batch, losses, &request, &mut readback), batch)
+        };
+        let config = self.state.borrow().trainer.config.clone();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let values = readback.read_async().await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let snapshot = pending.finish(&values, &batch).map_err(|d| JsValue::from(JsError::new(&d.to_string())))?;
+            SnapshotMessage::new(&snapshot, &config).to_js().map_err(JsValue::from)
+        }))
+    }
+}

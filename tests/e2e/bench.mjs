@@ -1,0 +1,41 @@
+// The page's benchmark (not a test: it prints figures). For each backend, paper pinwheel 2-D:
+// iterations per second, WebGPU compute dispatches per iteration, readbacks per snapshot.
+// Each figure is a difference of two runs (N₂ and N₁ iterations, one snapshot each), so the
+// snapshot's own cost cancels. BASE_URL names the server (cargo xtask bench starts one).
+
+import { chromium } from 'playwright-core';
+
+const BASE_URL = process.env.BASE_URL || 'http://localhost:8080/';
+const FLAGS = [
+  '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage',
+];
+const RUNS = { cpu: [20, 120], webgpu: [1, 3] };
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: FLAGS });
+for (const [backend, [n1, n2]] of Object.entries(RUNS)) {
+  const page = await browser.newPage();
+  await page.goto(`${BASE_URL}#backend=${backend}`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
+  const measure = (n) => page.evaluate(async (n) => {
+    const before = window.w1w2.counters();
+    const started = performance.now();
+    await window.w1w2.step(n);
+    const after = window.w1w2.counters();
+    return { ms: performance.now() - started, dispatches: after.dispatches - before.dispatches, readbacks: after.readbacks - before.readbacks };
+  }, n);
+  await measure(2); // warm-up: shader compilation, allocations
+  const [a, b] = [await measure(n1), await measure(n2)];
+  const perIteration = (key) => (b[key] - a[key]) / (n2 - n1);
+  const adapter = await page.locator('#adapter').innerText();
+  console.log(JSON.stringify({
+    backend, adapter,
+    iterations_per_second: +(1000 / perIteration('ms')).toFixed(2),
+    milliseconds_per_iteration: +perIteration('ms').toFixed(2),
+    dispatches_per_iteration: perIteration('dispatches'),
+    readbacks_per_snapshot: a.readbacks - perIteration('readbacks') * n1,
+    milliseconds_per_snapshot: +(a.ms - perIteration('ms') * n1).toFixed(1),
+  }));
+  await page.close();
+}
+await browser.close();

@@ -1,0 +1,101 @@
+// End-to-end tests of the served page in Debian's Chromium, WebGPU through SwiftShader.
+// BASE_URL names the server (cargo xtask test starts one); screenshots go to SCREENSHOT_DIR.
+
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = process.env.BASE_URL || 'http://localhost:8080/';
+const SCREENSHOTS = process.env.SCREENSHOT_DIR || 'target/e2e';
+const FLAGS = [
+  '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+let browser;
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: FLAGS });
+});
+after(async () => browser && browser.close());
+
+/** Opens the page at `hash`, collecting console errors; resolves once the first snapshot drew. */
+async function open(hash = '', { noWebGpu = false } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (noWebGpu) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+  await page.goto(`${BASE_URL}${hash ? `#${hash}` : ''}`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 120_000 });
+  return { page, errors };
+}
+
+const text = (page, id) => page.locator(`[data-testid="${id}"]`).innerText();
+
+/** The fraction of the canvas's pixels that differ from its background (white). */
+const inkFraction = (page, id) => page.evaluate((id) => {
+  const canvas = document.querySelector(`[data-testid="${id}"]`);
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
+  return ink / (data.length / 4);
+}, id);
+
+test('auto picks the CPU on a software adapter, trains 200 iterations and draws', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open();
+  assert.equal(await text(page, 'backend'), 'cpu');
+  assert.match(await page.locator('#backend-reason').innerText(), /software/i);
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
+  });
+  const metrics = await page.evaluate(() => window.w1w2.step(200));
+  assert.equal(metrics.iteration, 200);
+  assert.equal(await text(page, 'iteration'), '200');
+  assert.ok(metrics.sinkhorn < initial.sinkhorn, `Sinkhorn ${initial.sinkhorn} → ${metrics.sinkhorn}`);
+  const ink = await inkFraction(page, 'trajectories');
+  assert.ok(ink >= 0.05, `trajectories cover ${(100 * ink).toFixed(1)}% of the canvas`);
+  await page.evaluate(() => window.w1w2.play());
+  await page.waitForTimeout(4000);
+  await page.evaluate(() => window.w1w2.pause());
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  assert.ok(longTasks.every((d) => d <= 50), `long tasks on the page's thread: ${longTasks.join(', ')} ms`);
+  await page.screenshot({ path: join(SCREENSHOTS, 'training.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('backend=webgpu');
+  assert.equal(await text(page, 'backend'), 'webgpu');
+  const metrics = await page.evaluate(() => window.w1w2.step(2));
+  assert.equal(metrics.iteration, 2);
+  for (const key of ['critic_loss', 'generator_loss', 'kinetic_energy', 'sinkhorn', 'w2', 'divergence']) {
+    assert.ok(Number.isFinite(metrics[key]), `${key} = ${metrics[key]}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a bad URL value is named, falls back to its default, and the page still trains', { timeout: 600_000 }, async () => {
+  const { page } = await open('lambda=-3&steps=many&backend=cpu');
+  const problems = await text(page, 'problems');
+  assert.match(problems, /lambda/);
+  assert.match(problems, /steps/);
+  const metrics = await page.evaluate(() => window.w1w2.step(3));
+  assert.equal(metrics.iteration, 3);
+  assert.equal(metrics.lambda, 0.5);
+  await page.close();
+});
+
+test('without WebGPU, auto reads cpu', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('', { noWebGpu: true });
+  assert.equal(await text(page, 'backend'), 'cpu');
+  assert.match(await page.locator('#backend-reason').innerText(), /no WebGPU/i);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,117 @@
+//! Tests in a real browser (headless Chromium, WebGPU through SwiftShader where no GPU exists),
+//! run by `wasm-pack test --headless --chrome --release` from `cargo xtask test`.
+#![cfg(target_arch = "wasm32")]
+
+use burn::tensor::Device;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use w1w2_flow::config::TrainConfig;
+use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, measure};
+use w1w2_flow::nn::readback::Readback;
+use w1w2_flow::train::{Diverged, LossValues, Trainer};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function install_device_error_trap() {
+  globalThis.__w1w2DeviceErrors = [];
+  if (!globalThis.GPUAdapter || GPUAdapter.prototype.__w1w2Trapped) return;
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    device.addEventListener('uncapturederror', (e) => globalThis.__w1w2DeviceErrors.push(String(e.error && e.error.message)));
+    device.lost.then((info) => globalThis.__w1w2DeviceErrors.push(`device lost: ${info.message}`));
+    return device;
+  };
+  GPUAdapter.prototype.__w1w2Trapped = true;
+}
+export function device_errors() { return globalThis.__w1w2DeviceErrors.join('\n'); }
+export async function adapter_description() {
+  if (!navigator.gpu) return '';
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) return '';
+  const info = adapter.info || {};
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+}
+"#)]
+extern "C" {
+    fn install_device_error_trap();
+    fn device_errors() -> String;
+    async fn adapter_description() -> JsValue;
+}
+
+/// Losses of each iteration and the final weights of U and φ, read back asynchronously.
+async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Vec<f32>) {
+    let mut losses = Vec::new();
+    for _ in 0..iterations {
+        let mut readback = Readback::default();
+        let losses = trainer.step();
+        let pending = losses.queue(trainer, &mut readback);
+        let values = readback.read_async().await.expect("readback");
+        losses.push(pending.check(&values, trainer.iteration).expect("finite losses"));
+    }
+    let mut readback = Readback::default();
+    let slots: Vec<_> = trainer.potential.net.parameters().into_iter().chain(trainer.critic.parameters()).map(|p| readback.push(p.inner())).collect();
+    let values = readback.read_async().await.expect("readback");
+    (losses, slots.into_iter().flat_map(|s| values.get(s).to_vec()).collect())
+}
+
+async fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+    let mut readback = Readback::default();
+    let pending = measure(trainer, batch, &mut readback);
+    pending.finish(&readback.read_async().await.expect("readback"), batch)
+}
+
+fn relative_gap(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-3)
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_training_matches_the_cpu_backend() {
+    install_device_error_trap();
+    let adapter = adapter_description().await.as_string().unwrap_or_default();
+    assert!(!adapter.is_empty(), "no WebGPU adapter was obtained");
+    console_log!("WebGPU adapter: {adapter}");
+    let gpu = Device::wgpu_options().init_async().await.expect("WebGPU device");
+    let config = TrainConfig { data_pool: 2_000, ..TrainConfig::default() };
+    let mut on_gpu = Trainer::new(config.clone(), &gpu).unwrap();
+    let mut on_cpu = Trainer::new(config, &Device::flex()).unwrap();
+    let (_, initial_weights) = train(&mut Trainer::new(on_cpu.config.clone(), &Device::flex()).unwrap(), 0).await;
+    let (gpu_losses, gpu_weights) = train(&mut on_gpu, 3).await;
+    let (cpu_losses, cpu_weights) = train(&mut on_cpu, 3).await;
+    let errors = device_errors();
+    assert!(errors.is_empty(), "WebGPU device errors: {errors}");
+    console_log!("losses WebGPU {gpu_losses:?}\nlosses CPU {cpu_losses:?}");
+    for (g, c) in gpu_losses.iter().zip(&cpu_losses) {
+        assert!(relative_gap(g.critic, c.critic) < 1e-3, "critic loss WebGPU {} vs CPU {}", g.critic, c.critic);
+        assert!(relative_gap(g.generator, c.generator) < 1e-3, "generator loss WebGPU {} vs CPU {}", g.generator, c.generator);
+    }
+    let worst = gpu_weights.iter().zip(&cpu_weights).map(|(&g, &c)| (g - c).abs() as f64 / (c.abs() as f64).max(1e-2)).fold(0.0, f64::max);
+    assert!(worst < 1e-3, "weights differ by {worst} (relative)");
+    let moved = gpu_weights.iter().zip(&initial_weights).filter(|(a, b)| a != b).count();
+    assert!(moved > gpu_weights.len() / 2, "only {moved} of {} weights changed: the run did not train", gpu_weights.len());
+    assert!(gpu_losses[0] != gpu_losses[2], "the losses did not change over three iterations");
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_in_the_browser_lowers_w2_on_moons() {
+    let config = TrainConfig {
+        lambda: 0.1,
+        potential_learning_rate: 5e-3,
+        critic_learning_rate: 2e-3,
+        eval_batch: 300,
+        data_pool: 10_000,
+        ..TrainConfig::paper(Toy2d::Moons, 2)
+    };
+    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
+    let batch = EvaluationBatch::for_trainer(&trainer, 300);
+    let before = evaluate(&trainer, &batch).await.unwrap();
+    train(&mut trainer, 100).await;
+    let after = evaluate(&trainer, &batch).await.expect("every diagnostic finite after 100 iterations");
+    console_log!("exact W2 {} → {} after 100 iterations", before.w2, after.w2);
+    assert!(after.w2 < before.w2, "exact W2 {} → {}", before.w2, after.w2);
+    for value in [after.kinetic_energy, after.hj_residual, after.terminal_residual, after.straightness, after.sinkhorn, after.divergence] {
+        assert!(value.is_finite());
+    }
+}

@@ -1,0 +1,36 @@
+// The control panel, built from the state table.
+
+import { CONTROLS } from './state.js';
+
+/** Builds the controls into `container`; `onChange(key, value, control)` on every edit. */
+export function buildControls(container, settings, onChange) {
+  container.replaceChildren();
+  for (const control of CONTROLS) {
+    const label = document.createElement('label');
+    label.textContent = control.label;
+    let input;
+    if (control.type === 'select') {
+      input = document.createElement('select');
+      for (const option of control.options) input.append(new Option(option, option));
+      input.value = settings[control.key];
+    } else if (control.type === 'bool') {
+      input = document.createElement('input');
+      input.type = 'checkbox';
+      input.checked = Boolean(settings[control.key]);
+    } else {
+      input = document.createElement('input');
+      input.type = 'text';
+      input.inputMode = 'decimal';
+      input.value = String(settings[control.key]);
+    }
+    input.name = control.key;
+    input.dataset.testid = `control-${control.key}`;
+    input.addEventListener('change', () => {
+      const value = control.type === 'bool' ? input.checked : control.type === 'select' ? input.value : Number(input.value);
+      onChange(control.key, value, control);
+    });
+    if (control.kind === 'config') label.title = 'changing this resets the run';
+    label.append(input);
+    container.append(label);
+  }
+}

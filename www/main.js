@@ -1,0 +1,364 @@
+// The page's wiring: settings ↔ URL, the worker that trains, the panels that draw, and the
+// automation hooks (window.w1w2). The main thread only draws; nothing here blocks.
+
+import init, { defaultConfig, parsePoints, validateConfig } from '../pkg/w1w2_flow.js';
+import { chooseBackend } from './backend.js';
+import { buildControls } from './controls.js';
+import { drawCritic } from './panels/critic.js';
+import { drawCurves } from './panels/curves.js';
+import { planeTransform, windowFor } from './panels/plane.js';
+import { drawManifold, drawSpeeds } from './panels/teaching.js';
+import { LAYERS, drawTrajectories } from './panels/trajectories.js';
+import { parseHash, resolveSettings, toHash } from './state.js';
+
+const EVAL_POINTS = 500;
+const CRITIC_GRID = 64;
+const VELOCITY_GRID = 18;
+const HIGHLIGHTED = 12;
+const MAX_HISTORY = 2000; // curve points kept; older ones are thinned
+
+const $ = (id) => document.getElementById(id);
+const page = {
+  defaults: null,
+  settings: null,
+  worker: null,
+  backend: null,
+  data: new Float32Array(0),
+  window: [-4, 4, -4, 4],
+  time: 1,
+  layers: new Set(LAYERS.filter((l) => l !== 'velocity')),
+  history: [],
+  latest: null,
+  lastArrays: null,
+  playing: false,
+  pendingSteps: new Map(),
+  nextStepId: 1,
+  ready: null,
+  drawing: false,
+  drawn: [],
+};
+
+function setStatus(text, kind = 'info') {
+  const status = $('status');
+  status.textContent = text;
+  status.dataset.kind = kind;
+}
+
+function showProblems(problems) {
+  const box = $('problems');
+  box.replaceChildren(...problems.map((p) => Object.assign(document.createElement('li'), { textContent: p })));
+  box.hidden = problems.length === 0;
+}
+
+function configOf(settings) {
+  const config = { ...page.defaults };
+  for (const key of Object.keys(page.defaults)) if (key in settings) config[key] = settings[key];
+  if (settings.points) config.points = settings.points;
+  return config;
+}
+
+function view() {
+  return { window: page.window, critic_grid: CRITIC_GRID, velocity_grid: VELOCITY_GRID, time: page.time, highlighted: HIGHLIGHTED };
+}
+
+/** (Re)starts the worker on the current settings; resolves once the first snapshot is drawn. */
+async function start(forcedBackend) {
+  if (page.worker) page.worker.terminate();
+  page.playing = false;
+  page.history = [];
+  page.latest = null;
+  for (const { reject } of page.pendingSteps.values()) reject(new Error('the run was reset'));
+  page.pendingSteps.clear();
+  const choice = forcedBackend ? { backend: forcedBackend.backend, reason: forcedBackend.reason } : await chooseBackend(page.settings.backend);
+  page.backend = choice;
+  $('backend').textContent = choice.backend;
+  $('backend-reason').textContent = choice.reason;
+  setStatus(`starting on ${choice.backend}…`);
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  page.worker = worker;
+  page.ready = new Promise((resolve, reject) => {
+    worker.onmessage = (event) => onWorkerMessage(event.data, resolve, reject);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
+    };
+  });
+  worker.postMessage({ type: 'start', config: configOf(page.settings), backend: choice.backend, evalPoints: EVAL_POINTS, view: view() });
+  return page.ready;
+}
+
+function onWorkerMessage(message, resolve, reject) {
+  switch (message.type) {
+    case 'ready':
+      $('adapter').textContent = message.adapter;
+      page.data = message.data;
+      page.window = windowFor(message.data);
+      page.worker.postMessage({ type: 'view', view: view() });
+      break;
+    case 'snapshot':
+      receive(message);
+      if (!page.playing) setStatus(`ready on ${page.backend.backend} at iteration ${page.latest.iteration}: press play`);
+      resolve();
+      break;
+    case 'stepped': {
+      receive(message);
+      const pending = page.pendingSteps.get(message.id);
+      page.pendingSteps.delete(message.id);
+      if (pending) pending.resolve(page.latest);
+      break;
+    }
+    case 'error':
+      onFailure(message.message, reject);
+      break;
+    default:
+      break;
+  }
+}
+
+/** A failure from the worker: a diverged run stops and says so; a lost GPU falls back to CPU. */
+function onFailure(message, reject) {
+  page.playing = false;
+  updatePlayButton();
+  for (const { reject: rejectStep } of page.pendingSteps.values()) rejectStep(new Error(message));
+  page.pendingSteps.clear();
+  if (reject) reject(new Error(message));
+  if (/diverged at iteration/.test(message)) {
+    setStatus(`${message}. Press reset to start again (a smaller learning rate or a larger λ helps).`, 'error');
+  } else if (page.backend && page.backend.backend === 'webgpu') {
+    setStatus(`WebGPU failed (${message}); continuing on the CPU backend from the last settings`, 'error');
+    start({ backend: 'cpu', reason: `WebGPU failed: ${message}` }).catch(() => {});
+  } else {
+    setStatus(`error: ${message}. Press reset to start again.`, 'error');
+  }
+}
+
+function receive(message) {
+  const snapshot = message.snapshot;
+  const metrics = snapshot.metrics;
+  if (metrics.version !== 1) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
+  page.latest = metrics;
+  page.lastArrays = snapshot;
+  page.counters = message.counters;
+  if (!page.history.length || page.history[page.history.length - 1].iteration !== metrics.iteration) page.history.push(metrics);
+  if (page.history.length > MAX_HISTORY) page.history = page.history.filter((_, i) => i % 2 === 0 || i === page.history.length - 1);
+  $('iteration').textContent = String(metrics.iteration);
+  $('sinkhorn').textContent = metrics.sinkhorn.toExponential(2);
+  const seconds = message.trainingMs / 1000;
+  $('its-per-second').textContent = seconds > 0 ? (metrics.iteration / seconds).toFixed(1) : '–';
+  if (page.playing) setStatus(`training on ${page.backend.backend}`);
+  draw();
+}
+
+function draw() {
+  const s = page.lastArrays;
+  if (!s) return;
+  if (page.drawing) {
+    drawDrawnPoints();
+    return;
+  }
+  const m = page.latest;
+  drawTrajectories($('trajectories'), {
+    data: page.data, trajectories: s.trajectories, velocity: s.velocity, predictedLines: s.predictedLines,
+    steps: m.steps, window: page.window, velocityGrid: VELOCITY_GRID, time: page.time, tFinal: m.t_final, layers: page.layers,
+  });
+  drawCritic($('critic'), s.critic, CRITIC_GRID);
+  drawCurves($('curves'), page.history);
+  drawSpeeds($('speeds'), m);
+  drawManifold($('manifold'), s.extraRmsByTime, m.t_final);
+}
+
+/** Drawing mode: the main plot shows only the points drawn so far. */
+function drawDrawnPoints() {
+  const canvas = $('trajectories');
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const t = planeTransform(canvas, page.window);
+  ctx.fillStyle = '#d62728';
+  for (const [x, y] of page.drawn) ctx.fillRect(t.x(x) - 2, t.y(y) - 2, 4, 4);
+  $('points-status').textContent = `${page.drawn.length} points drawn: click and drag on the plot`;
+  $('use-points').disabled = page.drawn.length < 2;
+}
+
+function wirePoints() {
+  const canvas = $('trajectories');
+  const toPlane = (event) => {
+    const rect = canvas.getBoundingClientRect();
+    const [xMin, xMax, yMin, yMax] = page.window;
+    const u = (event.clientX - rect.left) / rect.width;
+    const v = (event.clientY - rect.top) / rect.height;
+    return [xMin + u * (xMax - xMin), yMax - v * (yMax - yMin)];
+  };
+  let down = false;
+  const add = (event) => {
+    if (!page.drawing || !down) return;
+    const [x, y] = toPlane(event);
+    const spread = 0.05 * (page.window[1] - page.window[0]);
+    for (let i = 0; i < 3; i++) page.drawn.push([x + spread * (Math.random() - 0.5), y + spread * (Math.random() - 0.5)]);
+    drawDrawnPoints();
+  };
+  canvas.addEventListener('pointerdown', (event) => { down = true; add(event); });
+  canvas.addEventListener('pointermove', add);
+  window.addEventListener('pointerup', () => { down = false; });
+  $('draw').addEventListener('click', () => {
+    page.drawing = !page.drawing;
+    $('draw').textContent = page.drawing ? 'stop drawing' : 'draw points';
+    if (page.drawing) api.pause();
+    draw();
+  });
+  $('clear-points').addEventListener('click', async () => {
+    page.drawn = [];
+    const hadPoints = Boolean(page.settings.points);
+    delete page.settings.points;
+    $('points-status').textContent = '';
+    if (page.drawing) drawDrawnPoints();
+    else if (hadPoints) await reset();
+  });
+  $('use-points').addEventListener('click', () => usePoints(page.drawn.slice(), 'drawn'));
+  $('upload').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    event.target.value = '';
+    if (!file) return;
+    try {
+      if (file.size > 20e6) throw new Error(`the file is ${(file.size / 1e6).toFixed(0)} MB; at most 20 MB`);
+      usePoints(parsePoints(await file.text()), `from ${file.name}`);
+    } catch (error) {
+      showProblems([`${file.name} is not a CSV of 2-D points: ${error.message}`]);
+    }
+  });
+}
+
+/** Trains on the user's points (they are not written into the URL). */
+async function usePoints(points, origin) {
+  try {
+    validateConfig(configOf({ ...page.settings, points }));
+  } catch (error) {
+    showProblems([`your points: ${error.message}`]);
+    return;
+  }
+  showProblems([]);
+  page.settings.points = points;
+  page.drawing = false;
+  $('draw').textContent = 'draw points';
+  $('points-status').textContent = `training on ${points.length} points ${origin}`;
+  await reset();
+}
+
+function updatePlayButton() {
+  $('play').textContent = page.playing ? 'pause' : 'play';
+}
+
+function writeHash() {
+  const hash = toHash(page.settings, page.defaults);
+  history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
+async function onControlChange(key, value, control) {
+  const candidate = { ...page.settings, [key]: value };
+  if (control.kind !== 'page') {
+    try {
+      validateConfig(configOf(candidate));
+    } catch (error) {
+      showProblems([`${control.label}: ${error.message}`]);
+      buildControls($('controls'), page.settings, onControlChange);
+      return;
+    }
+  }
+  showProblems([]);
+  page.settings = candidate;
+  writeHash();
+  if (control.kind === 'live' && page.worker) {
+    page.worker.postMessage({ type: 'update', settings: { [key]: value } });
+  } else {
+    if (key === 'dataset' || key === 'dim') Object.assign(page.settings, paperPreset(page.settings));
+    await reset();
+  }
+}
+
+/** The paper's λ and c_GP follow the dimension (2-D: 0.5, 0.1; embedded: 0.1, 0.01). */
+function paperPreset(settings) {
+  return settings.dim > 2 ? { lambda: 0.1, gradient_penalty: 0.01 } : { lambda: 0.5, gradient_penalty: 0.1 };
+}
+
+async function reset() {
+  buildControls($('controls'), page.settings, onControlChange);
+  await start();
+}
+
+function wireButtons() {
+  $('play').addEventListener('click', () => (page.playing ? api.pause() : api.play()));
+  $('step').addEventListener('click', () => api.step(10));
+  $('reset').addEventListener('click', () => reset());
+  $('time').addEventListener('input', (event) => {
+    page.time = (Number(event.target.value) / 100) * (page.latest ? page.latest.t_final : 1);
+    $('time-label').textContent = `t = ${page.time.toFixed(2)}`;
+    draw();
+    if (page.layers.has('velocity') && page.worker) page.worker.postMessage({ type: 'view', view: view() });
+  });
+  for (const layer of LAYERS) {
+    const box = $(`layer-${layer}`);
+    box.checked = page.layers.has(layer);
+    box.addEventListener('change', () => {
+      if (box.checked) page.layers.add(layer);
+      else page.layers.delete(layer);
+      draw();
+    });
+  }
+}
+
+const api = {
+  play() {
+    page.playing = true;
+    updatePlayButton();
+    setStatus(`training on ${page.backend.backend}`);
+    page.worker.postMessage({ type: 'play' });
+  },
+  pause() {
+    page.playing = false;
+    updatePlayButton();
+    page.worker.postMessage({ type: 'pause' });
+    setStatus(`paused at iteration ${page.latest ? page.latest.iteration : 0}`);
+  },
+  /** Runs n iterations; resolves with the metrics once they are done and drawn. */
+  async step(n = 1) {
+    await page.ready;
+    page.playing = false;
+    updatePlayButton();
+    const id = page.nextStepId++;
+    const done = new Promise((resolve, reject) => page.pendingSteps.set(id, { resolve, reject }));
+    page.worker.postMessage({ type: 'step', n, id });
+    return done;
+  },
+  /** The latest metrics, with the CLI's JSON field names. */
+  snapshot() {
+    return page.latest ? { ...page.latest } : null;
+  },
+  /** WebGPU compute dispatches and buffer readbacks so far (for the benchmark). */
+  counters() {
+    return page.counters ? { ...page.counters } : null;
+  },
+  ready: () => page.ready,
+};
+
+async function main() {
+  try {
+    await init();
+  } catch (error) {
+    setStatus(`the WebAssembly module could not be loaded (${error.message}); run \`cargo xtask serve\``, 'error');
+    return;
+  }
+  page.defaults = defaultConfig();
+  const { values, problems: parseProblems } = parseHash(location.hash);
+  if ((values.dataset || values.dim) && !('lambda' in values)) Object.assign(values, { ...paperPreset({ dim: values.dim || 2 }), ...values });
+  const { settings, problems } = resolveSettings(values, page.defaults, (candidate) => validateConfig(configOf(candidate)));
+  page.settings = settings;
+  showProblems([...parseProblems, ...problems]);
+  buildControls($('controls'), page.settings, onControlChange);
+  wireButtons();
+  wirePoints();
+  window.w1w2 = api;
+  await start();
+  window.addEventListener('hashchange', () => location.reload());
+}
+
+main().catch((error) => setStatus(`error: ${error.message}`, 'error'));

@@ -1,0 +1,91 @@
+// The page's state: one declarative table of controls. The same table builds the control panel,
+// parses the URL hash and writes it back, so the URL cannot drift from the UI. Limits live in
+// one place, the Rust TrainConfig: a value from the URL is checked by the wasm module's
+// validateConfig, and a bad value gets a message naming it and falls back to its default.
+
+export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard'];
+
+// kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
+// to a running session), 'page' (the page only).
+export const CONTROLS = [
+  { key: 'dataset', label: 'data set', type: 'select', options: DATASETS, kind: 'config' },
+  { key: 'dim', label: 'dimension d', type: 'int', kind: 'config' },
+  { key: 'w1_proximal', label: 'W1 proximal (gradient penalty)', type: 'bool', kind: 'config' },
+  { key: 'w2_proximal', label: 'W2 proximal (kinetic energy)', type: 'bool', kind: 'config' },
+  { key: 'divergence', label: 'divergence', type: 'select', options: ['kl', 'w1', 'alpha:2', 'reverse-kl', 'js'], kind: 'config' },
+  { key: 'lambda', label: 'λ (kinetic weight)', type: 'float', kind: 'live' },
+  { key: 'lipschitz', label: 'L (Lipschitz bound)', type: 'float', kind: 'live' },
+  { key: 'gradient_penalty', label: 'gradient-penalty weight', type: 'float', kind: 'live' },
+  { key: 't_final', label: 'T', type: 'float', kind: 'config' },
+  { key: 'steps', label: 'K (Euler steps)', type: 'int', kind: 'config' },
+  { key: 'potential_learning_rate', label: 'learning rate of U', type: 'float', kind: 'live' },
+  { key: 'critic_learning_rate', label: 'learning rate of φ', type: 'float', kind: 'live' },
+  { key: 'critic_steps', label: 'critic steps', type: 'int', kind: 'config' },
+  { key: 'batch_size', label: 'batch size', type: 'int', kind: 'config' },
+  { key: 'seed', label: 'seed', type: 'int', kind: 'config' },
+  { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto' },
+];
+
+const parsers = {
+  int: (text) => (/^-?\d+$/.test(text) ? Number(text) : NaN),
+  float: (text) => (text.trim() === '' ? NaN : Number(text)),
+  bool: (text) => (text === 'true' ? true : text === 'false' ? false : undefined),
+  select: (text) => text,
+};
+
+/** Reads the hash into { values, problems }: values holds only the keys that parsed. */
+export function parseHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const values = {};
+  const problems = [];
+  for (const [key, text] of params) {
+    const control = CONTROLS.find((c) => c.key === key);
+    if (!control) {
+      problems.push(`unknown setting “${key}” in the URL was ignored`);
+      continue;
+    }
+    const value = parsers[control.type](text);
+    const badSelect = control.type === 'select' && !control.options.includes(value);
+    if (value === undefined || Number.isNaN(value) || badSelect) {
+      problems.push(`${control.label} (“${key}”): “${text}” is not valid; using the default`);
+      continue;
+    }
+    values[key] = value;
+  }
+  return { values, problems };
+}
+
+/** The hash for the current settings: only what differs from the defaults. */
+export function toHash(settings, defaults) {
+  const params = new URLSearchParams();
+  for (const control of CONTROLS) {
+    const value = settings[control.key];
+    const fallback = control.kind === 'page' ? control.default : defaults[control.key];
+    if (value !== undefined && value !== fallback) params.set(control.key, String(value));
+  }
+  return params.toString();
+}
+
+/**
+ * Resolves URL values against the defaults, asking `validate` (the wasm validateConfig) about
+ * each config value: one that fails falls back to its default with the error as the message.
+ */
+export function resolveSettings(urlValues, defaults, validate) {
+  const problems = [];
+  const settings = { ...defaults, backend: 'auto' };
+  for (const control of CONTROLS) {
+    if (!(control.key in urlValues)) continue;
+    const value = urlValues[control.key];
+    if (control.kind === 'page' || control.key === 'dataset') {
+      settings[control.key] = value;
+      continue;
+    }
+    try {
+      validate({ ...settings, [control.key]: value });
+      settings[control.key] = value;
+    } catch (error) {
+      problems.push(`${control.label} (“${control.key}”): ${error.message}; using the default ${defaults[control.key]}`);
+    }
+  }
+  return { settings, problems };
+}

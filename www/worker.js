@@ -1,0 +1,128 @@
+// The trainer's thread. It runs many iterations per tick and posts a snapshot (transferable
+// Float32Arrays) at most ~10 times a second; GPU tensors are read back only for snapshots.
+//
+// Messages in:  {type: 'start', config, backend, evalPoints, view} | {type: 'play'} | {type: 'pause'}
+//               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
+// Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, elapsed}
+//               | {type: 'stepped', id, snapshot} | {type: 'error', message, fatal}
+
+import init, { Session } from '../pkg/w1w2_flow.js';
+
+const SNAPSHOT_INTERVAL_MS = 100;
+const TICK_BUDGET_MS = 40;
+
+let session = null;
+let playing = false;
+let view = null;
+let chunk = 1; // iterations per train() call, adapted to TICK_BUDGET_MS
+let lastSnapshot = 0;
+let trainingMs = 0; // time spent training, for iterations/s
+let queue = Promise.resolve();
+
+const wasmReady = init();
+
+// GPU work counters for the benchmark: compute dispatches and buffer readbacks (mapAsync).
+const counters = { dispatches: 0, readbacks: 0 };
+if (self.GPUComputePassEncoder) {
+  const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
+  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
+    counters.dispatches++;
+    return dispatch.apply(this, args);
+  };
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  GPUBuffer.prototype.mapAsync = function (...args) {
+    counters.readbacks++;
+    return mapAsync.apply(this, args);
+  };
+}
+
+function post(message) {
+  message.counters = { ...counters };
+  const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => v instanceof Float32Array).map((a) => a.buffer) : [];
+  self.postMessage(message, arrays);
+}
+
+function fail(error, fatal) {
+  playing = false;
+  post({ type: 'error', message: error && error.message ? error.message : String(error), fatal });
+}
+
+async function snapshot() {
+  const result = await session.snapshot(view);
+  lastSnapshot = performance.now();
+  return result;
+}
+
+/** Trains for about TICK_BUDGET_MS, then yields to the event loop; posts snapshots as due. */
+async function tick() {
+  if (!playing || !session) return;
+  try {
+    const started = performance.now();
+    session.train(chunk);
+    const spent = performance.now() - started;
+    trainingMs += spent;
+    chunk = Math.max(1, Math.min(200, Math.round(chunk * (spent < TICK_BUDGET_MS / 2 ? 2 : spent > TICK_BUDGET_MS * 2 ? 0.5 : 1))));
+    if (performance.now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
+      post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
+    }
+  } catch (error) {
+    fail(error, false);
+    return;
+  }
+  setTimeout(tick, 0);
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case 'start': {
+      await wasmReady;
+      playing = false;
+      if (session) session.free();
+      session = null;
+      view = message.view;
+      trainingMs = 0;
+      chunk = 1;
+      session = await Session.create(message.config, message.backend, message.evalPoints);
+      const data = session.data();
+      self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data }, [data.buffer]);
+      break;
+    }
+    case 'play':
+      if (!playing) {
+        playing = true;
+        tick();
+      }
+      break;
+    case 'pause':
+      playing = false;
+      break;
+    case 'step': {
+      playing = false;
+      const started = performance.now();
+      let left = message.n;
+      while (left > 0) {
+        const n = Math.min(left, 25);
+        session.train(n);
+        left -= n;
+        if (left > 0) await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive
+      }
+      trainingMs += performance.now() - started;
+      post({ type: 'stepped', id: message.id, snapshot: await snapshot(), trainingMs });
+      break;
+    }
+    case 'update':
+      session.update(message.settings);
+      break;
+    case 'view':
+      view = message.view;
+      if (session && !playing) post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
+      break;
+    default:
+      throw new Error(`unknown message ${message.type}`);
+  }
+}
+
+self.onmessage = (event) => {
+  // Messages are handled one at a time, in order.
+  queue = queue.then(() => handle(event.data)).catch((error) => fail(error, !session));
+};

@@ -1,0 +1,103 @@
+//! Installing what a fresh machine lacks, from crates.io, Debian's packages and npm only, and
+//! saying so. Nothing here downloads a tool's own binaries.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::shell::{self, run, step};
+
+/// The wasm32 target of the installed toolchain.
+pub fn wasm_target() -> Result<(), String> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target (rustup)");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// wasm-bindgen-cli at exactly the version in Cargo.lock, and wasm-pack, from crates.io.
+pub fn wasm_tools() -> Result<(), String> {
+    let version = locked_version("wasm-bindgen")?;
+    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", Some(&version))?;
+    cargo_tool("wasm-pack", "wasm-pack", None)
+}
+
+/// Debian's chromium, chromium-driver (the same version) and binaryen (wasm-opt for wasm-pack).
+pub fn debian_packages() -> Result<(), String> {
+    let wanted = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver"), ("/usr/bin/wasm-opt", "binaryen")];
+    let missing: Vec<&str> = wanted.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    step(&format!("installing Debian packages: {}", missing.join(" ")));
+    let sudo = output(Command::new("id").arg("-u")).map(|uid| uid.trim() != "0").unwrap_or(true);
+    let apt = |args: &[&str]| {
+        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    apt(&args)
+}
+
+/// The npm packages of `dir` (its package-lock.json), when node_modules is missing or stale.
+pub fn npm_packages(dir: &Path) -> Result<(), String> {
+    let installed = dir.join("node_modules").join(".package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (installed.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+        (Ok(installed), Ok(lock)) => installed >= lock,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    step(&format!("installing npm packages in {}", dir.display()));
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
+/// Installs `krate` with cargo when `binary --version` does not report `version` (any, if None).
+fn cargo_tool(binary: &str, krate: &str, version: Option<&str>) -> Result<(), String> {
+    let reported = output(Command::new(binary).arg("--version"));
+    let ok = match (&reported, version) {
+        (Some(text), Some(v)) => text.split_whitespace().any(|word| word == v),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let shown = version.map_or(krate.to_string(), |v| format!("{krate} {v}"));
+    step(&format!("installing {shown} from crates.io (a few minutes, once)"));
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(["install", "--locked", krate]);
+    if let Some(v) = version {
+        command.args(["--version", v]);
+    }
+    run(&mut command)
+}
+
+/// The version of `package` in the workspace's Cargo.lock.
+fn locked_version(package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(shell::root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+/// A command's standard output, if it ran and succeeded.
+fn output(command: &mut Command) -> Option<String> {
+    let out = command.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
