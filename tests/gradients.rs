@@ -144,3 +144,20 @@ fn kinetic_energy_is_that_of_the_euler_displacements() {
         assert!((v + g / scheme.lambda).abs() < 1e-12);
     }
 }
+
+#[test]
+fn tanh_layers_stay_finite_for_huge_preactivations() {
+    // e^{2z} overflows f32 for z > 44: the θ-gradient must still be finite there.
+    let device = device().autodiff();
+    let mut rng = Rng::new(4);
+    let net = Mlp::glorot(2, &[3], Activation::Tanh, &mut rng, &device, DType::F32).map(|p| p.require_grad());
+    let x = matrix(vec![500.0, -500.0, -300.0, 200.0], 2, 2, &device, DType::F32);
+    let pass = net.forward(x);
+    let loss = pass.output.clone().sum().add(net.input_gradient(&pass).square().sum());
+    let gradients = loss.backward();
+    for parameter in net.parameters() {
+        if let Some(gradient) = parameter.grad(&gradients) {
+            assert!(to_f64(gradient).iter().all(|g| g.is_finite()));
+        }
+    }
+}

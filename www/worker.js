@@ -61,7 +61,10 @@ async function tick() {
     session.train(chunk);
     const spent = performance.now() - started;
     trainingMs += spent;
-    chunk = Math.max(1, Math.min(200, Math.round(chunk * (spent < TICK_BUDGET_MS / 2 ? 2 : spent > TICK_BUDGET_MS * 2 ? 0.5 : 1))));
+    // On WebGPU train() only queues work (the snapshot's readback waits for it), so the queue
+    // is kept short; on the CPU the chunk grows until a tick takes about TICK_BUDGET_MS.
+    const maxChunk = session.backend === 'webgpu' ? 5 : 200;
+    chunk = Math.max(1, Math.min(maxChunk, Math.round(chunk * (spent < TICK_BUDGET_MS / 2 ? 2 : spent > TICK_BUDGET_MS * 2 ? 0.5 : 1))));
     if (performance.now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
       post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
     }

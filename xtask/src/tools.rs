@@ -75,7 +75,9 @@ fn cargo_tool(binary: &str, krate: &str, version: Option<&str>) -> Result<(), St
     let shown = version.map_or(krate.to_string(), |v| format!("{krate} {v}"));
     step(&format!("installing {shown} from crates.io (a few minutes, once)"));
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.args(["install", "--locked", krate]);
+    // Not --locked: a crate's own lockfile can pin a version the registry has since yanked
+    // (wasm-bindgen-cli 0.2.130's pins webpki-roots 1.0.11).
+    command.args(["install", krate]);
     if let Some(v) = version {
         command.args(["--version", v]);
     }
