@@ -46,8 +46,8 @@ async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Ve
     let mut losses = Vec::new();
     for _ in 0..iterations {
         let mut readback = Readback::default();
-        let losses = trainer.step();
-        let pending = losses.queue(trainer, &mut readback);
+        let step = trainer.step();
+        let pending = step.queue(trainer, &mut readback);
         let values = readback.read_async().await.expect("readback");
         losses.push(pending.check(&values, trainer.iteration).expect("finite losses"));
     }
@@ -87,8 +87,15 @@ async fn webgpu_training_matches_the_cpu_backend() {
         assert!(relative_gap(g.critic, c.critic) < 1e-3, "critic loss WebGPU {} vs CPU {}", g.critic, c.critic);
         assert!(relative_gap(g.generator, c.generator) < 1e-3, "generator loss WebGPU {} vs CPU {}", g.generator, c.generator);
     }
-    let worst = gpu_weights.iter().zip(&cpu_weights).map(|(&g, &c)| (g - c).abs() as f64 / (c.abs() as f64).max(1e-2)).fold(0.0, f64::max);
-    assert!(worst < 1e-3, "weights differ by {worst} (relative)");
+    // Relative to the weights' norm (the 1e-3), and the updates w − w₀ relative to theirs:
+    // the stronger check, since three steps of Adam at rate 1e-4 move the weights little.
+    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
+    let weight_gap = norm(&mut gpu_weights.iter().zip(&cpu_weights).map(|(&g, &c)| (g - c) as f64)) / norm(&mut cpu_weights.iter().map(|&c| c as f64));
+    let cpu_update = norm(&mut cpu_weights.iter().zip(&initial_weights).map(|(&c, &w)| (c - w) as f64));
+    let update_gap = norm(&mut gpu_weights.iter().zip(&cpu_weights).map(|(&g, &c)| (g - c) as f64)) / cpu_update;
+    console_log!("weights: relative gap {weight_gap:.2e}; updates: relative gap {update_gap:.2e} (update norm {cpu_update:.2e})");
+    assert!(weight_gap < 1e-3, "weights differ by {weight_gap:.2e} relative");
+    assert!(update_gap < 1e-2, "the weight updates differ by {update_gap:.2e} relative");
     let moved = gpu_weights.iter().zip(&initial_weights).filter(|(a, b)| a != b).count();
     assert!(moved > gpu_weights.len() / 2, "only {moved} of {} weights changed: the run did not train", gpu_weights.len());
     assert!(gpu_losses[0] != gpu_losses[2], "the losses did not change over three iterations");

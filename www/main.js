@@ -102,6 +102,7 @@ function onWorkerMessage(message, resolve, reject) {
       break;
     case 'stepped': {
       receive(message);
+      setStatus(`paused at iteration ${page.latest.iteration} on ${page.backend.backend}`);
       const pending = page.pendingSteps.get(message.id);
       page.pendingSteps.delete(message.id);
       if (pending) pending.resolve(page.latest);

@@ -58,7 +58,7 @@ fn test(args: &[String]) -> Result<(), String> {
     shell::step("browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader");
     shell::run(
         Command::new("wasm-pack")
-            .args(["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver", "--release", "--test", "web"])
+            .args(["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver", "--release", "--test", "web", "--", "--nocapture"])
             .current_dir(shell::root())
             .env("CARGO_TARGET_DIR", shell::target_dir())
             .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
