@@ -40,10 +40,18 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
 
 #[test]
 fn an_exploding_run_reports_the_iteration_and_quantity() {
-    let config = TrainConfig { potential_learning_rate: 1.0, critic_learning_rate: 1.0, lambda: 1e-3, w1_proximal: false, data_pool: 1000, ..TrainConfig::default() };
+    // Reverse KL's f*(y) = −1 − log(−y) is defined for y < 0 only; a critic step of size 1 leaves
+    // that domain and the loss becomes NaN.
+    let config = TrainConfig {
+        critic_learning_rate: 1.0,
+        divergence: w1w2_flow::divergence::Divergence::ReverseKullbackLeibler,
+        data_pool: 1000,
+        ..TrainConfig::default()
+    };
     let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
     let outcome: Result<Vec<_>, Diverged> = (0..500).map(|_| trainer.step_checked()).collect();
-    let diverged = outcome.expect_err("learning rate 1 with λ = 1e-3 diverges");
+    let diverged = outcome.expect_err("a critic learning rate of 1 with reverse KL diverges");
+    assert_eq!(diverged.quantity, "critic loss L_D");
     assert!(diverged.iteration >= 1 && diverged.iteration <= 500);
     assert!(diverged.to_string().contains(&format!("iteration {}", diverged.iteration)));
 }

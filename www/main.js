@@ -286,16 +286,32 @@ async function reset() {
   await start();
 }
 
+/** Moves the particles to t = fraction·T along their paths. */
+function setTime(fraction) {
+  page.time = fraction * (page.latest ? page.latest.t_final : 1);
+  $('time').value = String(Math.round(100 * fraction));
+  $('time-label').textContent = `t = ${page.time.toFixed(2)}`;
+  draw();
+  if (page.layers.has('velocity') && page.worker) page.worker.postMessage({ type: 'view', view: view() });
+}
+
+/** Animates t from 0 to T over two seconds. */
+function playTime() {
+  const started = performance.now();
+  const frame = (now) => {
+    const fraction = Math.min(1, (now - started) / 2000);
+    setTime(fraction);
+    if (fraction < 1) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
 function wireButtons() {
   $('play').addEventListener('click', () => (page.playing ? api.pause() : api.play()));
   $('step').addEventListener('click', () => api.step(10));
   $('reset').addEventListener('click', () => reset());
-  $('time').addEventListener('input', (event) => {
-    page.time = (Number(event.target.value) / 100) * (page.latest ? page.latest.t_final : 1);
-    $('time-label').textContent = `t = ${page.time.toFixed(2)}`;
-    draw();
-    if (page.layers.has('velocity') && page.worker) page.worker.postMessage({ type: 'view', view: view() });
-  });
+  $('time').addEventListener('input', () => setTime(Number($('time').value) / 100));
+  $('play-time').addEventListener('click', playTime);
   for (const layer of LAYERS) {
     const box = $(`layer-${layer}`);
     box.checked = page.layers.has(layer);

@@ -42,9 +42,23 @@ function post(message) {
   self.postMessage(message, arrays);
 }
 
+// A Rust panic aborts the module ("RuntimeError: unreachable"); its message went to
+// console.error through the panic hook, so keep the last one to report instead.
+let lastConsoleError = '';
+const consoleError = console.error.bind(console);
+console.error = (...args) => {
+  lastConsoleError = args.map(String).join(' ');
+  consoleError(...args);
+};
+
 function fail(error, fatal) {
   playing = false;
-  post({ type: 'error', message: error && error.message ? error.message : String(error), fatal });
+  let message = error && error.message ? error.message : String(error);
+  if (error instanceof WebAssembly.RuntimeError && lastConsoleError) {
+    message = `the trainer stopped with an internal error (${lastConsoleError.split('\n')[0]})`;
+    session = null; // the module is unusable after a panic; the page starts a new worker
+  }
+  post({ type: 'error', message, fatal: fatal || session === null });
 }
 
 async function snapshot() {

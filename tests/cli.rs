@@ -1,0 +1,42 @@
+//! The `w1w2` command line: its JSON lines, its exit codes and its messages.
+
+use std::process::Command;
+
+fn w1w2(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_w1w2")).args(args).output().expect("w1w2 runs")
+}
+
+#[test]
+fn train_writes_json_lines_with_every_documented_field() {
+    let output = w1w2(&["train", "--dataset", "moons", "--dim", "3", "--iterations", "4", "--eval-every", "2", "--quiet"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.iter().map(|l| l["iteration"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 2, 4]);
+    for field in ["seconds", "sinkhorn", "w2", "kinetic_energy", "hj_residual", "terminal_residual", "straightness", "critic_loss", "generator_loss", "divergence", "extra_rms"] {
+        assert!(lines[2][field].is_number(), "{field} missing in {}", lines[2]);
+    }
+}
+
+#[test]
+fn bad_arguments_exit_with_code_2_and_a_message() {
+    let output = w1w2(&["train", "--dataset", "spiral"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("'spiral' is not one of pinwheel"));
+    let output = w1w2(&["train", "--dim", "65"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dim: must be between 2 and 64"));
+}
+
+#[test]
+fn a_diverging_run_ends_with_a_diverged_line_and_code_3() {
+    let config = std::env::temp_dir().join(format!("w1w2-diverging-{}.json", std::process::id()));
+    std::fs::write(&config, r#"{"critic_learning_rate": 1.0, "divergence": "reverse-kl", "data_pool": 1000}"#).unwrap();
+    let output = w1w2(&["train", "--config", config.to_str().unwrap(), "--iterations", "50", "--quiet"]);
+    std::fs::remove_file(&config).ok();
+    assert_eq!(output.status.code(), Some(3));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["diverged"], true);
+    assert!(last["iteration"].as_u64().unwrap() >= 1);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("diverged at iteration"));
+}
