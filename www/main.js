@@ -350,6 +350,10 @@ const api = {
   snapshot() {
     return page.latest ? { ...page.latest } : null;
   },
+  /** Test hook: destroys the worker's GPU device, as a driver reset would. */
+  simulateDeviceLoss() {
+    page.worker.postMessage({ type: 'lose-device' });
+  },
   /** WebGPU compute dispatches and buffer readbacks so far (for the benchmark). */
   counters() {
     return page.counters ? { ...page.counters } : null;

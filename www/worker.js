@@ -3,6 +3,7 @@
 //
 // Messages in:  {type: 'start', config, backend, evalPoints, view} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
+//               | {type: 'lose-device'} (tests: destroys the GPU device)
 // Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, elapsed}
 //               | {type: 'stepped', id, snapshot} | {type: 'error', message, fatal}
 
@@ -40,6 +41,17 @@ function post(message) {
   message.counters = { ...counters };
   const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => v instanceof Float32Array).map((a) => a.buffer) : [];
   self.postMessage(message, arrays);
+}
+
+// The GPU devices wgpu asks for, so that a test can simulate losing one ('lose-device').
+const devices = [];
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    devices.push(device);
+    return device;
+  };
 }
 
 // A Rust panic aborts the module ("RuntimeError: unreachable"); its message went to
@@ -129,6 +141,9 @@ async function handle(message) {
     }
     case 'update':
       session.update(message.settings);
+      break;
+    case 'lose-device':
+      for (const device of devices) device.destroy();
       break;
     case 'view':
       view = message.view;

@@ -81,6 +81,19 @@ test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }
   await page.close();
 });
 
+test('a lost GPU device is reported and training continues on the CPU', { timeout: 600_000 }, async () => {
+  const { page } = await open('backend=webgpu');
+  assert.equal(await text(page, 'backend'), 'webgpu');
+  await page.evaluate(() => window.w1w2.simulateDeviceLoss());
+  await page.evaluate(() => window.w1w2.step(1).catch(() => null));
+  await page.waitForFunction(() => document.querySelector('[data-testid="backend"]').textContent === 'cpu', null, { timeout: 120_000 });
+  assert.match(await page.locator('#backend-reason').innerText(), /WebGPU failed/);
+  await page.waitForFunction(() => window.w1w2.snapshot() !== null, null, { timeout: 120_000 });
+  const metrics = await page.evaluate(() => window.w1w2.step(3));
+  assert.equal(metrics.iteration, 3);
+  await page.close();
+});
+
 test('a bad URL value is named, falls back to its default, and the page still trains', { timeout: 600_000 }, async () => {
   const { page } = await open('lambda=-3&steps=many&backend=cpu');
   const problems = await text(page, 'problems');
