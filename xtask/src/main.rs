@@ -36,6 +36,7 @@ fn bench() -> Result<(), String> {
     for backend in ["cpu", "ndarray"] {
         shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--backend", backend])?;
     }
+    tools::debian_packages()?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
@@ -54,6 +55,7 @@ fn test(args: &[String]) -> Result<(), String> {
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
 
+    tools::debian_packages()?;
     wasm::build_page()?;
     shell::step("browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader");
     shell::run(

@@ -9,7 +9,6 @@ use crate::tools;
 /// Installs the tools, builds pkg/ and gzips the .wasm.
 pub fn build_page() -> Result<(), String> {
     tools::wasm_target()?;
-    tools::debian_packages()?;
     tools::wasm_tools()?;
     step("building the WebAssembly module (wasm-pack build --target web --release)");
     run(Command::new("wasm-pack")
