@@ -85,8 +85,9 @@ pub struct PendingDiagnostics {
     iteration: usize,
 }
 
-/// Queues the indicators of `trainer`'s current (U, φ) on `batch` onto `readback`.
-pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> PendingDiagnostics {
+/// Queues the indicators of `trainer`'s current (U, φ) on `batch` onto `readback`; returns
+/// them with the batch's trajectory (still on the device) for whoever also draws it.
+pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
     let device = trainer.eval_device();
     let dtype = trainer.dtype();
     let scheme = trainer.scheme();
@@ -102,7 +103,7 @@ pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readba
     let terminal_gap = critic_gradient.sub(potential.gradient(x_end.clone(), scheme.t_final).space);
     let speeds: Vec<Tensor<2>> = trajectory.velocities.iter().map(|v| v.clone().square().sum_dim(1).sqrt()).collect();
 
-    PendingDiagnostics {
+    let pending = PendingDiagnostics {
         kinetic_energy: readback.push(kinetic_energy(&trajectory, &scheme)),
         hj_residual: readback.push(hj_residual(&potential, &trajectory, &scheme)),
         terminal_mean_square: readback.push(terminal_gap.square().sum_dim(1).mean()),
@@ -114,13 +115,14 @@ pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readba
         steps: scheme.steps,
         speed_bound: trainer.config.lipschitz / trainer.config.lambda,
         iteration: trainer.iteration,
-    }
+    };
+    (pending, trajectory)
 }
 
 /// The indicators of `trainer`'s current (U, φ) on `batch`, read back synchronously.
 pub fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let pending = measure(trainer, batch, &mut readback);
+    let (pending, _) = measure(trainer, batch, &mut readback);
     pending.finish(&readback.read(), batch)
 }
 

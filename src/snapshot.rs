@@ -5,7 +5,6 @@
 use burn::tensor::Tensor;
 
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics, measure};
-use crate::flow::rollout;
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
@@ -79,9 +78,7 @@ pub fn queue_snapshot(
     let potential = trainer.potential.frozen();
     let critic = trainer.critic.frozen();
     let losses = losses.map(|l| l.queue(trainer, readback));
-    let diagnostics = measure(trainer, batch, readback);
-
-    let trajectory = rollout(&potential, matrix(batch.sources.clone(), n, d, &device, dtype), &scheme);
+    let (diagnostics, trajectory) = measure(trainer, batch, readback);
     let plane = |x: &Tensor<2>| x.clone().narrow(1, 0, 2);
     let trajectories = trajectory.positions.iter().map(|x| readback.push(plane(x))).collect();
     let extra_rms_by_time = if d > 2 {

@@ -59,7 +59,7 @@ async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Ve
 
 async fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let pending = measure(trainer, batch, &mut readback);
+    let (pending, _) = measure(trainer, batch, &mut readback);
     pending.finish(&readback.read_async().await.expect("readback"), batch)
 }
 

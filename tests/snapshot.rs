@@ -1,0 +1,47 @@
+//! The page's snapshot: shapes, and agreement with the trainer's own rollout.
+
+use burn::tensor::Device;
+use w1w2_flow::config::TrainConfig;
+use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::diagnostics::{EvaluationBatch, end_points, first_two};
+use w1w2_flow::snapshot::{SnapshotRequest, View, snapshot};
+use w1w2_flow::train::Trainer;
+
+#[test]
+fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
+    let config = TrainConfig { data_pool: 2_000, ..TrainConfig::paper(Toy2d::Moons, 4) };
+    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
+    let batch = EvaluationBatch::for_trainer(&trainer, 50);
+    let losses = trainer.step();
+    let request = SnapshotRequest {
+        view: View { x_min: -6.0, x_max: 6.0, y_min: -6.0, y_max: 6.0 },
+        critic_grid: 8,
+        velocity_grid: 5,
+        time: 0.5,
+        highlighted: 3,
+    };
+    let s = snapshot(&trainer, &batch, Some(losses), &request).unwrap();
+    let steps = trainer.config.steps;
+    assert_eq!(s.iteration, 1);
+    assert!(s.losses.is_some());
+    assert_eq!(s.trajectories.len(), (steps + 1) * 50 * 2);
+    assert_eq!(s.critic.len(), 64);
+    assert_eq!(s.velocity.len(), 25 * 2);
+    assert_eq!(s.predicted_lines.len(), 3 * 4);
+    assert_eq!(s.extra_rms_by_time.len(), steps + 1);
+    // x_0 is the batch's sources, x_K the trainer's own end points, and each predicted line ends
+    // at its particle's x_K.
+    let plane_sources = first_two(&batch.sources, 4);
+    assert_eq!(&s.trajectories[..100], plane_sources.as_slice());
+    let x_end = first_two(&end_points(&trainer, &batch), 4);
+    let last = &s.trajectories[steps * 100..];
+    for (a, b) in last.iter().zip(&x_end) {
+        assert!((a - b).abs() < 1e-5);
+    }
+    for h in 0..3 {
+        assert!((s.predicted_lines[4 * h + 2] - x_end[2 * h]).abs() < 1e-5);
+        assert!((s.predicted_lines[4 * h + 3] - x_end[2 * h + 1]).abs() < 1e-5);
+    }
+    // The source N(0, I) has RMS ≈ 1 in the extra coordinates at t = 0.
+    assert!((s.extra_rms_by_time[0] - 1.0).abs() < 0.25, "{}", s.extra_rms_by_time[0]);
+}
