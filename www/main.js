@@ -1,7 +1,7 @@
 // The page's wiring: settings ↔ URL, the worker that trains, the panels that draw, and the
 // automation hooks (window.w1w2). The main thread only draws; nothing here blocks.
 
-import init, { defaultConfig, parsePoints, validateConfig } from '../pkg/w1w2_flow.js';
+import init, { defaultConfig, paperConfig, parsePoints, validateConfig } from '../pkg/w1w2_flow.js';
 import { chooseBackend } from './backend.js';
 import { buildControls } from './controls.js';
 import { drawCritic } from './panels/critic.js';
@@ -276,9 +276,10 @@ async function onControlChange(key, value, control) {
   }
 }
 
-/** The paper's λ and c_GP follow the dimension (2-D: 0.5, 0.1; embedded: 0.1, 0.01). */
+/** The paper's λ and c_GP for a data set and dimension, from the Rust TrainConfig::paper. */
 function paperPreset(settings) {
-  return settings.dim > 2 ? { lambda: 0.1, gradient_penalty: 0.01 } : { lambda: 0.5, gradient_penalty: 0.1 };
+  const preset = paperConfig(settings.dataset || 'pinwheel', settings.dim || 2);
+  return { lambda: preset.lambda, gradient_penalty: preset.gradient_penalty };
 }
 
 async function reset() {
@@ -370,7 +371,7 @@ async function main() {
   }
   page.defaults = defaultConfig();
   const { values, problems: parseProblems } = parseHash(location.hash);
-  if ((values.dataset || values.dim) && !('lambda' in values)) Object.assign(values, { ...paperPreset({ dim: values.dim || 2 }), ...values });
+  if ((values.dataset || values.dim) && !('lambda' in values)) Object.assign(values, { ...paperPreset(values), ...values });
   const { settings, problems } = resolveSettings(values, page.defaults, (candidate) => validateConfig(configOf(candidate)));
   page.settings = settings;
   showProblems([...parseProblems, ...problems]);

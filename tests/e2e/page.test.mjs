@@ -105,6 +105,15 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   await page.close();
 });
 
+test('a dimension in the URL brings the paper’s λ and penalty for it', { timeout: 600_000 }, async () => {
+  const { page } = await open('dim=12&backend=cpu');
+  const metrics = await page.evaluate(() => window.w1w2.snapshot());
+  assert.equal(metrics.dim, 12);
+  assert.equal(metrics.lambda, 0.1);
+  assert.equal(await page.locator('[data-testid="control-gradient_penalty"]').inputValue(), '0.01');
+  await page.close();
+});
+
 test('without WebGPU, auto reads cpu', { timeout: 600_000 }, async () => {
   const { page, errors } = await open('', { noWebGpu: true });
   assert.equal(await text(page, 'backend'), 'cpu');
