@@ -23,6 +23,7 @@
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
 //! | `backend` | choosing a native device by name (the CLI's `--backend`) |
 //! | [`rng`] | the seeded random streams |
+//! | [`sdot`] | paper B: the (c,λ)-transform, soft assignments, averaged-SGD dual ascent |
 //! | [`snapshot`] | what the page draws: trajectories, φ and velocity fields, predicted lines |
 //! | `web` | (wasm only) the wasm-bindgen surface the page's worker drives |
 
@@ -36,6 +37,7 @@ pub mod flow;
 pub mod metrics;
 pub mod nn;
 pub mod rng;
+pub mod sdot;
 pub mod snapshot;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -28,7 +28,8 @@ pub struct Dense {
     pub bias: Tensor<2>,
 }
 
-/// A scalar-valued MLP: `hidden` layers with `activation`, then a linear output of width 1.
+/// An MLP: hidden layers with `activation`, then a linear output (width 1 for U_θ and φ_ω, the
+/// data dimension for paper B's generator g_θ).
 #[derive(Clone, Debug)]
 pub struct Mlp {
     pub layers: Vec<Dense>,
@@ -37,7 +38,7 @@ pub struct Mlp {
 
 /// What a forward pass keeps for the input-gradient pass.
 pub struct ForwardPass {
-    /// `[batch, 1]`: the network's value.
+    /// `[batch, outputs]`: the network's value.
     pub output: Tensor<2>,
     /// h_1..h_n, each `[batch, width]`.
     hidden: Vec<Tensor<2>>,
@@ -47,9 +48,15 @@ impl Mlp {
     /// Glorot-normal weights (Keras' `glorot_normal`: a normal truncated at two standard
     /// deviations, scaled to variance 2/(fan_in + fan_out)) and zero biases, as the paper.
     /// `widths` lists the hidden widths; the output has width 1.
-    pub fn glorot(
+    pub fn glorot(input: usize, widths: &[usize], activation: Activation, rng: &mut Rng, device: &Device, dtype: DType) -> Self {
+        Self::glorot_map(input, widths, 1, activation, rng, device, dtype)
+    }
+
+    /// As [`Mlp::glorot`] with an output of width `outputs`: a map R^input → R^outputs.
+    pub fn glorot_map(
         input: usize,
         widths: &[usize],
+        outputs: usize,
         activation: Activation,
         rng: &mut Rng,
         device: &Device,
@@ -59,7 +66,7 @@ impl Mlp {
         const TRUNCATED_STD: f64 = 0.879_625_661_034_239_8;
         let mut fans: Vec<usize> = vec![input];
         fans.extend_from_slice(widths);
-        fans.push(1);
+        fans.push(outputs);
         let layers = fans
             .windows(2)
             .map(|pair| {
@@ -99,9 +106,11 @@ impl Mlp {
         ForwardPass { output, hidden }
     }
 
-    /// ∇_s y for every row of the batch, `[batch, in]`, from a forward pass's activations.
+    /// ∇_s y for every row of the batch, `[batch, in]`, from a forward pass's activations
+    /// (scalar-valued networks only).
     pub fn input_gradient(&self, pass: &ForwardPass) -> Tensor<2> {
         let (last, hidden_layers) = self.layers.split_last().expect("an MLP has an output layer");
+        debug_assert_eq!(last.weight.dims()[1], 1, "the input gradient of a scalar-valued network");
         // g_n = wᵀ, a [1, width] row broadcast over the batch.
         let mut g = last.weight.clone().transpose();
         for (layer, h) in hidden_layers.iter().zip(&pass.hidden).rev() {
