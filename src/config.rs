@@ -16,10 +16,45 @@ pub enum KineticEnergyAt {
     ReleasedCode,
 }
 
+/// What is trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Paper A's flow: particles from N(0, I_d) pushed along −∇ₓU_θ/λ.
+    Flow,
+    /// Paper B's generator: a map g_θ from a latent law to data space, trained on the
+    /// semi-discrete OT cost.
+    Generator,
+}
+
+/// The flow's terminal cost: what scores where the particles end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Terminal {
+    /// Paper A: a critic φ_ω estimating a Lipschitz-regularised f-divergence.
+    Critic,
+    /// Paper B: the entropic semi-discrete OT cost W_c^λ to the data, no discriminator.
+    Ot,
+}
+
+/// The generator's latent law ζ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Latent {
+    /// N(0, I).
+    Gaussian,
+    /// U[−1, 1]^n.
+    Uniform,
+}
+
 /// A training run's configuration. Field names are the CLI's and the page's URL keys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
+    /// What is trained: paper A's flow or paper B's generator.
+    pub mode: Mode,
+    /// The flow's terminal cost (flow mode only).
+    pub terminal: Terminal,
     /// The target data set.
     pub dataset: Toy2d,
     /// The user's own 2-D points (drawn in the page or read from a CSV); when given they are the
@@ -65,6 +100,22 @@ pub struct TrainConfig {
     pub data_pool: usize,
     /// Size of the fixed evaluation batch (source samples and held-out data).
     pub eval_batch: usize,
+    /// λ of paper B: the entropic regularisation of the OT cost (0: unregularised).
+    pub ot_lambda: f64,
+    /// Nψ: dual ascent steps per generator step.
+    pub ot_dual_steps: usize,
+    /// C of the dual ascent step C/√k (per unit of relative mass error).
+    pub ot_step: f64,
+    /// J: the number of data points ν is the empirical measure of.
+    pub ot_points: usize,
+    /// Divide the OT cost by the data's mean squared norm.
+    pub ot_normalise_cost: bool,
+    /// The generator's latent law.
+    pub latent: Latent,
+    /// The generator's latent dimension.
+    pub latent_dim: usize,
+    /// Hidden widths of the generator g_θ (ReLU).
+    pub generator_widths: Vec<usize>,
 }
 
 impl Default for TrainConfig {
@@ -92,6 +143,16 @@ impl Default for TrainConfig {
             seed: 3,
             data_pool: 100_000,
             eval_batch: 2000,
+            mode: Mode::Flow,
+            terminal: Terminal::Critic,
+            ot_lambda: 0.01,
+            ot_dual_steps: 10,
+            ot_step: 0.005,
+            ot_points: 500,
+            ot_normalise_cost: false,
+            latent: Latent::Gaussian,
+            latent_dim: 2,
+            generator_widths: vec![128; 3],
         }
     }
 }
@@ -117,6 +178,42 @@ impl TrainConfig {
     pub fn paper(dataset: Toy2d, dim: usize) -> Self {
         let (lambda, gradient_penalty) = if dim > 2 { (0.1, 0.01) } else { (0.5, 0.1) };
         Self { dataset, dim, lambda, gradient_penalty, ..Self::default() }
+    }
+
+    /// The flow with paper B's OT cost as its terminal cost, for `dataset` in R^dim: the
+    /// critic's settings are unused, λ is smaller (the terminal cost |x − y|² is not bounded
+    /// by a Lipschitz constant, so λ alone balances it against the kinetic energy).
+    pub fn ot_flow(dataset: Toy2d, dim: usize) -> Self {
+        Self { terminal: Terminal::Ot, lambda: 0.05, potential_learning_rate: 1e-3, ..Self::paper(dataset, dim) }
+    }
+
+    /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is
+    /// `potential_learning_rate`, as for U_θ).
+    pub fn ot_generator(dataset: Toy2d, dim: usize) -> Self {
+        Self { mode: Mode::Generator, potential_learning_rate: 1e-3, ..Self::paper(dataset, dim) }
+    }
+
+    /// The preset of a mode and terminal cost: [`TrainConfig::paper`], [`TrainConfig::ot_flow`]
+    /// or [`TrainConfig::ot_generator`].
+    pub fn preset(mode: Mode, terminal: Terminal, dataset: Toy2d, dim: usize) -> Self {
+        match (mode, terminal) {
+            (Mode::Generator, _) => Self::ot_generator(dataset, dim),
+            (Mode::Flow, Terminal::Ot) => Self::ot_flow(dataset, dim),
+            (Mode::Flow, Terminal::Critic) => Self::paper(dataset, dim),
+        }
+    }
+
+    /// Whether the run solves paper B's dual problem (OT terminal cost or OT generator).
+    pub fn uses_ot(&self) -> bool {
+        self.mode == Mode::Generator || self.terminal == Terminal::Ot
+    }
+
+    /// The dimension of what the model is fed: d for the flow, the latent's for the generator.
+    pub fn source_dim(&self) -> usize {
+        match self.mode {
+            Mode::Flow => self.dim,
+            Mode::Generator => self.latent_dim,
+        }
     }
 
     /// Checks every value against its range; the error names the first one out of range.
@@ -172,6 +269,22 @@ impl TrainConfig {
         }
         if !(2..=20_000).contains(&self.eval_batch) {
             return err("eval_batch", format!("must be between 2 and 20000, got {}", self.eval_batch));
+        }
+        if !(self.ot_lambda.is_finite() && (0.0..=100.0).contains(&self.ot_lambda)) {
+            return err("ot_lambda", format!("must be between 0 and 100, got {}", self.ot_lambda));
+        }
+        if !(1..=100).contains(&self.ot_dual_steps) {
+            return err("ot_dual_steps", format!("must be between 1 and 100, got {}", self.ot_dual_steps));
+        }
+        positive("ot_step", self.ot_step)?;
+        if !(2..=20_000).contains(&self.ot_points) {
+            return err("ot_points", format!("must be between 2 and 20000, got {}", self.ot_points));
+        }
+        if !(1..=64).contains(&self.latent_dim) {
+            return err("latent_dim", format!("must be between 1 and 64, got {}", self.latent_dim));
+        }
+        if self.generator_widths.is_empty() || self.generator_widths.len() > 16 || self.generator_widths.iter().any(|w| !(1..=1024).contains(w)) {
+            return err("generator_widths", format!("must list 1 to 16 hidden widths, each between 1 and 1024, got {:?}", self.generator_widths));
         }
         Ok(())
     }

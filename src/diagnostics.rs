@@ -8,49 +8,77 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
+use crate::config::{Mode, TrainConfig};
 use crate::data::DataPool;
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::metrics;
-use crate::nn::Mlp;
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::{matrix, to_f32};
+use crate::ot_generator::{OtGenerator, sample_latent};
 use crate::rng::Rng;
+use crate::run::Run;
 use crate::train::{Diverged, Trainer};
 
-/// A fixed batch to evaluate on: sources x₀ and held-out data, both `[len, dim]` row-major.
+/// A fixed batch to evaluate on: sources (x₀ ~ N(0, I_d) for a flow, latents z ~ ζ for a
+/// generator), `[len, source_dim]`, and held-out data, `[len, dim]`, row-major.
 #[derive(Clone, Debug)]
 pub struct EvaluationBatch {
     pub sources: Vec<f32>,
+    pub source_dim: usize,
     pub data: Vec<f32>,
     pub len: usize,
     pub dim: usize,
 }
 
 impl EvaluationBatch {
-    /// `len` fresh source samples and `len` fresh data points (not from the training pool), both
-    /// from their own stream of the run's seed.
-    pub fn for_trainer(trainer: &Trainer, len: usize) -> Self {
-        let config = &trainer.config;
+    /// `len` fresh sources and `len` fresh data points (not from the training pool), both from
+    /// their own stream of the run's seed.
+    pub fn for_config(config: &TrainConfig, len: usize) -> Self {
         let mut rng = Rng::new(config.seed ^ 0xE7A1_0000_0000_0001);
-        let d = config.dim;
-        let sources = rng.normal_vec(len * d);
+        let source_dim = config.source_dim();
+        let sources = match config.mode {
+            Mode::Flow => rng.normal_vec(len * source_dim),
+            Mode::Generator => sample_latent(config.latent, len, source_dim, &mut rng),
+        };
         let data = DataPool::for_config(config, len, &mut rng).points;
-        Self { sources, data, len, dim: d }
+        Self { sources, source_dim, data, len, dim: config.dim }
+    }
+
+    /// The sources as a tensor on `device`.
+    fn sources_on(&self, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Tensor<2> {
+        matrix(self.sources.clone(), self.len, self.source_dim, device, dtype)
     }
 }
 
 /// Every indicator at one iteration. Field names are the CLI's JSON keys.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Diagnostics {
+    /// The flow's optimality indicators (absent for a generator, which has no paths).
+    #[serde(flatten)]
+    pub flow: Option<FlowIndicators>,
+    /// The terminal player's estimate of the distance to the data: mean φ(x_K) − Λ_f(φ(y)),
+    /// the critic's D_f^L(ρ_T‖π); or, with paper B's OT cost, H_λ(ψ) ≈ W_c^λ(ρ_T, ν).
+    pub divergence: f64,
+    /// For d > 2: the largest RMS over the extra coordinates 3..d of the samples (0 on the manifold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_rms: Option<f64>,
+    /// Debiased Sinkhorn divergence (geomloss settings) between the samples and held-out data,
+    /// first two coordinates: the papers' Table 1 number.
+    pub sinkhorn: f64,
+    /// Exact W2 between the samples and held-out data, first two coordinates.
+    pub w2: f64,
+}
+
+/// How far (U, G) are from solving the mean-field-game system of paper A.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlowIndicators {
     /// KE = Σ_k Δt·½·mean|v_k|² at the step points.
     pub kinetic_energy: f64,
     /// Σ_k Δt·mean_b |−∂_tU + |∇ₓU|²/(2λ)| at (x_k, t_k): the HJ equation's residual, theory's sign.
     pub hj_residual: f64,
-    /// RMS_b |∇φ(x_K) − ∇ₓU(x_K, T)|: the terminal condition U(·, T) = φ.
+    /// RMS_b |∇G(x_K) − ∇ₓU(x_K, T)|: the terminal condition U(·, T) = G (G = φ or ψ^{c,λ}).
     pub terminal_residual: f64,
-    /// mean φ(x_K) − Λ_f(φ(y)): the critic's estimate of D_f^L(ρ_T‖π).
-    pub divergence: f64,
-    /// The same estimate with the flow run at Δt/2.
+    /// The divergence estimate with the flow run at Δt/2.
     pub divergence_half_step: f64,
     /// mean_b |x_K − x_0| / Σ_k |x_{k+1} − x_k|: 1 for straight paths.
     pub straightness: f64,
@@ -58,109 +86,120 @@ pub struct Diagnostics {
     pub mean_speed: Vec<f64>,
     /// max over b and k of |v_k|.
     pub max_speed: f64,
-    /// L/λ: the speed of optimal trajectories is at most this.
-    pub speed_bound: f64,
-    /// For d > 2: the largest RMS over the extra coordinates 3..d of x_K (0 on the manifold).
+    /// L/λ: with an L-Lipschitz critic the speed of optimal trajectories is at most this.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra_rms: Option<f64>,
-    /// Debiased Sinkhorn divergence (geomloss settings) between x_K and held-out data, first two
-    /// coordinates: the papers' Table 1 number.
-    pub sinkhorn: f64,
-    /// Exact W2 between x_K and held-out data, first two coordinates.
-    pub w2: f64,
+    pub speed_bound: Option<f64>,
+}
+
+/// Slots of the flow's indicators in a readback.
+struct PendingFlow {
+    kinetic_energy: Slot,
+    hj_residual: Slot,
+    terminal_mean_square: Slot,
+    divergence_half_step: Slot,
+    straightness: Slot,
+    speeds: Slot,
+    steps: usize,
+    speed_bound: Option<f64>,
 }
 
 /// Where each indicator will be in a readback, and what finishing them needs.
 pub struct PendingDiagnostics {
-    kinetic_energy: Slot,
-    hj_residual: Slot,
-    terminal_mean_square: Slot,
+    flow: Option<PendingFlow>,
     divergence: Slot,
-    divergence_half_step: Slot,
-    straightness: Slot,
-    speeds: Slot,
     end_points: Slot,
-    steps: usize,
-    speed_bound: f64,
     iteration: usize,
 }
 
-/// Queues the indicators of `trainer`'s current (U, φ) on `batch` onto `readback`; returns
-/// them with the batch's trajectory (still on the device) for whoever also draws it.
-pub fn measure(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+/// Queues the indicators of `run` on `batch` onto `readback`; returns them with the batch's
+/// trajectory (still on the device; a generator's is its samples alone) for whoever draws it.
+pub fn measure(run: &Run, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+    match run {
+        Run::Flow(trainer) => measure_flow(trainer, batch, readback),
+        Run::Generator(generator) => measure_generator(generator, batch, readback),
+    }
+}
+
+fn measure_flow(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
     let device = trainer.eval_device();
     let dtype = trainer.dtype();
     let scheme = trainer.scheme();
+    let config = &trainer.config;
     let potential = trainer.potential.frozen();
-    let critic = trainer.critic.frozen();
-    let x0 = matrix(batch.sources.clone(), batch.len, batch.dim, &device, dtype);
+    let terminal = &trainer.terminal;
+    let x0 = batch.sources_on(&device, dtype);
     let y = matrix(batch.data.clone(), batch.len, batch.dim, &device, dtype);
     let trajectory = rollout(&potential, x0.clone(), &scheme);
     let x_end = trajectory.end();
     let x_end_half = rollout(&potential, x0, &scheme.refined(2)).end();
 
-    let critic_gradient = critic.input_gradient(&critic.forward(x_end.clone()));
-    let terminal_gap = critic_gradient.sub(potential.gradient(x_end.clone(), scheme.t_final).space);
+    let terminal_gap = terminal.gradient(x_end.clone()).sub(potential.gradient(x_end.clone(), scheme.t_final).space);
     let speeds: Vec<Tensor<2>> = trajectory.velocities.iter().map(|v| v.clone().square().sum_dim(1).sqrt()).collect();
 
-    let pending = PendingDiagnostics {
+    let flow = PendingFlow {
         kinetic_energy: readback.push(kinetic_energy(&trajectory, &scheme)),
         hj_residual: readback.push(hj_residual(&potential, &trajectory, &scheme)),
         terminal_mean_square: readback.push(terminal_gap.square().sum_dim(1).mean()),
-        divergence: readback.push(divergence_estimate(trainer, &critic, x_end.clone(), y.clone())),
-        divergence_half_step: readback.push(divergence_estimate(trainer, &critic, x_end_half, y)),
+        divergence_half_step: readback.push(terminal.divergence(config.divergence, x_end_half, y.clone())),
         straightness: readback.push(straightness(&trajectory)),
         speeds: readback.push(Tensor::cat(speeds, 1)), // [n, K]
-        end_points: readback.push(x_end),
         steps: scheme.steps,
-        speed_bound: trainer.config.lipschitz / trainer.config.lambda,
+        speed_bound: terminal.speed_bound(config.lipschitz, config.lambda),
+    };
+    let pending = PendingDiagnostics {
+        flow: Some(flow),
+        divergence: readback.push(terminal.divergence(config.divergence, x_end.clone(), y)),
+        end_points: readback.push(x_end),
         iteration: trainer.iteration,
     };
     (pending, trajectory)
 }
 
-/// The indicators of `trainer`'s current (U, φ) on `batch`, read back synchronously.
-pub fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+fn measure_generator(generator: &OtGenerator, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+    let samples = generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()));
+    let pending = PendingDiagnostics {
+        flow: None,
+        divergence: readback.push(generator.ot.dual_value(samples.clone())),
+        end_points: readback.push(samples.clone()),
+        iteration: generator.iteration,
+    };
+    (pending, Trajectory { positions: vec![samples], velocities: Vec::new() })
+}
+
+/// The indicators of `run` on `batch`, read back synchronously.
+pub fn evaluate(run: &Run, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let (pending, _) = measure(trainer, batch, &mut readback);
+    let (pending, _) = measure(run, batch, &mut readback);
     pending.finish(&readback.read(), batch)
 }
 
 impl PendingDiagnostics {
     /// The indicators from the values read back, with the sample metrics computed on the host;
-    /// fails when the flow's end points or an indicator are not finite.
+    /// fails when the samples or an indicator are not finite.
     pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
         let d = batch.dim;
         let diverged = |quantity| Diverged { iteration: self.iteration, quantity };
         let samples = values.get(self.end_points);
         if samples.iter().any(|v| !v.is_finite()) {
-            return Err(diverged("flow end points x_K"));
+            return Err(diverged("samples (the flow's end points x_K)"));
         }
-        let speeds = values.get(self.speeds); // [n, K]
-        let mean_speed = (0..self.steps)
-            .map(|k| speeds.iter().skip(k).step_by(self.steps).map(|&s| s as f64).sum::<f64>() / batch.len as f64)
-            .collect();
+        let flow = self.flow.as_ref().map(|flow| flow.finish(values, batch.len));
         let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
         let diagnostics = Diagnostics {
-            kinetic_energy: values.scalar(self.kinetic_energy),
-            hj_residual: values.scalar(self.hj_residual),
-            terminal_residual: values.scalar(self.terminal_mean_square).sqrt(),
             divergence: values.scalar(self.divergence),
-            divergence_half_step: values.scalar(self.divergence_half_step),
-            straightness: values.scalar(self.straightness),
-            mean_speed,
-            max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
-            speed_bound: self.speed_bound,
             extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
             sinkhorn: metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2),
             w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
+            flow,
         };
-        let indicators = [
-            ("kinetic energy", diagnostics.kinetic_energy),
-            ("HJ residual", diagnostics.hj_residual),
-            ("terminal residual", diagnostics.terminal_residual),
-            ("divergence estimate", diagnostics.divergence),
-        ];
+        let mut indicators = vec![("divergence estimate", diagnostics.divergence)];
+        if let Some(flow) = &diagnostics.flow {
+            indicators.extend([
+                ("kinetic energy", flow.kinetic_energy),
+                ("HJ residual", flow.hj_residual),
+                ("terminal residual", flow.terminal_residual),
+            ]);
+        }
         match indicators.iter().find(|(_, value)| !value.is_finite()) {
             Some((quantity, _)) => Err(diverged(quantity)),
             None => Ok(diagnostics),
@@ -168,12 +207,23 @@ impl PendingDiagnostics {
     }
 }
 
-/// mean φ(x) − Λ_f(φ(y)), `[1]`.
-fn divergence_estimate(trainer: &Trainer, critic: &Mlp, x: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
-    let shift = trainer.shift().map(|nu| nu.inner());
-    let phi_x = critic.forward(x).output.mean();
-    let phi_y = critic.forward(y).output;
-    phi_x.sub(trainer.config.divergence.data_term(phi_y, shift.as_ref()))
+impl PendingFlow {
+    fn finish(&self, values: &ReadValues, len: usize) -> FlowIndicators {
+        let speeds = values.get(self.speeds); // [n, K]
+        let mean_speed = (0..self.steps)
+            .map(|k| speeds.iter().skip(k).step_by(self.steps).map(|&s| s as f64).sum::<f64>() / len as f64)
+            .collect();
+        FlowIndicators {
+            kinetic_energy: values.scalar(self.kinetic_energy),
+            hj_residual: values.scalar(self.hj_residual),
+            terminal_residual: values.scalar(self.terminal_mean_square).sqrt(),
+            divergence_half_step: values.scalar(self.divergence_half_step),
+            straightness: values.scalar(self.straightness),
+            mean_speed,
+            max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
+            speed_bound: self.speed_bound,
+        }
+    }
 }
 
 /// Σ_k Δt·mean_b |−∂_tU(x_k, t_k) + |∇ₓU(x_k, t_k)|²/(2λ)|, `[1]`.
@@ -214,9 +264,14 @@ pub fn first_two(points: &[f32], dim: usize) -> Vec<f32> {
     points.chunks(dim).flat_map(|row| [row[0], row[1]]).collect()
 }
 
-/// The end points x_K of the batch's sources under the current flow, `[n, d]` row-major.
-pub fn end_points(trainer: &Trainer, batch: &EvaluationBatch) -> Vec<f32> {
-    let device = trainer.eval_device();
-    let x0 = matrix(batch.sources.clone(), batch.len, batch.dim, &device, trainer.dtype());
-    to_f32(rollout(&trainer.potential.frozen(), x0, &trainer.scheme()).end())
+/// The samples of the batch's sources under the current run (a flow's end points x_K),
+/// `[n, d]` row-major.
+pub fn samples(run: &Run, batch: &EvaluationBatch) -> Vec<f32> {
+    match run {
+        Run::Flow(trainer) => {
+            let x0 = batch.sources_on(&trainer.eval_device(), trainer.dtype());
+            to_f32(rollout(&trainer.potential.frozen(), x0, &trainer.scheme()).end())
+        }
+        Run::Generator(generator) => to_f32(generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()))),
+    }
 }

@@ -18,7 +18,10 @@
 //! | [`nn`] | MLPs with analytic input gradients, Adam |
 //! | [`flow`] | U_θ, v = −∇ₓU/λ, Euler rollout, kinetic energy |
 //! | [`divergence`] | f, f*, Λ_f, the gradient penalty |
-//! | [`train`] | the critic and generator steps |
+//! | [`terminal`] | the flow's terminal cost: paper A's critic or paper B's OT cost |
+//! | [`train`] | the critic (or dual) and generator steps of the flow |
+//! | [`ot_generator`] | paper B's OT generator g_θ and its training step |
+//! | [`run`] | a run of either kind, as the CLI and the page drive it |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
 //! | `backend` | choosing a native device by name (the CLI's `--backend`) |
@@ -36,9 +39,12 @@ pub mod divergence;
 pub mod flow;
 pub mod metrics;
 pub mod nn;
+pub mod ot_generator;
 pub mod rng;
+pub mod run;
 pub mod sdot;
 pub mod snapshot;
+pub mod terminal;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,13 +1,18 @@
 //! What the page draws, computed on the device and read back in one transfer with the
-//! diagnostics: particle trajectories, the critic φ and the velocity field on the plane, and the
-//! straight lines the mean-field-game optimality system predicts.
+//! diagnostics: particle trajectories, the terminal potential G (the critic φ or ψ^{c,λ}) and the
+//! velocity field on the plane, the straight lines the mean-field-game optimality system
+//! predicts and, with paper B's OT cost, the plane coloured by where it is transported and the
+//! arrows from samples to their soft barycentres.
 
 use burn::tensor::Tensor;
 
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics, measure};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
-use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
+use crate::run::Run;
+use crate::sdot::{GROUPS, SemiDiscreteOt};
+use crate::terminal::Terminal;
+use crate::train::{Diverged, LossValues, PendingLosses, StepLosses};
 
 /// The window of the plane (first two coordinates; the others are 0) the fields are drawn on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,15 +43,22 @@ pub struct Snapshot {
     pub iteration: usize,
     pub losses: Option<LossValues>,
     pub diagnostics: Diagnostics,
-    /// `[K+1, n, 2]`: x_k of the evaluation batch's particles.
+    /// `[K+1, n, 2]`: x_k of the evaluation batch's particles (`[1, n, 2]`, the samples, for a
+    /// generator).
     pub trajectories: Vec<f32>,
-    /// `[critic_grid, critic_grid]`, rows from y_min up: φ on the view.
+    /// `[critic_grid, critic_grid]`, rows from y_min up: G on the view (φ, or ψ^{c,λ}).
     pub critic: Vec<f32>,
-    /// `[velocity_grid, velocity_grid, 2]`: −∇ₓU(·, t)/λ on the view.
+    /// `[velocity_grid, velocity_grid, 2]`: −∇ₓU(·, t)/λ on the view (empty for a generator).
     pub velocity: Vec<f32>,
     /// `[highlighted, 2, 2]`: for each highlighted particle the predicted line from
-    /// x(0) = x_K + (T/λ)∇φ(x_K) to x(T) = x_K (papers.md §1.1, linear trajectories).
+    /// x(0) = x_K + (T/λ)∇G(x_K) to x(T) = x_K (papers.md §1.1, linear trajectories; empty for
+    /// a generator).
     pub predicted_lines: Vec<f32>,
+    /// `[critic_grid, critic_grid, GROUPS]` with OT: the share of each lattice point sent to
+    /// each group of data points (Laguerre cells at λ = 0, blended as λ grows); else empty.
+    pub cells: Vec<f32>,
+    /// `[highlighted, 2, 2]` with OT: arrows from samples to their soft barycentres Σ_j χ_j y_j.
+    pub barycentres: Vec<f32>,
     /// `[K+1]`: RMS of the extra coordinates 3..d at each t_k (empty for d = 2).
     pub extra_rms_by_time: Vec<f32>,
 }
@@ -58,27 +70,24 @@ pub struct PendingSnapshot {
     diagnostics: PendingDiagnostics,
     trajectories: Vec<Slot>,
     critic: Slot,
-    velocity: Slot,
-    predicted_lines: Slot,
+    velocity: Option<Slot>,
+    predicted_lines: Option<Slot>,
     extra_rms_by_time: Vec<Slot>,
+    cells: Option<Slot>,
+    barycentres: Option<Slot>,
 }
 
-/// Queues a snapshot of `trainer` onto `readback`; `losses` are the last step's, if any.
+/// Queues a snapshot of `run` onto `readback`; `losses` are the last step's, if any.
 pub fn queue_snapshot(
-    trainer: &Trainer,
+    run: &Run,
     batch: &EvaluationBatch,
     losses: Option<StepLosses>,
     request: &SnapshotRequest,
     readback: &mut Readback,
 ) -> PendingSnapshot {
-    let device = trainer.eval_device();
-    let dtype = trainer.dtype();
     let (n, d) = (batch.len, batch.dim);
-    let scheme = trainer.scheme();
-    let potential = trainer.potential.frozen();
-    let critic = trainer.critic.frozen();
-    let losses = losses.map(|l| l.queue(trainer, readback));
-    let (diagnostics, trajectory) = measure(trainer, batch, readback);
+    let losses = losses.map(|l| run.queue_losses(l, readback));
+    let (diagnostics, trajectory) = measure(run, batch, readback);
     let plane = |x: &Tensor<2>| x.clone().narrow(1, 0, 2);
     let trajectories = trajectory.positions.iter().map(|x| readback.push(plane(x))).collect();
     let extra_rms_by_time = if d > 2 {
@@ -86,29 +95,59 @@ pub fn queue_snapshot(
     } else {
         Vec::new()
     };
-
     let highlighted = request.highlighted.min(n);
-    let x_end = trajectory.end().narrow(0, 0, highlighted);
-    let grad_phi = critic.input_gradient(&critic.forward(x_end.clone()));
-    let start = x_end.clone().add(grad_phi.mul_scalar(scheme.t_final / scheme.lambda));
-    let lines = Tensor::cat(vec![plane(&start), plane(&x_end)], 1); // [h, 4]
+    let shown = trajectory.end().narrow(0, 0, highlighted);
+    let (device, dtype) = match run {
+        Run::Flow(trainer) => (trainer.eval_device(), trainer.dtype()),
+        Run::Generator(generator) => (generator.eval_device(), generator.dtype()),
+    };
+    let critic_lattice = matrix(lattice(&request.view, request.critic_grid, d), request.critic_grid.pow(2), d, &device, dtype);
 
-    let critic_points = lattice(&request.view, request.critic_grid, d);
-    let velocity_points = lattice(&request.view, request.velocity_grid, d);
-    let phi = critic.forward(matrix(critic_points, request.critic_grid.pow(2), d, &device, dtype)).output;
-    let velocity_at = matrix(velocity_points, request.velocity_grid.pow(2), d, &device, dtype);
-    let velocity = potential.velocity(velocity_at, request.time.clamp(0.0, scheme.t_final), scheme.lambda);
-
+    let (critic, velocity, predicted_lines, ot) = match run {
+        Run::Flow(trainer) => {
+            let scheme = trainer.scheme();
+            let terminal = &trainer.terminal;
+            let start = shown.clone().add(terminal.gradient(shown.clone()).mul_scalar(scheme.t_final / scheme.lambda));
+            let lines = Tensor::cat(vec![plane(&start), plane(&shown)], 1); // [h, 4]
+            let velocity_at = matrix(lattice(&request.view, request.velocity_grid, d), request.velocity_grid.pow(2), d, &device, dtype);
+            let velocity = trainer.potential.frozen().velocity(velocity_at, request.time.clamp(0.0, scheme.t_final), scheme.lambda);
+            let ot = match terminal {
+                Terminal::Ot(ot) => Some(ot),
+                Terminal::Critic(_) => None,
+            };
+            (terminal.potential(critic_lattice.clone()), Some(plane(&velocity)), Some(lines), ot)
+        }
+        Run::Generator(generator) => (generator.ot.transform(critic_lattice.clone()), None, None, Some(&generator.ot)),
+    };
+    let (cells, barycentres) = match ot {
+        Some(ot) => {
+            let (cells, arrows) = transport_picture(ot, critic_lattice, shown);
+            (Some(readback.push(cells)), Some(readback.push(arrows)))
+        }
+        None => (None, None),
+    };
     PendingSnapshot {
-        iteration: trainer.iteration,
+        iteration: run.iteration(),
         losses,
         diagnostics,
         trajectories,
-        critic: readback.push(phi),
-        velocity: readback.push(plane(&velocity)),
-        predicted_lines: readback.push(lines),
+        critic: readback.push(critic),
+        velocity: velocity.map(|v| readback.push(v)),
+        predicted_lines: predicted_lines.map(|l| readback.push(l)),
         extra_rms_by_time,
+        cells,
+        barycentres,
     }
+}
+
+/// The group shares of the lattice points, `[G², GROUPS]`, and the arrows from the shown
+/// samples to their soft barycentres, `[h, 4]`.
+fn transport_picture(ot: &SemiDiscreteOt, lattice: Tensor<2>, shown: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    let cells = ot.group_weights(lattice);
+    debug_assert_eq!(cells.dims()[1], GROUPS);
+    let targets = ot.barycentres(shown.clone());
+    let arrows = Tensor::cat(vec![shown.narrow(1, 0, 2), targets.narrow(1, 0, 2)], 1);
+    (cells, arrows)
 }
 
 impl PendingSnapshot {
@@ -116,15 +155,18 @@ impl PendingSnapshot {
     pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Snapshot, Diverged> {
         let losses = self.losses.as_ref().map(|l| l.check(values, self.iteration)).transpose()?;
         let diagnostics = self.diagnostics.finish(values, batch)?;
+        let read = |slot: Option<Slot>| slot.map_or_else(Vec::new, |slot| values.get(slot).to_vec());
         Ok(Snapshot {
             iteration: self.iteration,
             losses,
             diagnostics,
             trajectories: self.trajectories.iter().flat_map(|&s| values.get(s).iter().copied()).collect(),
             critic: values.get(self.critic).to_vec(),
-            velocity: values.get(self.velocity).to_vec(),
-            predicted_lines: values.get(self.predicted_lines).to_vec(),
+            velocity: read(self.velocity),
+            predicted_lines: read(self.predicted_lines),
             extra_rms_by_time: self.extra_rms_by_time.iter().map(|&s| values.get(s)[0]).collect(),
+            cells: read(self.cells),
+            barycentres: read(self.barycentres),
         })
     }
 }
@@ -143,9 +185,9 @@ fn lattice(view: &View, grid: usize, dim: usize) -> Vec<f32> {
     points
 }
 
-/// A snapshot of `trainer`, read back synchronously (native and the CPU backend in the browser).
-pub fn snapshot(trainer: &Trainer, batch: &EvaluationBatch, losses: Option<StepLosses>, request: &SnapshotRequest) -> Result<Snapshot, Diverged> {
+/// A snapshot of `run`, read back synchronously (native and the CPU backend in the browser).
+pub fn snapshot(run: &Run, batch: &EvaluationBatch, losses: Option<StepLosses>, request: &SnapshotRequest) -> Result<Snapshot, Diverged> {
     let mut readback = Readback::default();
-    let pending = queue_snapshot(trainer, batch, losses, request, &mut readback);
+    let pending = queue_snapshot(run, batch, losses, request, &mut readback);
     pending.finish(&readback.read(), batch)
 }

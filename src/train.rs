@@ -2,7 +2,10 @@
 //! on L_D, then one step of the potential U_θ on L_G, each with its own Adam.
 //!
 //! L_D = −(mean_b φ(x_K) − Λ_f(φ(y))) + c_GP·mean_b max(0, |∇φ(x̂)|² − L²)   (W1 proximal)
-//! L_G = mean_b φ(x_K) + λ·KE                                                  (W2 proximal)
+//! L_G = mean_b G(x_K) + λ·KE                                                  (W2 proximal)
+//!
+//! With paper B's OT terminal cost the critic steps become Nψ steps of averaged dual ascent on
+//! H_λ(ψ) (papers.md §2.2), and G = ψ^{c,λ}; "L_D" is then −H_λ(ψ) on the last dual batch.
 
 use std::fmt;
 
@@ -16,6 +19,8 @@ use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, Mlp};
 use crate::rng::Rng;
+use crate::sdot::{OtSettings, SemiDiscreteOt};
+use crate::terminal::{Critic, Terminal};
 
 /// Training stopped because a quantity became NaN or infinite.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +41,7 @@ impl std::error::Error for Diverged {}
 
 /// The losses of one iteration, still on the device (reading them back is the caller's choice).
 pub struct StepLosses {
-    /// L_D of the last critic step, `[1]`.
+    /// L_D of the last critic step (−H_λ(ψ) of the last dual step), `[1]`.
     pub critic: Tensor<1>,
     /// L_G, `[1]`.
     pub generator: Tensor<1>,
@@ -51,15 +56,20 @@ impl StepLosses {
     /// Queues the losses onto `readback`, with the sums of `trainer`'s current weights (a sum is
     /// non-finite iff some weight is).
     pub fn queue(self, trainer: &Trainer, readback: &mut Readback) -> PendingLosses {
+        let terminal = (trainer.terminal.parameters_name(), trainer.terminal.parameters());
+        self.queue_with(trainer.potential.net.parameters(), terminal, readback)
+    }
+
+    /// As [`StepLosses::queue`] for any model parameters θ and (name, parameters) of the other
+    /// player.
+    pub fn queue_with(self, model: Vec<Tensor<2>>, other: (&'static str, Vec<Tensor<2>>), readback: &mut Readback) -> PendingLosses {
         let weight_sum = |params: Vec<Tensor<2>>| Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum();
-        let mut critic_params = trainer.critic.parameters();
-        critic_params.extend(trainer.shift());
         PendingLosses {
             slots: [
                 ("critic loss L_D", readback.push(self.critic)),
                 ("generator loss L_G", readback.push(self.generator)),
-                ("potential weights θ", readback.push(weight_sum(trainer.potential.net.parameters()))),
-                ("critic weights ω", readback.push(weight_sum(critic_params))),
+                ("model weights θ", readback.push(weight_sum(model))),
+                (other.0, readback.push(weight_sum(other.1))),
             ],
         }
     }
@@ -91,18 +101,15 @@ struct Streams {
     interpolation: Rng,
 }
 
-/// A W1⊕W2 flow and its critic, training on one device.
+/// A W1⊕W2 flow and its terminal cost (critic or OT), training on one device.
 pub struct Trainer {
     pub config: TrainConfig,
     /// The autodiff device every parameter lives on.
     device: Device,
     dtype: DType,
     pub potential: Potential,
-    pub critic: Mlp,
-    /// ν of Λ_f for divergences written through f*, `[1, 1]`.
-    shift: Option<Tensor<2>>,
+    pub terminal: Terminal,
     potential_adam: Adam,
-    critic_adam: Adam,
     pub data: DataPool,
     streams: Streams,
     /// Completed iterations.
@@ -128,21 +135,25 @@ impl Trainer {
             net: Mlp::glorot(d + 1, &config.potential_widths, Activation::Tanh, &mut init, &device, dtype).map(track),
         };
         let critic = Mlp::glorot(d, &config.critic_widths, Activation::Relu, &mut init, &device, dtype).map(track);
-        let shift = config
-            .divergence
-            .has_shift()
-            .then(|| matrix(vec![config.divergence.initial_shift() as f32], 1, 1, &device, dtype).require_grad());
         let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2));
+        let terminal = match config.terminal {
+            crate::config::Terminal::Critic => {
+                let shift = config
+                    .divergence
+                    .has_shift()
+                    .then(|| matrix(vec![config.divergence.initial_shift() as f32], 1, 1, &device, dtype).require_grad());
+                Terminal::Critic(Critic::new(critic, shift))
+            }
+            crate::config::Terminal::Ot => Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))),
+        };
         let streams = Streams { source: root.fork(3), batches: root.fork(4), interpolation: root.fork(5) };
         Ok(Self {
             config,
             device,
             dtype,
             potential,
-            critic,
-            shift,
+            terminal,
             potential_adam: Adam::paper(),
-            critic_adam: Adam::paper(),
             data,
             streams,
             iteration: 0,
@@ -159,11 +170,6 @@ impl Trainer {
         self.device.clone().inner()
     }
 
-    /// ν of Λ_f, when the divergence has one.
-    pub fn shift(&self) -> Option<Tensor<2>> {
-        self.shift.clone()
-    }
-
     /// The float dtype of every tensor of the run.
     pub fn dtype(&self) -> DType {
         self.dtype
@@ -175,9 +181,13 @@ impl Trainer {
         matrix(self.streams.source.normal_vec(rows * d), rows, d, device, self.dtype)
     }
 
-    /// One iteration: `critic_steps` critic steps, then one generator step. Nothing is read back.
+    /// One iteration: `critic_steps` critic steps (or `ot_dual_steps` dual steps), then one
+    /// generator step. Nothing is read back.
     pub fn step(&mut self) -> StepLosses {
-        let critic = self.critic_phase();
+        let critic = match self.terminal {
+            Terminal::Critic(_) => self.critic_phase(),
+            Terminal::Ot(_) => self.dual_phase(),
+        };
         let generator = self.generator_step();
         self.iteration += 1;
         StepLosses { critic, generator }
@@ -191,54 +201,54 @@ impl Trainer {
         pending.check(&readback.read(), self.iteration)
     }
 
+    /// `count` end points x_K of fresh sources under the frozen flow: one batched rollout
+    /// without θ-gradients, `[count, d]`.
+    fn frozen_end_points(&mut self, count: usize) -> Tensor<2> {
+        let eval_device = self.eval_device();
+        let x0 = self.source_batch(count, &eval_device);
+        rollout(&self.potential.frozen(), x0, &self.scheme()).end()
+    }
+
     /// The critic steps. The flow is frozen meanwhile, so all their rollouts are one batched
     /// rollout without θ-gradients. Returns the last step's L_D (detached).
     fn critic_phase(&mut self) -> Tensor<1> {
         let (b, d, n_critic) = (self.config.batch_size, self.config.dim, self.config.critic_steps);
-        let eval_device = self.eval_device();
-        let x0 = self.source_batch(b * n_critic, &eval_device);
-        let x_end = rollout(&self.potential.frozen(), x0, &self.scheme()).end(); // [n_critic·B, d]
+        let x_end = self.frozen_end_points(b * n_critic); // [n_critic·B, d]
+        let Terminal::Critic(critic) = &mut self.terminal else { unreachable!("critic_phase runs with a critic") };
         let mut last_loss = None;
         for step in 0..n_critic {
             let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
             let y = matrix(self.data.batch(b, &mut self.streams.batches), b, d, &self.device, self.dtype);
-            let loss = self.critic_loss(x, y);
+            let u = matrix(self.streams.interpolation.uniform_vec(b), b, 1, &self.device, self.dtype);
+            let loss = critic_loss(critic, &self.config, x, y, u);
             let gradients = loss.backward();
-            let mut parameters = self.critic.parameters();
-            parameters.extend(self.shift.clone());
-            let mut updated = self.critic_adam.step(parameters, &gradients, self.config.critic_learning_rate);
-            if self.shift.is_some() {
-                self.shift = updated.pop();
+            let mut updated = critic.adam.step(critic.parameters(), &gradients, self.config.critic_learning_rate);
+            if critic.shift.is_some() {
+                critic.shift = updated.pop();
             }
-            self.critic = self.critic.with_parameters(updated);
+            critic.net = critic.net.with_parameters(updated);
             last_loss = Some(loss.inner());
         }
         last_loss.expect("critic_steps ≥ 1")
     }
 
-    /// L_D on end points x: `[B, d]` and data y: `[B, d]`.
-    fn critic_loss(&mut self, x: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
-        let b = self.config.batch_size;
-        let phi = self.critic.forward(Tensor::cat(vec![x.clone(), y.clone()], 0)).output; // [2B, 1]
-        let phi_x = phi.clone().narrow(0, 0, b);
-        let phi_y = phi.narrow(0, b, b);
-        let divergence = phi_x.mean().sub(self.config.divergence.data_term(phi_y, self.shift.as_ref()));
-        let mut loss = divergence.neg();
-        if self.config.w1_proximal {
-            let u = matrix(self.streams.interpolation.uniform_vec(b), b, 1, &self.device, self.dtype);
-            let x_hat = y.mul(u.clone()).add(x.mul(u.neg().add_scalar(1.0))); // u·y + (1−u)·x
-            let pass = self.critic.forward(x_hat);
-            let grad_phi = self.critic.input_gradient(&pass);
-            loss = loss.add(gradient_penalty(grad_phi, self.config.lipschitz, self.config.gradient_penalty));
-        }
-        loss
+    /// Nψ steps of averaged dual ascent on H_λ(ψ), warm-started, the flow frozen (one batched
+    /// rollout). Returns −H_λ(ψ̄) on the last batch.
+    fn dual_phase(&mut self) -> Tensor<1> {
+        let (b, steps) = (self.config.batch_size, self.config.ot_dual_steps);
+        let x_end = self.frozen_end_points(b * steps);
+        let Terminal::Ot(ot) = &mut self.terminal else { unreachable!("dual_phase runs with an OT terminal") };
+        ot.lambda = self.config.ot_lambda;
+        ot.step = self.config.ot_step;
+        ot.ascend((0..steps).map(|step| x_end.clone().narrow(0, step * b, b)));
+        ot.dual_value(x_end.narrow(0, (steps - 1) * b, b)).neg()
     }
 
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps. Returns L_G.
     fn generator_step(&mut self) -> Tensor<1> {
         let device = self.device.clone();
         let x0 = self.source_batch(self.config.batch_size, &device);
-        let loss = generator_loss(&self.potential, &self.critic.frozen(), x0, &self.scheme(), &self.config);
+        let loss = generator_loss(&self.potential, &self.terminal, x0, &self.scheme(), &self.config);
         let gradients = loss.backward();
         let updated = self.potential_adam.step(self.potential.net.parameters(), &gradients, self.config.potential_learning_rate);
         self.potential.net = self.potential.net.with_parameters(updated);
@@ -246,10 +256,34 @@ impl Trainer {
     }
 }
 
-/// L_G = mean_b φ(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.
-pub fn generator_loss(potential: &Potential, critic: &Mlp, x0: Tensor<2>, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
+/// L_D on end points x: `[B, d]`, data y: `[B, d]` and interpolation weights u: `[B, 1]`.
+fn critic_loss(critic: &Critic, config: &TrainConfig, x: Tensor<2>, y: Tensor<2>, u: Tensor<2>) -> Tensor<1> {
+    let b = config.batch_size;
+    let phi = critic.net.forward(Tensor::cat(vec![x.clone(), y.clone()], 0)).output; // [2B, 1]
+    let phi_x = phi.clone().narrow(0, 0, b);
+    let phi_y = phi.narrow(0, b, b);
+    let divergence = phi_x.mean().sub(config.divergence.data_term(phi_y, critic.shift.as_ref()));
+    let mut loss = divergence.neg();
+    if config.w1_proximal {
+        let x_hat = y.mul(u.clone()).add(x.mul(u.neg().add_scalar(1.0))); // u·y + (1−u)·x
+        let pass = critic.net.forward(x_hat);
+        let grad_phi = critic.net.input_gradient(&pass);
+        loss = loss.add(gradient_penalty(grad_phi, config.lipschitz, config.gradient_penalty));
+    }
+    loss
+}
+
+/// Paper B's problem towards `ot_points` fresh data points of the configured target.
+pub fn ot_problem(config: &TrainConfig, device: &Device, dtype: DType, rng: &mut Rng) -> SemiDiscreteOt {
+    let points = DataPool::for_config(config, config.ot_points, rng).points;
+    let settings = OtSettings { lambda: config.ot_lambda, step: config.ot_step, normalise_cost: config.ot_normalise_cost };
+    SemiDiscreteOt::new(&points, config.dim, device, dtype, settings)
+}
+
+/// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.
+pub fn generator_loss(potential: &Potential, terminal: &Terminal, x0: Tensor<2>, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
     let trajectory = rollout(potential, x0, scheme);
-    let terminal = critic.forward(trajectory.end()).output.mean();
+    let terminal = terminal.potential(trajectory.end()).mean();
     if !config.w2_proximal {
         return terminal;
     }

@@ -8,6 +8,8 @@ use w1w2_flow::flow::{EulerScheme, Potential, kinetic_energy, rollout};
 use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
 use w1w2_flow::nn::{Activation, Mlp};
 use w1w2_flow::rng::Rng;
+use w1w2_flow::sdot::{OtSettings, SemiDiscreteOt};
+use w1w2_flow::terminal::{Critic, Terminal};
 use w1w2_flow::train::generator_loss;
 
 const F64: DType = DType::F64;
@@ -98,11 +100,16 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
     let x0 = random_matrix(8, 2, &mut rng, &device);
     let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
     let config = TrainConfig { lambda: 0.5, ..TrainConfig::default() };
-    check_parameter_gradient(
-        &potential_net,
-        |net| generator_loss(&Potential { net: net.clone() }, &critic, x0.clone(), &scheme, &config),
-        "L_G",
-    );
+    let data: Vec<f32> = rng.normal_vec(5 * 2);
+    let mut ot = SemiDiscreteOt::new(&data, 2, &device, F64, OtSettings { lambda: 0.1, step: 0.1, normalise_cost: false });
+    ot.psi = matrix(rng.normal_vec(5), 1, 5, &device.clone().inner(), F64);
+    for (name, terminal) in [("L_G with a critic", Terminal::Critic(Critic::new(critic, None))), ("L_G with the OT cost", Terminal::Ot(ot))] {
+        check_parameter_gradient(
+            &potential_net,
+            |net| generator_loss(&Potential { net: net.clone() }, &terminal, x0.clone(), &scheme, &config),
+            name,
+        );
+    }
 }
 
 #[test]

@@ -3,25 +3,27 @@
 use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{EvaluationBatch, end_points, first_two};
+use w1w2_flow::diagnostics::{EvaluationBatch, first_two, samples};
+use w1w2_flow::run::Run;
+use w1w2_flow::sdot::GROUPS;
 use w1w2_flow::snapshot::{SnapshotRequest, View, snapshot};
-use w1w2_flow::train::Trainer;
+
+const REQUEST: SnapshotRequest = SnapshotRequest {
+    view: View { x_min: -6.0, x_max: 6.0, y_min: -6.0, y_max: 6.0 },
+    critic_grid: 8,
+    velocity_grid: 5,
+    time: 0.5,
+    highlighted: 3,
+};
 
 #[test]
 fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
     let config = TrainConfig { data_pool: 2_000, ..TrainConfig::paper(Toy2d::Moons, 4) };
-    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
-    let batch = EvaluationBatch::for_trainer(&trainer, 50);
-    let losses = trainer.step();
-    let request = SnapshotRequest {
-        view: View { x_min: -6.0, x_max: 6.0, y_min: -6.0, y_max: 6.0 },
-        critic_grid: 8,
-        velocity_grid: 5,
-        time: 0.5,
-        highlighted: 3,
-    };
-    let s = snapshot(&trainer, &batch, Some(losses), &request).unwrap();
-    let steps = trainer.config.steps;
+    let batch = EvaluationBatch::for_config(&config, 50);
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let losses = run.step();
+    let s = snapshot(&run, &batch, Some(losses), &REQUEST).unwrap();
+    let steps = run.config().steps;
     assert_eq!(s.iteration, 1);
     assert!(s.losses.is_some());
     assert_eq!(s.trajectories.len(), (steps + 1) * 50 * 2);
@@ -29,11 +31,12 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
     assert_eq!(s.velocity.len(), 25 * 2);
     assert_eq!(s.predicted_lines.len(), 3 * 4);
     assert_eq!(s.extra_rms_by_time.len(), steps + 1);
+    assert!(s.cells.is_empty() && s.barycentres.is_empty(), "no OT picture with a critic");
     // x_0 is the batch's sources, x_K the trainer's own end points, and each predicted line ends
     // at its particle's x_K.
     let plane_sources = first_two(&batch.sources, 4);
     assert_eq!(&s.trajectories[..100], plane_sources.as_slice());
-    let x_end = first_two(&end_points(&trainer, &batch), 4);
+    let x_end = first_two(&samples(&run, &batch), 4);
     let last = &s.trajectories[steps * 100..];
     for (a, b) in last.iter().zip(&x_end) {
         assert!((a - b).abs() < 1e-5);
@@ -44,4 +47,29 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
     }
     // The source N(0, I) has RMS ≈ 1 in the extra coordinates at t = 0.
     assert!((s.extra_rms_by_time[0] - 1.0).abs() < 0.25, "{}", s.extra_rms_by_time[0]);
+}
+
+#[test]
+fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres() {
+    for config in [TrainConfig::ot_generator(Toy2d::EightGaussians, 2), TrainConfig::ot_flow(Toy2d::EightGaussians, 2)] {
+        let config = TrainConfig { data_pool: 2_000, ot_points: 400, ..config };
+        let batch = EvaluationBatch::for_config(&config, 50);
+        let mut run = Run::new(config, &Device::flex()).unwrap();
+        let losses = run.step();
+        let s = snapshot(&run, &batch, Some(losses), &REQUEST).unwrap();
+        assert_eq!(s.cells.len(), 64 * GROUPS);
+        for (point, shares) in s.cells.chunks(GROUPS).enumerate() {
+            let total: f32 = shares.iter().sum();
+            assert!((total - 1.0).abs() < 1e-4, "lattice point {point}: group shares sum to {total}");
+        }
+        // Each arrow starts at a shown sample and ends at a barycentre of data points, which lies
+        // inside the data's bounding box (8 gaussians: within radius ≈ 4 + 3·0.5).
+        assert_eq!(s.barycentres.len(), 3 * 4);
+        let x_end = first_two(&samples(&run, &batch), 2);
+        for h in 0..3 {
+            assert!((s.barycentres[4 * h] - x_end[2 * h]).abs() < 1e-5);
+            let target = (s.barycentres[4 * h + 2].powi(2) + s.barycentres[4 * h + 3].powi(2)).sqrt();
+            assert!(target < 6.0, "barycentre at radius {target}");
+        }
+    }
 }

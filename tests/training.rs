@@ -4,6 +4,7 @@ use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{EvaluationBatch, evaluate};
+use w1w2_flow::run::Run;
 use w1w2_flow::train::{Diverged, Trainer};
 
 #[test]
@@ -19,19 +20,20 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
         data_pool: 20_000,
         ..TrainConfig::paper(Toy2d::Moons, 2)
     };
-    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
-    let batch = EvaluationBatch::for_trainer(&trainer, 500);
-    let before = evaluate(&trainer, &batch).unwrap();
+    let batch = EvaluationBatch::for_config(&config, 500);
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let before = evaluate(&run, &batch).unwrap();
     for _ in 0..300 {
-        trainer.step_checked().unwrap();
+        run.step_checked().unwrap();
     }
-    let after = evaluate(&trainer, &batch).unwrap();
+    let after = evaluate(&run, &batch).unwrap();
     assert!(after.w2 <= before.w2 * 2.0 / 3.0, "exact W2 {} → {}", before.w2, after.w2);
+    let flow = after.flow.expect("a flow has paths");
     for (name, value) in [
-        ("kinetic energy", after.kinetic_energy),
-        ("HJ residual", after.hj_residual),
-        ("terminal residual", after.terminal_residual),
-        ("straightness", after.straightness),
+        ("kinetic energy", flow.kinetic_energy),
+        ("HJ residual", flow.hj_residual),
+        ("terminal residual", flow.terminal_residual),
+        ("straightness", flow.straightness),
         ("sinkhorn", after.sinkhorn),
     ] {
         assert!(value.is_finite(), "{name} = {value}");
@@ -54,4 +56,31 @@ fn an_exploding_run_reports_the_iteration_and_quantity() {
     assert_eq!(diverged.quantity, "critic loss L_D");
     assert!(diverged.iteration >= 1 && diverged.iteration <= 500);
     assert!(diverged.to_string().contains(&format!("iteration {}", diverged.iteration)));
+}
+
+/// Sinkhorn of a run's samples after `iterations`, against before.
+fn sinkhorn_before_and_after(config: TrainConfig, iterations: usize) -> (f64, f64) {
+    let batch = EvaluationBatch::for_config(&config, 500);
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let before = evaluate(&run, &batch).unwrap().sinkhorn;
+    for _ in 0..iterations {
+        run.step_checked().unwrap();
+    }
+    (before, evaluate(&run, &batch).unwrap().sinkhorn)
+}
+
+#[test]
+fn a_short_ot_generator_training_on_eight_gaussians_halves_sinkhorn() {
+    // The dual vector needs a few hundred iterations to balance the cells before the generator's
+    // samples spread onto the data: 1,000 iterations (about 30 s).
+    let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_generator(Toy2d::EightGaussians, 2) };
+    let (before, after) = sinkhorn_before_and_after(config, 1000);
+    assert!(after <= before / 2.0, "Sinkhorn {before} → {after}");
+}
+
+#[test]
+fn a_short_flow_with_the_ot_terminal_cost_lowers_sinkhorn() {
+    let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_flow(Toy2d::EightGaussians, 2) };
+    let (before, after) = sinkhorn_before_and_after(config, 300);
+    assert!(after <= before / 2.0, "Sinkhorn {before} → {after}");
 }

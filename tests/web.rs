@@ -9,6 +9,7 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, measure};
 use w1w2_flow::nn::readback::Readback;
+use w1w2_flow::run::Run;
 use w1w2_flow::train::{Diverged, LossValues, Trainer};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -52,14 +53,14 @@ async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Ve
         losses.push(pending.check(&values, trainer.iteration).expect("finite losses"));
     }
     let mut readback = Readback::default();
-    let slots: Vec<_> = trainer.potential.net.parameters().into_iter().chain(trainer.critic.parameters()).map(|p| readback.push(p.inner())).collect();
+    let slots: Vec<_> = trainer.potential.net.parameters().into_iter().chain(trainer.terminal.parameters()).map(|p| readback.push(p.inner())).collect();
     let values = readback.read_async().await.expect("readback");
     (losses, slots.into_iter().flat_map(|s| values.get(s).to_vec()).collect())
 }
 
-async fn evaluate(trainer: &Trainer, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+async fn evaluate(run: &Run, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let (pending, _) = measure(trainer, batch, &mut readback);
+    let (pending, _) = measure(run, batch, &mut readback);
     pending.finish(&readback.read_async().await.expect("readback"), batch)
 }
 
@@ -111,14 +112,16 @@ async fn cpu_backend_in_the_browser_lowers_w2_on_moons() {
         data_pool: 10_000,
         ..TrainConfig::paper(Toy2d::Moons, 2)
     };
-    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
-    let batch = EvaluationBatch::for_trainer(&trainer, 300);
-    let before = evaluate(&trainer, &batch).await.unwrap();
-    train(&mut trainer, 100).await;
-    let after = evaluate(&trainer, &batch).await.expect("every diagnostic finite after 100 iterations");
+    let batch = EvaluationBatch::for_config(&config, 300);
+    let mut run = Run::Flow(Trainer::new(config, &Device::flex()).unwrap());
+    let before = evaluate(&run, &batch).await.unwrap();
+    let Run::Flow(trainer) = &mut run else { unreachable!() };
+    train(trainer, 100).await;
+    let after = evaluate(&run, &batch).await.expect("every diagnostic finite after 100 iterations");
     console_log!("exact W2 {} → {} after 100 iterations", before.w2, after.w2);
     assert!(after.w2 < before.w2, "exact W2 {} → {}", before.w2, after.w2);
-    for value in [after.kinetic_energy, after.hj_residual, after.terminal_residual, after.straightness, after.sinkhorn, after.divergence] {
+    let flow = after.flow.expect("a flow has paths");
+    for value in [flow.kinetic_energy, flow.hj_residual, flow.terminal_residual, flow.straightness, after.sinkhorn, after.divergence] {
         assert!(value.is_finite());
     }
 }

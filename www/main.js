@@ -1,7 +1,7 @@
 // The page's wiring: settings ↔ URL, the worker that trains, the panels that draw, and the
 // automation hooks (window.w1w2). The main thread only draws; nothing here blocks.
 
-import init, { defaultConfig, paperConfig, parsePoints, validateConfig } from '../pkg/w1w2_flow.js';
+import init, { defaultConfig, parsePoints, presetConfig, validateConfig } from '../pkg/w1w2_flow.js';
 import { chooseBackend } from './backend.js';
 import { buildControls } from './controls.js';
 import { drawCritic } from './panels/critic.js';
@@ -9,6 +9,7 @@ import { drawCurves } from './panels/curves.js';
 import { planeTransform, windowFor } from './panels/plane.js';
 import { drawManifold, drawSpeeds } from './panels/teaching.js';
 import { LAYERS, drawTrajectories } from './panels/trajectories.js';
+import { drawBarycentreArrows, drawCells, drawSmoothing, lambdaToSlider, sliderToLambda } from './panels/transport.js';
 import { parseHash, resolveSettings, toHash } from './state.js';
 
 const EVAL_POINTS = 500;
@@ -136,7 +137,7 @@ function onFailure(message, reject) {
 function receive(message) {
   const snapshot = message.snapshot;
   const metrics = snapshot.metrics;
-  if (metrics.version !== 1) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
+  if (metrics.version !== 2) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
   page.latest = metrics;
   page.lastArrays = snapshot;
   page.counters = message.counters;
@@ -162,7 +163,15 @@ function draw() {
     data: page.data, trajectories: s.trajectories, velocity: s.velocity, predictedLines: s.predictedLines,
     steps: m.steps, window: page.window, velocityGrid: VELOCITY_GRID, time: page.time, tFinal: m.t_final, layers: page.layers,
   });
+  if (page.layers.has('barycentres') && s.barycentres.length) drawBarycentreArrows($('trajectories'), s.barycentres, page.window);
   drawCritic($('critic'), s.critic, CRITIC_GRID);
+  const ot = s.cells.length > 0;
+  $('critic-title').textContent = ot ? 'OT potential ψ^{c,λ} (the terminal potential)' : 'critic φ';
+  $('ot-panel').hidden = !ot;
+  if (ot) {
+    drawCells($('cells'), s.cells, CRITIC_GRID, m.groups);
+    drawSmoothing($('smoothing'), m.ot_lambda);
+  }
   drawCurves($('curves'), page.history);
   drawSpeeds($('speeds'), m);
   drawManifold($('manifold'), s.extraRmsByTime, m.t_final);
@@ -271,15 +280,35 @@ async function onControlChange(key, value, control) {
   if (control.kind === 'live' && page.worker) {
     page.worker.postMessage({ type: 'update', settings: { [key]: value } });
   } else {
-    if (key === 'dataset' || key === 'dim') Object.assign(page.settings, paperPreset(page.settings));
+    if (PRESET_KEYS.includes(key)) Object.assign(page.settings, preset(page.settings));
     await reset();
   }
+  syncOtSlider();
 }
 
-/** The paper's λ and c_GP for a data set and dimension, from the Rust TrainConfig::paper. */
-function paperPreset(settings) {
-  const preset = paperConfig(settings.dataset || 'pinwheel', settings.dim || 2);
-  return { lambda: preset.lambda, gradient_penalty: preset.gradient_penalty };
+/** Settings whose change brings their preset's λ, c_GP and learning rate. */
+const PRESET_KEYS = ['mode', 'terminal', 'dataset', 'dim'];
+
+/** The preset of the mode, terminal cost, data set and dimension, from the Rust TrainConfig::preset. */
+function preset(settings) {
+  const config = presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2);
+  return { lambda: config.lambda, gradient_penalty: config.gradient_penalty, potential_learning_rate: config.potential_learning_rate };
+}
+
+/** The λ slider follows the setting (which the URL and the text control may also change). */
+function syncOtSlider() {
+  $('ot-lambda-slider').value = String(lambdaToSlider(page.settings.ot_lambda));
+  $('ot-lambda-label').textContent = `λ = ${page.settings.ot_lambda.toPrecision(2)}`;
+}
+
+function wireOtSlider() {
+  const slider = $('ot-lambda-slider');
+  const control = { key: 'ot_lambda', label: 'λ of the OT cost', kind: 'live' };
+  slider.addEventListener('input', () => { $('ot-lambda-label').textContent = `λ = ${sliderToLambda(Number(slider.value)).toPrecision(2)}`; });
+  slider.addEventListener('change', async () => {
+    await onControlChange('ot_lambda', Number(sliderToLambda(Number(slider.value)).toPrecision(3)), control);
+    buildControls($('controls'), page.settings, onControlChange);
+  });
 }
 
 async function reset() {
@@ -371,13 +400,15 @@ async function main() {
   }
   page.defaults = defaultConfig();
   const { values, problems: parseProblems } = parseHash(location.hash);
-  if ((values.dataset || values.dim) && !('lambda' in values)) Object.assign(values, { ...paperPreset(values), ...values });
+  if (PRESET_KEYS.some((key) => key in values)) Object.assign(values, { ...preset(values), ...values });
   const { settings, problems } = resolveSettings(values, page.defaults, (candidate) => validateConfig(configOf(candidate)));
   page.settings = settings;
   showProblems([...parseProblems, ...problems]);
   buildControls($('controls'), page.settings, onControlChange);
   wireButtons();
   wirePoints();
+  wireOtSlider();
+  syncOtSlider();
   window.w1w2 = api;
   await start();
   window.addEventListener('hashchange', () => location.reload());

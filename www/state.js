@@ -8,6 +8,8 @@ export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissrol
 // kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
 // to a running session), 'page' (the page only).
 export const CONTROLS = [
+  { key: 'mode', label: 'model', type: 'select', options: ['flow', 'generator'], kind: 'config' },
+  { key: 'terminal', label: 'terminal cost', type: 'select', options: ['critic', 'ot'], kind: 'config' },
   { key: 'dataset', label: 'data set', type: 'select', options: DATASETS, kind: 'config' },
   { key: 'dim', label: 'dimension d', type: 'int', kind: 'config' },
   { key: 'w1_proximal', label: 'W1 proximal (gradient penalty)', type: 'bool', kind: 'config' },
@@ -18,10 +20,14 @@ export const CONTROLS = [
   { key: 'gradient_penalty', label: 'gradient-penalty weight', type: 'float', kind: 'live' },
   { key: 't_final', label: 'T', type: 'float', kind: 'config' },
   { key: 'steps', label: 'K (Euler steps)', type: 'int', kind: 'config' },
-  { key: 'potential_learning_rate', label: 'learning rate of U', type: 'float', kind: 'live' },
+  { key: 'potential_learning_rate', label: 'learning rate of U (or g)', type: 'float', kind: 'live' },
   { key: 'critic_learning_rate', label: 'learning rate of φ', type: 'float', kind: 'live' },
   { key: 'critic_steps', label: 'critic steps', type: 'int', kind: 'config' },
   { key: 'batch_size', label: 'batch size', type: 'int', kind: 'config' },
+  { key: 'ot_lambda', label: 'λ of the OT cost', type: 'float', kind: 'live' },
+  { key: 'ot_step', label: 'dual step C', type: 'float', kind: 'live' },
+  { key: 'ot_dual_steps', label: 'dual steps Nψ', type: 'int', kind: 'config' },
+  { key: 'ot_points', label: 'data points J', type: 'int', kind: 'config' },
   { key: 'seed', label: 'seed', type: 'int', kind: 'config' },
   { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto' },
 ];

@@ -1,5 +1,6 @@
 //! Target data: the paper's 2-D shapes, embedded in R^d, held as a pool batches are drawn from.
 
+pub mod clusters;
 pub mod embed;
 pub mod points;
 pub mod toy2d;

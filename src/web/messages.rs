@@ -4,12 +4,12 @@ use js_sys::{Float32Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::config::TrainConfig;
+use crate::config::{Mode, Terminal, TrainConfig};
 use crate::diagnostics::Diagnostics;
 use crate::snapshot::{Snapshot, SnapshotRequest, View};
 
 /// The version of [`SnapshotMessage`]; the page checks it.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// Settings that apply to a running session without a reset.
 #[derive(Deserialize)]
@@ -20,6 +20,8 @@ pub struct LiveSettings {
     lambda: Option<f64>,
     lipschitz: Option<f64>,
     gradient_penalty: Option<f64>,
+    ot_lambda: Option<f64>,
+    ot_step: Option<f64>,
 }
 
 impl LiveSettings {
@@ -34,6 +36,8 @@ impl LiveSettings {
         set(&mut config.lambda, self.lambda);
         set(&mut config.lipschitz, self.lipschitz);
         set(&mut config.gradient_penalty, self.gradient_penalty);
+        set(&mut config.ot_lambda, self.ot_lambda);
+        set(&mut config.ot_step, self.ot_step);
     }
 }
 
@@ -74,6 +78,11 @@ struct Metrics<'a> {
     t_final: f64,
     lambda: f64,
     dim: usize,
+    mode: Mode,
+    terminal: Terminal,
+    ot_lambda: f64,
+    /// How many groups `cells` blends per lattice point.
+    groups: usize,
 }
 
 /// A snapshot as the worker posts it: `metrics` (plain numbers) plus Float32Arrays.
@@ -95,10 +104,15 @@ impl<'a> SnapshotMessage<'a> {
             critic_loss: s.losses.map(|l| l.critic),
             generator_loss: s.losses.map(|l| l.generator),
             diagnostics: &s.diagnostics,
-            steps: self.config.steps,
+            // A generator's "trajectory" is its samples alone: no Euler steps.
+            steps: if self.config.mode == Mode::Flow { self.config.steps } else { 0 },
             t_final: self.config.t_final,
             lambda: self.config.lambda,
             dim: self.config.dim,
+            mode: self.config.mode,
+            terminal: self.config.terminal,
+            ot_lambda: self.config.ot_lambda,
+            groups: crate::sdot::GROUPS,
         };
         let message = Object::new();
         let metrics = metrics.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))?;
@@ -110,6 +124,8 @@ impl<'a> SnapshotMessage<'a> {
             ("velocity", &s.velocity),
             ("predictedLines", &s.predicted_lines),
             ("extraRmsByTime", &s.extra_rms_by_time),
+            ("cells", &s.cells),
+            ("barycentres", &s.barycentres),
         ] {
             set(key, &Float32Array::from(values.as_slice()).into())?;
         }

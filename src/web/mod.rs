@@ -12,11 +12,12 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use crate::config::TrainConfig;
+use crate::config::{Mode, Terminal, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
 use crate::nn::readback::Readback;
+use crate::run::Run;
 use crate::snapshot::queue_snapshot;
-use crate::train::{StepLosses, Trainer};
+use crate::train::StepLosses;
 use messages::{LiveSettings, SnapshotMessage, ViewRequest};
 
 #[wasm_bindgen(start)]
@@ -30,11 +31,22 @@ pub fn default_config() -> Result<JsValue, JsError> {
     to_js(&TrainConfig::default())
 }
 
-/// The paper's configuration for a data set and dimension (λ and c_GP depend on d).
-#[wasm_bindgen(js_name = paperConfig)]
-pub fn paper_config(dataset: &str, dim: usize) -> Result<JsValue, JsError> {
+/// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
+/// set and dimension (the paper's λ and c_GP depend on d).
+#[wasm_bindgen(js_name = presetConfig)]
+pub fn preset_config(mode: &str, terminal: &str, dataset: &str, dim: usize) -> Result<JsValue, JsError> {
     let dataset = crate::data::toy2d::Toy2d::from_name(dataset).ok_or_else(|| JsError::new(&format!("unknown data set '{dataset}'")))?;
-    to_js(&TrainConfig::paper(dataset, dim))
+    let mode = match mode {
+        "flow" => Mode::Flow,
+        "generator" => Mode::Generator,
+        other => return Err(JsError::new(&format!("unknown mode '{other}'"))),
+    };
+    let terminal = match terminal {
+        "critic" => Terminal::Critic,
+        "ot" => Terminal::Ot,
+        other => return Err(JsError::new(&format!("unknown terminal cost '{other}'"))),
+    };
+    to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
 }
 
 /// Checks a configuration object; returns it completed with defaults, or throws an Error whose
@@ -84,7 +96,7 @@ async fn webgpu_device() -> Result<(Device, String), JsError> {
 }
 
 struct State {
-    trainer: Trainer,
+    run: Run,
     batch: Rc<EvaluationBatch>,
     last_losses: Option<StepLosses>,
 }
@@ -108,9 +120,9 @@ impl Session {
             "cpu" => (Device::flex(), "wasm CPU (flex, SIMD)".to_string()),
             other => return Err(JsError::new(&format!("backend '{other}' is not webgpu or cpu"))),
         };
-        let trainer = Trainer::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
-        let batch = Rc::new(EvaluationBatch::for_trainer(&trainer, eval_points.clamp(2, 5000)));
-        let state = State { trainer, batch, last_losses: None };
+        let batch = Rc::new(EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000)));
+        let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        let state = State { run, batch, last_losses: None };
         Ok(Session { state: Rc::new(RefCell::new(state)), backend, adapter })
     }
 
@@ -136,26 +148,27 @@ impl Session {
     /// Completed iterations.
     #[wasm_bindgen(getter)]
     pub fn iteration(&self) -> usize {
-        self.state.borrow().trainer.iteration
+        self.state.borrow().run.iteration()
     }
 
     /// Runs `iterations` training iterations. Nothing is read back: on WebGPU the work is queued.
     pub fn train(&self, iterations: u32) {
         let mut state = self.state.borrow_mut();
         for _ in 0..iterations {
-            let losses = state.trainer.step();
+            let losses = state.run.step();
             state.last_losses = Some(losses);
         }
     }
 
-    /// Changes what can change without a reset: learning rates, λ, L and the penalty weight.
+    /// Changes what can change without a reset: learning rates, λ, L, the penalty weight and
+    /// paper B's λ.
     pub fn update(&self, settings: JsValue) -> Result<(), JsError> {
         let settings: LiveSettings = serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
         let mut state = self.state.borrow_mut();
-        let mut config = state.trainer.config.clone();
+        let mut config = state.run.config().clone();
         settings.apply(&mut config);
         config.validate().map_err(|e| JsError::new(&e.to_string()))?;
-        state.trainer.config = config;
+        state.run.set_config(config);
         Ok(())
     }
 
@@ -170,9 +183,9 @@ impl Session {
             let mut state = self.state.borrow_mut();
             let losses = state.last_losses.take();
             let batch = state.batch.clone();
-            (queue_snapshot(&state.trainer, &batch, losses, &request, &mut readback), batch)
+            (queue_snapshot(&state.run, &batch, losses, &request, &mut readback), batch)
         };
-        let config = self.state.borrow().trainer.config.clone();
+        let config = self.state.borrow().run.config().clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let values = readback.read_async().await.map_err(|e| JsValue::from(JsError::new(&e)))?;
             let snapshot = pending.finish(&values, &batch).map_err(|d| JsValue::from(JsError::new(&d.to_string())))?;

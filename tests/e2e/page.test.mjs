@@ -121,3 +121,48 @@ test('without WebGPU, auto reads cpu', { timeout: 600_000 }, async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Distinct colours among the canvas's pixels (a cell picture has several). */
+const colourCount = (page, id) => page.evaluate((id) => {
+  const canvas = document.querySelector(`[data-testid="${id}"]`);
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  const colours = new Set();
+  for (let i = 0; i < data.length; i += 4 * 7) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+  return colours.size;
+}, id);
+
+test('paper B’s OT generator trains in the page and draws its transport cells', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('mode=generator&dataset=8gaussians&backend=cpu');
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  assert.equal(initial.mode, 'generator');
+  assert.equal(initial.steps, 0);
+  // Learning itself is tested natively (tests/training.rs: 1,000 iterations halve Sinkhorn).
+  const metrics = await page.evaluate(() => window.w1w2.step(100));
+  assert.equal(metrics.iteration, 100);
+  assert.ok(Number.isFinite(metrics.sinkhorn) && Number.isFinite(metrics.divergence) && metrics.generator_loss !== initial.generator_loss);
+  assert.equal(metrics.kinetic_energy, undefined, 'a generator has no kinetic energy');
+  assert.ok(await page.locator('[data-testid="ot-panel"]').isVisible());
+  assert.ok(await colourCount(page, 'cells') >= 4, 'the cells canvas shows several groups');
+  assert.ok(await inkFraction(page, 'smoothing') > 0.01, 'the |θ| plot is drawn');
+  await page.screenshot({ path: join(SCREENSHOTS, 'ot-generator.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the flow with the OT terminal cost trains, and the λ slider applies at once', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('terminal=ot&dataset=8gaussians&backend=cpu');
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  assert.equal(initial.terminal, 'ot');
+  const metrics = await page.evaluate(() => window.w1w2.step(20));
+  assert.ok(Number.isFinite(metrics.kinetic_energy) && Number.isFinite(metrics.divergence));
+  assert.equal(metrics.speed_bound, undefined, 'no L/λ bound without a Lipschitz critic');
+  await page.locator('[data-testid="ot-lambda-slider"]').fill('67'); // λ = 10^(−3 + 2) = 0.1
+  await page.locator('[data-testid="ot-lambda-slider"]').dispatchEvent('change');
+  const after = await page.evaluate(() => window.w1w2.step(1));
+  assert.equal(after.iteration, 21, 'the slider does not reset the run');
+  assert.ok(Math.abs(after.ot_lambda - 0.1) < 0.01, `λ of the OT cost is ${after.ot_lambda}`);
+  assert.match(page.url(), /ot_lambda=0\.1/);
+  assert.ok(await colourCount(page, 'cells') >= 4);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -5,24 +5,31 @@ export function drawSpeeds(canvas, metrics) {
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const speeds = metrics.mean_speed || [];
+  ctx.font = '11px system-ui, sans-serif';
+  if (!metrics.mean_speed) {
+    ctx.fillStyle = '#333';
+    ctx.fillText('a generator maps z to x directly: no paths', 10, 20);
+    return;
+  }
+  const speeds = metrics.mean_speed;
   const bound = metrics.speed_bound;
-  const top = Math.max(bound, metrics.max_speed || 0, ...speeds) * 1.1 || 1;
+  const top = Math.max(bound || 0, metrics.max_speed || 0, ...speeds) * 1.1 || 1;
   const base = canvas.height - 18;
   const y = (v) => base - (v / top) * (base - 16);
   const width = (canvas.width - 20) / Math.max(1, speeds.length);
   ctx.fillStyle = '#1f77b4';
   speeds.forEach((v, k) => ctx.fillRect(10 + k * width + 3, y(v), width - 6, base - y(v)));
-  ctx.strokeStyle = '#d62728';
-  ctx.setLineDash([4, 3]);
-  ctx.beginPath();
-  ctx.moveTo(10, y(bound));
-  ctx.lineTo(canvas.width - 10, y(bound));
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.font = '11px system-ui, sans-serif';
-  ctx.fillStyle = '#d62728';
-  ctx.fillText(`bound L/λ = ${bound.toPrecision(3)}`, 12, y(bound) - 3);
+  if (bound !== undefined) {
+    ctx.strokeStyle = '#d62728';
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(10, y(bound));
+    ctx.lineTo(canvas.width - 10, y(bound));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = '#d62728';
+    ctx.fillText(`bound L/λ = ${bound.toPrecision(3)}`, 12, y(bound) - 3);
+  }
   ctx.fillStyle = '#333';
   ctx.fillText(`mean speed per step k = 0…${speeds.length - 1}; straightness ${metrics.straightness.toFixed(3)}`, 12, canvas.height - 4);
 }

@@ -4,7 +4,7 @@
 import { rgb, timeColor } from './colors.js';
 import { planeTransform } from './plane.js';
 
-export const LAYERS = ['data', 'trajectories', 'particles', 'velocity', 'predicted'];
+export const LAYERS = ['data', 'trajectories', 'particles', 'velocity', 'predicted', 'barycentres'];
 
 /**
  * @param canvas the trajectories canvas
@@ -61,13 +61,15 @@ export function drawTrajectories(canvas, s) {
     }
   }
   if (s.layers.has('particles')) {
-    const u = (s.time / s.tFinal) * s.steps;
-    const k = Math.min(s.steps - 1, Math.floor(u));
-    const f = u - k;
+    // A generator (steps = 0) has its samples only: they are drawn at every t.
+    const u = s.steps === 0 ? 0 : (s.time / s.tFinal) * s.steps;
+    const k = Math.max(0, Math.min(s.steps - 1, Math.floor(u)));
+    const f = s.steps === 0 ? 0 : u - k;
+    const next = Math.min(k + 1, s.steps);
     ctx.fillStyle = rgb(timeColor(s.time / s.tFinal), 0.9);
     for (let i = 0; i < points; i++) {
       const [x0, y0] = at(k, i);
-      const [x1, y1] = at(k + 1, i);
+      const [x1, y1] = at(next, i);
       ctx.fillRect(t.x(x0 + f * (x1 - x0)) - 1.5, t.y(y0 + f * (y1 - y0)) - 1.5, 3, 3);
     }
   }

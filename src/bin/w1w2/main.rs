@@ -5,6 +5,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
+mod compare;
+#[cfg(not(target_arch = "wasm32"))]
 mod options;
 #[cfg(not(target_arch = "wasm32"))]
 mod progress;
@@ -27,6 +29,7 @@ fn main() -> std::process::ExitCode {
         options::Command::Train(args) => train::run(args),
         options::Command::Bench(args) => bench::run(args),
         options::Command::Reproduce(args) => reproduce::run(args),
+        options::Command::Compare(args) => compare::run(args),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

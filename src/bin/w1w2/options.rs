@@ -4,19 +4,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser};
 use w1w2_flow::backend::Backend;
-use w1w2_flow::config::TrainConfig;
+use w1w2_flow::config::{Mode, Terminal, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
 
 #[derive(Parser)]
-#[command(name = "w1w2", version, about = "Train, evaluate and benchmark W1⊕W2 proximal generative flows")]
+#[command(name = "w1w2", version, about = "Train, evaluate and benchmark W1⊕W2 proximal generative flows and OT generators")]
 pub enum Command {
-    /// Train a flow, writing one JSON object of metrics per line every --eval-every iterations.
+    /// Train a flow (or an OT generator), writing one JSON object of metrics per line every
+    /// --eval-every iterations.
     Train(TrainArgs),
     /// Iterations per second on 2-D and 12-D pinwheel with the paper's architecture.
     Bench(BenchArgs),
     /// Run the paper-A reproduction (pinwheel 2-D, 12-D, and W2-only 12-D) and write its table.
     Reproduce(ReproduceArgs),
+    /// Compare the critic terminal cost, the OT terminal cost and paper B's OT generator, and
+    /// write the table.
+    Compare(CompareArgs),
 }
 
 #[derive(Args)]
@@ -27,6 +31,15 @@ pub struct TrainArgs {
     /// Ambient dimension d (2..=64); without --config, the paper's λ and c_GP for that d.
     #[arg(long)]
     pub dim: Option<usize>,
+    /// flow (paper A) | generator (paper B's OT generator); without --config, that mode's preset.
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Option<Mode>,
+    /// The flow's terminal cost: critic (paper A) | ot (paper B's entropic semi-discrete OT).
+    #[arg(long, value_parser = parse_terminal)]
+    pub terminal: Option<Terminal>,
+    /// λ of paper B: the entropic regularisation of the OT cost (0 = unregularised).
+    #[arg(long)]
+    pub ot_lambda: Option<f64>,
     /// Generator iterations.
     #[arg(long, default_value_t = 25_000)]
     pub iterations: usize,
@@ -55,7 +68,7 @@ pub struct TrainArgs {
     /// Where the JSON lines go (stdout when absent).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Write the final samples x_K of the evaluation batch as CSV.
+    /// Write the final samples (a flow's x_K) of the evaluation batch as CSV.
     #[arg(long)]
     pub samples: Option<PathBuf>,
     /// No progress bar on stderr.
@@ -76,6 +89,20 @@ pub struct BenchArgs {
 }
 
 #[derive(Args)]
+pub struct CompareArgs {
+    /// Data sets to compare on, comma-separated.
+    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',', value_parser = parse_dataset)]
+    pub datasets: Vec<Toy2d>,
+    #[arg(long, default_value_t = 10_000)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 1000)]
+    pub eval_every: usize,
+    /// Folder for the runs' JSON lines and the table (results/ot-comparison.md).
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
 pub struct ReproduceArgs {
     #[arg(long, default_value_t = 25_000)]
     pub iterations: usize,
@@ -91,6 +118,22 @@ fn parse_dataset(name: &str) -> Result<Toy2d, String> {
         let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).collect();
         format!("'{name}' is not one of {}", names.join(", "))
     })
+}
+
+fn parse_mode(name: &str) -> Result<Mode, String> {
+    match name {
+        "flow" => Ok(Mode::Flow),
+        "generator" => Ok(Mode::Generator),
+        _ => Err(format!("'{name}' is not one of flow, generator")),
+    }
+}
+
+fn parse_terminal(name: &str) -> Result<Terminal, String> {
+    match name {
+        "critic" => Ok(Terminal::Critic),
+        "ot" => Ok(Terminal::Ot),
+        _ => Err(format!("'{name}' is not one of critic, ot")),
+    }
 }
 
 /// Why the program stops, and with which exit code.
@@ -121,8 +164,22 @@ impl TrainArgs {
                 serde_json::from_str::<TrainConfig>(&text)
                     .map_err(|e| Failure::usage(format!("--config {}: {e}", path.display())))?
             }
-            None => TrainConfig::paper(self.dataset.unwrap_or(Toy2d::Pinwheel), self.dim.unwrap_or(2)),
+            None => TrainConfig::preset(
+                self.mode.unwrap_or(Mode::Flow),
+                self.terminal.unwrap_or(Terminal::Critic),
+                self.dataset.unwrap_or(Toy2d::Pinwheel),
+                self.dim.unwrap_or(2),
+            ),
         };
+        if let Some(mode) = self.mode {
+            config.mode = mode;
+        }
+        if let Some(terminal) = self.terminal {
+            config.terminal = terminal;
+        }
+        if let Some(ot_lambda) = self.ot_lambda {
+            config.ot_lambda = ot_lambda;
+        }
         if let Some(dataset) = self.dataset {
             config.dataset = dataset;
         }

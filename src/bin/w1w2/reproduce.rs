@@ -39,6 +39,7 @@ struct RecordSummary {
 impl From<&Record> for RecordSummary {
     fn from(r: &Record) -> Self {
         let d = &r.diagnostics;
+        let flow = d.flow.clone().expect("the reproduction trains flows");
         Self {
             iteration: r.iteration,
             seconds: r.seconds,
@@ -46,9 +47,9 @@ impl From<&Record> for RecordSummary {
             sinkhorn: d.sinkhorn,
             extra_rms: d.extra_rms,
             divergence: d.divergence,
-            terminal_residual: d.terminal_residual,
-            kinetic_energy: d.kinetic_energy,
-            straightness: d.straightness,
+            terminal_residual: flow.terminal_residual,
+            kinetic_energy: flow.kinetic_energy,
+            straightness: flow.straightness,
         }
     }
 }

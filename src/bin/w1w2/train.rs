@@ -9,13 +9,14 @@ use std::time::Instant;
 use serde::Serialize;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
-use w1w2_flow::train::{Diverged, LossValues, Trainer};
+use w1w2_flow::run::Run;
+use w1w2_flow::train::{Diverged, LossValues};
 
 use crate::options::{Failure, TrainArgs};
 use crate::progress::Progress;
 
 /// One JSON line: the iteration, the training seconds so far, the last losses, the diagnostics.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Record {
     pub iteration: usize,
     /// Seconds spent training (evaluations excluded).
@@ -56,9 +57,9 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
         |done| progress.borrow_mut().update(done),
     )?;
     match outcome {
-        Ok((trainer, batch)) => {
+        Ok((run, batch)) => {
             if let Some(path) = &args.samples {
-                write_samples(path, &trainer, &batch)?;
+                write_samples(path, &run, &batch)?;
             }
             out.flush().map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
         }
@@ -80,18 +81,18 @@ pub fn train(
     eval_every: usize,
     mut on_record: impl FnMut(&Record) -> Result<(), Failure>,
     mut on_step: impl FnMut(usize),
-) -> Result<Result<(Trainer, EvaluationBatch), Diverged>, Failure> {
-    let mut trainer = Trainer::new(config, device).map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
-    let batch = EvaluationBatch::for_trainer(&trainer, trainer.config.eval_batch);
+) -> Result<Result<(Run, EvaluationBatch), Diverged>, Failure> {
+    let mut run = Run::new(config, device).map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
+    let batch = EvaluationBatch::for_config(run.config(), run.config().eval_batch);
     let mut seconds = 0.0;
     let mut losses: Option<LossValues> = None;
-    let mut record = |trainer: &Trainer, seconds: f64, losses: Option<LossValues>| -> Result<Result<(), Diverged>, Failure> {
-        let diagnostics = match evaluate(trainer, &batch) {
+    let mut record = |run: &Run, seconds: f64, losses: Option<LossValues>| -> Result<Result<(), Diverged>, Failure> {
+        let diagnostics = match evaluate(run, &batch) {
             Ok(diagnostics) => diagnostics,
             Err(diverged) => return Ok(Err(diverged)),
         };
         on_record(&Record {
-            iteration: trainer.iteration,
+            iteration: run.iteration(),
             seconds,
             critic_loss: losses.map(|l| l.critic),
             generator_loss: losses.map(|l| l.generator),
@@ -99,12 +100,12 @@ pub fn train(
         })?;
         Ok(Ok(()))
     };
-    if let Err(diverged) = record(&trainer, seconds, losses)? {
+    if let Err(diverged) = record(&run, seconds, losses)? {
         return Ok(Err(diverged));
     }
     for done in 1..=iterations {
         let started = Instant::now();
-        let step = trainer.step_checked();
+        let step = run.step_checked();
         seconds += started.elapsed().as_secs_f64();
         match step {
             Ok(values) => losses = Some(values),
@@ -112,12 +113,12 @@ pub fn train(
         }
         on_step(done);
         if done % eval_every == 0 || done == iterations {
-            if let Err(diverged) = record(&trainer, seconds, losses)? {
+            if let Err(diverged) = record(&run, seconds, losses)? {
                 return Ok(Err(diverged));
             }
         }
     }
-    Ok(Ok((trainer, batch)))
+    Ok(Ok((run, batch)))
 }
 
 fn create(path: &Path) -> Result<File, Failure> {
@@ -129,9 +130,9 @@ fn write_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure
     writeln!(out, "{line}").map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
 }
 
-/// The evaluation batch's end points x_K, one row per sample, d columns.
-fn write_samples(path: &Path, trainer: &Trainer, batch: &EvaluationBatch) -> Result<(), Failure> {
-    let samples = w1w2_flow::diagnostics::end_points(trainer, batch);
+/// The evaluation batch's samples (a flow's end points x_K), one row per sample, d columns.
+fn write_samples(path: &Path, run: &Run, batch: &EvaluationBatch) -> Result<(), Failure> {
+    let samples = w1w2_flow::diagnostics::samples(run, batch);
     let mut file = BufWriter::new(create(path)?);
     let write_error = |e: std::io::Error| Failure::runtime(format!("cannot write {}: {e}", path.display()));
     for row in samples.chunks(batch.dim) {

@@ -1,0 +1,105 @@
+//! Paper B's OT generator (papers.md §2.2): g_θ maps a latent z ~ ζ to data space. Per iteration,
+//! Nψ steps of averaged dual ascent on H_λ(ψ) with θ frozen (warm start), then one Adam step of θ
+//! on mean_b ψ^{c,λ}(g_θ(z_b)) with ψ frozen, whose gradient is the theorem's
+//! E_z[Σ_j χ_j(g_θ(z)) ∂_θ c(g_θ(z), y_j)].
+
+use burn::tensor::{DType, Device, Tensor};
+
+use crate::config::{ConfigError, Latent, TrainConfig};
+use crate::nn::readback::Readback;
+use crate::nn::tensor_io::matrix;
+use crate::nn::{Activation, Adam, Mlp};
+use crate::rng::Rng;
+use crate::sdot::SemiDiscreteOt;
+use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, ot_problem};
+
+/// `rows` latent samples z ~ ζ of dimension `dim`, row-major.
+pub fn sample_latent(latent: Latent, rows: usize, dim: usize, rng: &mut Rng) -> Vec<f32> {
+    match latent {
+        Latent::Gaussian => rng.normal_vec(rows * dim),
+        Latent::Uniform => rng.uniform_vec(rows * dim).into_iter().map(|u| 2.0 * u - 1.0).collect(),
+    }
+}
+
+/// A generator g_θ and its dual vector ψ, training on one device.
+pub struct OtGenerator {
+    pub config: TrainConfig,
+    /// The autodiff device the generator's weights live on.
+    device: Device,
+    dtype: DType,
+    /// g_θ: R^latent_dim → R^d, ReLU hidden layers.
+    pub generator: Mlp,
+    pub ot: SemiDiscreteOt,
+    adam: Adam,
+    latents: Rng,
+    /// Completed iterations.
+    pub iteration: usize,
+}
+
+impl OtGenerator {
+    /// A generator on `device` in `dtype`, with weights, data and latents drawn from `config.seed`.
+    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let device = device.clone().autodiff();
+        let mut root = Rng::new(config.seed);
+        let generator = Mlp::glorot_map(config.latent_dim, &config.generator_widths, config.dim, Activation::Relu, &mut root.fork(1), &device, dtype)
+            .map(|p| p.require_grad());
+        let ot = ot_problem(&config, &device, dtype, &mut root.fork(6));
+        let latents = root.fork(3);
+        Ok(Self { config, device, dtype, generator, ot, adam: Adam::paper(), latents, iteration: 0 })
+    }
+
+    /// The device without autodiff, for evaluation.
+    pub fn eval_device(&self) -> Device {
+        self.device.clone().inner()
+    }
+
+    /// The float dtype of every tensor of the run.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn latent_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
+        let dim = self.config.latent_dim;
+        matrix(sample_latent(self.config.latent, rows, dim, &mut self.latents), rows, dim, device, self.dtype)
+    }
+
+    /// g_θ(z) with the weights frozen, `[rows, d]`.
+    pub fn generate(&self, z: Tensor<2>) -> Tensor<2> {
+        self.generator.frozen().forward(z).output
+    }
+
+    /// One iteration: Nψ dual steps, then one generator step. Nothing is read back.
+    pub fn step(&mut self) -> StepLosses {
+        let (b, steps) = (self.config.batch_size, self.config.ot_dual_steps);
+        let eval_device = self.eval_device();
+        let z = self.latent_batch(b * steps, &eval_device);
+        let x = self.generate(z);
+        self.ot.lambda = self.config.ot_lambda;
+        self.ot.step = self.config.ot_step;
+        self.ot.ascend((0..steps).map(|step| x.clone().narrow(0, step * b, b)));
+        let critic = self.ot.dual_value(x.narrow(0, (steps - 1) * b, b)).neg();
+
+        let device = self.device.clone();
+        let z = self.latent_batch(b, &device);
+        let loss = self.ot.dual_value(self.generator.forward(z).output); // ψ's mean is constant in θ
+        let gradients = loss.backward();
+        let updated = self.adam.step(self.generator.parameters(), &gradients, self.config.potential_learning_rate);
+        self.generator = self.generator.with_parameters(updated);
+        self.iteration += 1;
+        StepLosses { critic, generator: loss.inner() }
+    }
+
+    /// Queues `losses` with the weight sums that reveal a non-finite θ or ψ.
+    pub fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
+        losses.queue_with(self.generator.parameters(), ("dual vector ψ", vec![self.ot.psi.clone()]), readback)
+    }
+
+    /// [`OtGenerator::step`], then one readback that fails on the first non-finite quantity.
+    pub fn step_checked(&mut self) -> Result<LossValues, Diverged> {
+        let mut readback = Readback::default();
+        let losses = self.step();
+        let pending = self.queue_losses(losses, &mut readback);
+        pending.check(&readback.read(), self.iteration)
+    }
+}
