@@ -181,10 +181,11 @@ impl TrainConfig {
     }
 
     /// The flow with paper B's OT cost as its terminal cost, for `dataset` in R^dim: the
-    /// critic's settings are unused, λ is smaller (the terminal cost |x − y|² is not bounded
-    /// by a Lipschitz constant, so λ alone balances it against the kinetic energy).
+    /// critic's settings are unused, and λ is smaller, because λ alone balances the kinetic
+    /// energy against the terminal cost |x − y|² (a particle ends a fraction λ/(λ + 2T) short of
+    /// its target; 2.4% at λ = 0.05).
     pub fn ot_flow(dataset: Toy2d, dim: usize) -> Self {
-        Self { terminal: Terminal::Ot, lambda: 0.05, potential_learning_rate: 1e-3, ..Self::paper(dataset, dim) }
+        Self { terminal: Terminal::Ot, lambda: 0.05, ..Self::paper(dataset, dim) }
     }
 
     /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is

@@ -1,4 +1,4 @@
-//! Optimality indicators of a trained flow on a fixed evaluation batch (DESIGN.md §3
+//! Optimality indicators of a trained flow (or generator) on a fixed evaluation batch (DESIGN.md §3
 //! "Diagnostics"): how far (U, φ) are from solving the mean-field-game system of paper A.
 //!
 //! Everything is computed on the device and queued on a [`Readback`], so that the indicators

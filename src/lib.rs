@@ -8,6 +8,11 @@
 //! constant speed. Together they make the mean-field-game optimality system well posed, and the
 //! flow learns data on low-dimensional manifolds embedded in R^d.
 //!
+//! Paper B (Houdard, Leclaire, Papadakis, Rabin, 2021) supplies a discriminator-free alternative:
+//! the entropic semi-discrete OT cost W_c^λ to the data, C¹ for λ > 0, whose gradient pulls each
+//! sample toward its soft-assigned data barycentre ([`sdot`]). It serves as the flow's terminal
+//! cost ([`terminal`]) or trains a one-shot generator ([`ot_generator`]).
+//!
 //! The trainer runs on whichever burn [`Device`](burn::tensor::Device) it is given: the CPU
 //! backends natively, wgpu where a GPU exists, WebGPU in the browser.
 //!

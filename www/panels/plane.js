@@ -23,3 +23,14 @@ export function windowFor(data) {
   const [cx, cy] = [(xMin + xMax) / 2, (yMin + yMax) / 2];
   return [cx - half, cx + half, cy - half, cy + half];
 }
+
+/** Adds an arrow from plane point (x, y) to (ex, ey), with a head of `head` pixels, to the path. */
+export function addArrow(ctx, t, [x, y], [ex, ey], head) {
+  ctx.moveTo(t.x(x), t.y(y));
+  ctx.lineTo(t.x(ex), t.y(ey));
+  const angle = Math.atan2(t.y(ey) - t.y(y), t.x(ex) - t.x(x));
+  for (const side of [-0.5, 0.5]) {
+    ctx.moveTo(t.x(ex), t.y(ey));
+    ctx.lineTo(t.x(ex) - head * Math.cos(angle + side), t.y(ey) - head * Math.sin(angle + side));
+  }
+}

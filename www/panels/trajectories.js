@@ -2,7 +2,7 @@
 // the velocity field there, and the straight lines the optimality system predicts.
 
 import { rgb, timeColor } from './colors.js';
-import { planeTransform } from './plane.js';
+import { addArrow, planeTransform } from './plane.js';
 
 export const LAYERS = ['data', 'trajectories', 'particles', 'velocity', 'predicted', 'barycentres'];
 
@@ -91,14 +91,7 @@ function drawArrows(ctx, t, s) {
       const y = yMin + (yMax - yMin) * (row + 0.5) / g;
       const [vx, vy] = s.velocity.subarray(2 * (row * g + col), 2 * (row * g + col) + 2);
       const scale = (0.9 * cell) / longest;
-      const [ex, ey] = [x + vx * scale, y + vy * scale];
-      ctx.moveTo(t.x(x), t.y(y));
-      ctx.lineTo(t.x(ex), t.y(ey));
-      const angle = Math.atan2(t.y(ey) - t.y(y), t.x(ex) - t.x(x));
-      for (const side of [-0.5, 0.5]) {
-        ctx.moveTo(t.x(ex), t.y(ey));
-        ctx.lineTo(t.x(ex) - 4 * Math.cos(angle + side), t.y(ey) - 4 * Math.sin(angle + side));
-      }
+      addArrow(ctx, t, [x, y], [x + vx * scale, y + vy * scale], 4);
     }
   }
   ctx.stroke();

@@ -3,7 +3,7 @@
 // barycentres, and the non-differentiability example W1(δθ, δ0) = |θ| against its entropic
 // smoothing.
 
-import { planeTransform } from './plane.js';
+import { addArrow, planeTransform } from './plane.js';
 
 const GROUP_COLORS = [
   [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40],
@@ -37,13 +37,7 @@ export function drawBarycentreArrows(canvas, arrows, window) {
   ctx.beginPath();
   for (let h = 0; h < arrows.length / 4; h++) {
     const [x, y, tx, ty] = arrows.subarray(4 * h, 4 * h + 4);
-    ctx.moveTo(t.x(x), t.y(y));
-    ctx.lineTo(t.x(tx), t.y(ty));
-    const angle = Math.atan2(t.y(ty) - t.y(y), t.x(tx) - t.x(x));
-    for (const side of [-0.5, 0.5]) {
-      ctx.moveTo(t.x(tx), t.y(ty));
-      ctx.lineTo(t.x(tx) - 6 * Math.cos(angle + side), t.y(ty) - 6 * Math.sin(angle + side));
-    }
+    addArrow(ctx, t, [x, y], [tx, ty], 6);
   }
   ctx.stroke();
 }
