@@ -134,10 +134,10 @@ impl Trainer {
         let potential = Potential {
             net: Mlp::glorot(d + 1, &config.potential_widths, Activation::Tanh, &mut init, &device, dtype).map(track),
         };
-        let critic = Mlp::glorot(d, &config.critic_widths, Activation::Relu, &mut init, &device, dtype).map(track);
         let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2));
         let terminal = match config.terminal {
             crate::config::Terminal::Critic => {
+                let critic = Mlp::glorot(d, &config.critic_widths, Activation::Relu, &mut init, &device, dtype).map(track);
                 let shift = config
                     .divergence
                     .has_shift()
