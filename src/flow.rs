@@ -5,7 +5,7 @@
 
 use burn::tensor::Tensor;
 
-use crate::nn::Mlp;
+use crate::nn::Network;
 
 /// Time grid and the W2-proximal weight λ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -30,10 +30,11 @@ impl EulerScheme {
     }
 }
 
-/// The potential U_θ(x, t): an MLP on s = [x, t] ∈ R^{d+1}.
+/// The potential U_θ(x, t): a network on s = [x, t] ∈ R^{d+1} (an image network joins t to its
+/// convolutional features).
 #[derive(Clone, Debug)]
 pub struct Potential {
-    pub net: Mlp,
+    pub net: Network,
 }
 
 /// ∇ₓU and ∂_tU at a batch of points.

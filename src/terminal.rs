@@ -7,19 +7,19 @@
 use burn::tensor::Tensor;
 
 use crate::divergence::Divergence;
-use crate::nn::{Adam, Mlp};
+use crate::nn::{Adam, Network};
 use crate::sdot::SemiDiscreteOt;
 
 /// Paper A's discriminator: φ_ω, the shift ν of Λ_f when the divergence has one, their Adam.
 pub struct Critic {
-    pub net: Mlp,
+    pub net: Network,
     /// ν of Λ_f for divergences written through f*, `[1, 1]`.
     pub shift: Option<Tensor<2>>,
     pub adam: Adam,
 }
 
 impl Critic {
-    pub fn new(net: Mlp, shift: Option<Tensor<2>>) -> Self {
+    pub fn new(net: Network, shift: Option<Tensor<2>>) -> Self {
         Self { net, shift, adam: Adam::paper() }
     }
 

@@ -6,7 +6,7 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::divergence::gradient_penalty;
 use w1w2_flow::flow::{EulerScheme, Potential, kinetic_energy, rollout};
 use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
-use w1w2_flow::nn::{Activation, Mlp};
+use w1w2_flow::nn::{Activation, ConvNet, Mlp, Network};
 use w1w2_flow::rng::Rng;
 use w1w2_flow::sdot::{OtSettings, SemiDiscreteOt};
 use w1w2_flow::terminal::{Critic, Terminal};
@@ -23,7 +23,7 @@ fn random_matrix(rows: usize, cols: usize, rng: &mut Rng, device: &Device) -> Te
 }
 
 /// The network's value at one input row, as f64.
-fn value_at(net: &Mlp, row: &[f64], device: &Device) -> f64 {
+fn value_at(net: &Network, row: &[f64], device: &Device) -> f64 {
     let input = Tensor::<2>::from_data(burn::tensor::TensorData::new(row.to_vec(), [1, row.len()]), (device, F64));
     scalar(net.forward(input).output.reshape([1]))
 }
@@ -33,38 +33,52 @@ fn assert_close(analytic: f64, numeric: f64, what: &str) {
     assert!((analytic - numeric).abs() <= tolerance, "{what}: analytic {analytic} vs finite difference {numeric}");
 }
 
-fn check_input_gradient(activation: Activation) {
+/// The analytic input gradient of `net` on `rows` random inputs against central differences.
+fn check_input_gradient(net: &Network, rows: usize, rng: &mut Rng, what: &str) {
     let device = device();
-    let mut rng = Rng::new(11);
-    let net = Mlp::glorot(4, &[7, 6, 5], activation, &mut rng, &device, F64);
-    let inputs = random_matrix(6, 4, &mut rng, &device);
+    let width = net.input_dim();
+    let inputs = random_matrix(rows, width, rng, &device);
     let gradient = to_f64(net.input_gradient(&net.forward(inputs.clone())));
-    let rows = to_f64(inputs);
     let h = 1e-6;
-    for (b, row) in rows.chunks(4).enumerate() {
-        for i in 0..4 {
+    for (b, row) in to_f64(inputs).chunks(width).enumerate() {
+        for i in 0..width {
             let (mut plus, mut minus) = (row.to_vec(), row.to_vec());
             plus[i] += h;
             minus[i] -= h;
-            let numeric = (value_at(&net, &plus, &device) - value_at(&net, &minus, &device)) / (2.0 * h);
-            assert_close(gradient[b * 4 + i], numeric, &format!("{activation:?} ∂y/∂s[{b},{i}]"));
+            let numeric = (value_at(net, &plus, &device) - value_at(net, &minus, &device)) / (2.0 * h);
+            assert_close(gradient[b * width + i], numeric, &format!("{what} ∂y/∂s[{b},{i}]"));
         }
     }
 }
 
 #[test]
 fn tanh_input_gradient_matches_finite_differences() {
-    check_input_gradient(Activation::Tanh);
+    let mut rng = Rng::new(11);
+    let net = Mlp::glorot(4, &[7, 6, 5], Activation::Tanh, &mut rng, &device(), F64);
+    check_input_gradient(&net.into(), 6, &mut rng, "tanh MLP");
 }
 
 #[test]
 fn relu_input_gradient_matches_finite_differences() {
-    check_input_gradient(Activation::Relu);
+    let mut rng = Rng::new(11);
+    let net = Mlp::glorot(4, &[7, 6, 5], Activation::Relu, &mut rng, &device(), F64);
+    check_input_gradient(&net.into(), 6, &mut rng, "ReLU MLP");
 }
 
-/// Central differences of `loss` with respect to every entry of every parameter of `net`,
-/// compared with the autodiff gradient of the same loss.
-fn check_parameter_gradient(net: &Mlp, loss: impl Fn(&Mlp) -> Tensor<1>, what: &str) {
+#[test]
+fn conv_net_input_gradient_matches_finite_differences() {
+    // Both blocks' transposed convolutions and pooling masks, on 8×8 images (8 → 4 → 2), as the
+    // critic φ_ω (pixels only) and as U_θ (pixels and t joined to the features).
+    let mut rng = Rng::new(12);
+    let critic = ConvNet::glorot(8, 0, &[6, 5], &mut rng, &device(), F64);
+    check_input_gradient(&critic.into(), 3, &mut rng, "conv critic");
+    let potential = ConvNet::glorot(8, 1, &[6, 5], &mut rng, &device(), F64);
+    check_input_gradient(&potential.into(), 3, &mut rng, "conv potential");
+}
+
+/// Central differences of `loss` with respect to every `stride`-th entry of every parameter of
+/// `net`, compared with the autodiff gradient of the same loss.
+fn check_parameter_gradient(net: &Network, loss: impl Fn(&Network) -> Tensor<1>, what: &str, stride: usize) {
     let device = device().autodiff();
     let tracked = net.map(|p| p.autodiff().require_grad());
     let gradients = loss(&tracked).backward();
@@ -74,7 +88,7 @@ fn check_parameter_gradient(net: &Mlp, loss: impl Fn(&Mlp) -> Tensor<1>, what: &
         let values = to_f64(parameter.clone().inner());
         // A parameter the loss does not reach (the output bias, for a loss of ∇ₓU) has gradient 0.
         let analytic = parameter.grad(&gradients).map_or_else(|| vec![0.0; values.len()], to_f64);
-        for entry in 0..values.len() {
+        for entry in (0..values.len()).step_by(stride) {
             let perturbed = |delta: f64| {
                 let mut shifted = values.clone();
                 shifted[entry] += delta;
@@ -95,7 +109,7 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
     // mixed second derivatives ∂θ∂ₓU that burn only gets through the analytic input gradient.
     let device = device().autodiff();
     let mut rng = Rng::new(5);
-    let potential_net = Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64);
+    let potential_net: Network = Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64).into();
     let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
     let x0 = random_matrix(8, 2, &mut rng, &device);
     let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
@@ -103,25 +117,47 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
     let data: Vec<f32> = rng.normal_vec(5 * 2);
     let mut ot = SemiDiscreteOt::new(&data, 2, &device, F64, OtSettings { lambda: 0.1, step: 0.1, normalise_cost: false });
     ot.psi = matrix(rng.normal_vec(5), 1, 5, &device.clone().inner(), F64);
-    for (name, terminal) in [("L_G with a critic", Terminal::Critic(Critic::new(critic, None))), ("L_G with the OT cost", Terminal::Ot(ot))] {
+    for (name, terminal) in [("L_G with a critic", Terminal::Critic(Critic::new(critic.into(), None))), ("L_G with the OT cost", Terminal::Ot(ot))] {
         check_parameter_gradient(
             &potential_net,
             |net| generator_loss(&Potential { net: net.clone() }, &terminal, x0.clone(), &scheme, &config),
             name,
+            1,
         );
     }
+}
+
+#[test]
+fn conv_generator_loss_theta_gradient_matches_finite_differences() {
+    // The same second-order check through the conv potential and critic of the MNIST networks:
+    // ∂θ of the transposed convolutions and the masked upsampling, on 8×8 images.
+    let device = device().autodiff();
+    let mut rng = Rng::new(6);
+    let potential_net: Network = ConvNet::glorot(8, 1, &[5], &mut rng, &device, F64).into();
+    let critic: Network = ConvNet::glorot(8, 0, &[4], &mut rng, &device, F64).into();
+    let terminal = Terminal::Critic(Critic::new(critic.frozen(), None));
+    let x0 = random_matrix(2, 64, &mut rng, &device);
+    let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
+    let config = TrainConfig { lambda: 0.5, ..TrainConfig::default() };
+    check_parameter_gradient(
+        &potential_net,
+        |net| generator_loss(&Potential { net: net.clone() }, &terminal, x0.clone(), &scheme, &config),
+        "L_G through conv nets",
+        5,
+    );
 }
 
 #[test]
 fn gradient_penalty_omega_gradient_matches_finite_differences() {
     let device = device().autodiff();
     let mut rng = Rng::new(8);
-    let critic = Mlp::glorot(2, &[6, 5], Activation::Relu, &mut rng, &device, F64).map(|p| p.mul_scalar(3.0));
+    let critic: Network = Mlp::glorot(2, &[6, 5], Activation::Relu, &mut rng, &device, F64).map(|p| p.mul_scalar(3.0)).into();
     let x_hat = random_matrix(10, 2, &mut rng, &device);
     check_parameter_gradient(
         &critic,
         |net| gradient_penalty(net.input_gradient(&net.forward(x_hat.clone())), 1.0, 0.1),
         "gradient penalty",
+        1,
     );
 }
 
@@ -129,7 +165,7 @@ fn gradient_penalty_omega_gradient_matches_finite_differences() {
 fn kinetic_energy_is_that_of_the_euler_displacements() {
     let device = device();
     let mut rng = Rng::new(2);
-    let potential = Potential { net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64) };
+    let potential = Potential { net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64).into() };
     let scheme = EulerScheme { lambda: 0.3, t_final: 1.5, steps: 3 };
     let trajectory = rollout(&potential, random_matrix(20, 2, &mut rng, &device), &scheme);
     let dt = scheme.dt();

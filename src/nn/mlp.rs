@@ -62,8 +62,6 @@ impl Mlp {
         device: &Device,
         dtype: DType,
     ) -> Self {
-        // The standard deviation of N(0,1) truncated to [−2, 2].
-        const TRUNCATED_STD: f64 = 0.879_625_661_034_239_8;
         let mut fans: Vec<usize> = vec![input];
         fans.extend_from_slice(widths);
         fans.push(outputs);
@@ -71,12 +69,8 @@ impl Mlp {
             .windows(2)
             .map(|pair| {
                 let (fan_in, fan_out) = (pair[0], pair[1]);
-                let std = (2.0 / (fan_in + fan_out) as f64).sqrt() / TRUNCATED_STD;
-                let weights = (0..fan_in * fan_out)
-                    .map(|_| (truncated_normal(rng) * std) as f32)
-                    .collect();
                 Dense {
-                    weight: matrix(weights, fan_in, fan_out, device, dtype),
+                    weight: matrix(glorot_normal(fan_in, fan_out, fan_in * fan_out, rng), fan_in, fan_out, device, dtype),
                     bias: matrix(vec![0.0; fan_out], 1, fan_out, device, dtype),
                 }
             })
@@ -164,6 +158,16 @@ impl Mlp {
 /// formula would multiply 0 by ∞.
 fn tanh(z: Tensor<2>) -> Tensor<2> {
     z.clamp(-20.0, 20.0).mul_scalar(2.0).exp().add_scalar(1.0).recip().mul_scalar(-2.0).add_scalar(1.0)
+}
+
+/// `count` Glorot-normal weights of a layer with fans (`fan_in`, `fan_out`): Keras'
+/// `glorot_normal`, a normal truncated at two standard deviations, scaled to variance
+/// 2/(fan_in + fan_out).
+pub(super) fn glorot_normal(fan_in: usize, fan_out: usize, count: usize, rng: &mut Rng) -> Vec<f32> {
+    // The standard deviation of N(0,1) truncated to [−2, 2].
+    const TRUNCATED_STD: f64 = 0.879_625_661_034_239_8;
+    let std = (2.0 / (fan_in + fan_out) as f64).sqrt() / TRUNCATED_STD;
+    (0..count).map(|_| (truncated_normal(rng) * std) as f32).collect()
 }
 
 /// A standard normal sample conditioned on |z| ≤ 2 (rejection).

@@ -5,9 +5,13 @@
 //! autodiff then differentiates them with respect to the weights.
 
 pub mod adam;
+pub mod conv;
 pub mod mlp;
+pub mod network;
 pub mod readback;
 pub mod tensor_io;
 
 pub use adam::Adam;
+pub use conv::ConvNet;
 pub use mlp::{Activation, Mlp};
+pub use network::Network;
