@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::Dataset;
+use crate::data::images::PIXELS;
 use crate::data::toy2d::Toy2d;
 use crate::divergence::Divergence;
 
@@ -56,12 +58,13 @@ pub struct TrainConfig {
     /// The flow's terminal cost (flow mode only).
     pub terminal: Terminal,
     /// The target data set.
-    pub dataset: Toy2d,
+    pub dataset: Dataset,
     /// The user's own 2-D points (drawn in the page or read from a CSV); when given they are the
     /// target instead of `dataset`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<[f32; 2]>>,
-    /// Ambient dimension d: the data live in the first two coordinates, the source is N(0, I_d).
+    /// Ambient dimension d: the 2-D shapes live in the first two coordinates and the source is
+    /// N(0, I_d); MNIST digits have d = 784 pixels and the source is U[0, 0.5]^d.
     pub dim: usize,
     /// The W1 proximal: the gradient penalty keeping |∇φ| ≤ L.
     pub w1_proximal: bool,
@@ -122,7 +125,7 @@ impl Default for TrainConfig {
     /// The paper's 2-D pinwheel run.
     fn default() -> Self {
         Self {
-            dataset: Toy2d::Pinwheel,
+            dataset: Dataset::Shape(Toy2d::Pinwheel),
             points: None,
             dim: 2,
             w1_proximal: true,
@@ -175,28 +178,54 @@ impl std::error::Error for ConfigError {}
 impl TrainConfig {
     /// The paper's hyperparameters for `dataset` in R^dim: 2-D λ 0.5, c_GP 0.1; embedded
     /// (d > 2) λ 0.1, c_GP 0.01 (papers.md §1.5).
-    pub fn paper(dataset: Toy2d, dim: usize) -> Self {
+    /// MNIST is [`TrainConfig::mnist`] whatever `dim`.
+    pub fn paper(dataset: impl Into<Dataset>, dim: usize) -> Self {
+        let dataset = dataset.into();
+        if dataset == Dataset::Mnist {
+            return Self::mnist();
+        }
         let (lambda, gradient_penalty) = if dim > 2 { (0.1, 0.01) } else { (0.5, 0.1) };
         Self { dataset, dim, lambda, gradient_penalty, ..Self::default() }
+    }
+
+    /// The paper's MNIST run in pixel space (papers.md §1.5): T = 5, Δt = 1, λ = 0.05, L = 1,
+    /// c_GP = 0.1, rates 1e-4 (φ) and 5e-4 (U), conv potential with a [512]×3 head and conv critic
+    /// with a [256]×3 head, N_Q = 6,000 digits.
+    pub fn mnist() -> Self {
+        Self {
+            dataset: Dataset::Mnist,
+            dim: PIXELS,
+            lambda: 0.05,
+            gradient_penalty: 0.1,
+            t_final: 5.0,
+            steps: 5,
+            potential_learning_rate: 5e-4,
+            critic_learning_rate: 1e-4,
+            potential_widths: vec![512; 3],
+            critic_widths: vec![256; 3],
+            data_pool: 6000,
+            eval_batch: 500,
+            ..Self::default()
+        }
     }
 
     /// The flow with paper B's OT cost as its terminal cost, for `dataset` in R^dim: the
     /// critic's settings are unused, and λ is smaller, because λ alone balances the kinetic
     /// energy against the terminal cost |x − y|² (a particle ends a fraction λ/(λ + 2T) short of
     /// its target; 2.4% at λ = 0.05).
-    pub fn ot_flow(dataset: Toy2d, dim: usize) -> Self {
+    pub fn ot_flow(dataset: impl Into<Dataset>, dim: usize) -> Self {
         Self { terminal: Terminal::Ot, lambda: 0.05, ..Self::paper(dataset, dim) }
     }
 
     /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is
     /// `potential_learning_rate`, as for U_θ).
-    pub fn ot_generator(dataset: Toy2d, dim: usize) -> Self {
+    pub fn ot_generator(dataset: impl Into<Dataset>, dim: usize) -> Self {
         Self { mode: Mode::Generator, potential_learning_rate: 1e-3, ..Self::paper(dataset, dim) }
     }
 
     /// The preset of a mode and terminal cost: [`TrainConfig::paper`], [`TrainConfig::ot_flow`]
     /// or [`TrainConfig::ot_generator`].
-    pub fn preset(mode: Mode, terminal: Terminal, dataset: Toy2d, dim: usize) -> Self {
+    pub fn preset(mode: Mode, terminal: Terminal, dataset: impl Into<Dataset>, dim: usize) -> Self {
         match (mode, terminal) {
             (Mode::Generator, _) => Self::ot_generator(dataset, dim),
             (Mode::Flow, Terminal::Ot) => Self::ot_flow(dataset, dim),
@@ -231,7 +260,14 @@ impl TrainConfig {
                 return err("points", format!("point {} is not a pair of finite numbers within ±10000", bad + 1));
             }
         }
-        if !(2..=64).contains(&self.dim) {
+        if self.dataset == Dataset::Mnist {
+            if self.dim != PIXELS {
+                return err("dim", format!("must be {PIXELS} (28×28 pixels) for mnist, got {}", self.dim));
+            }
+            if self.points.is_some() || self.mode != Mode::Flow || self.terminal != Terminal::Critic {
+                return err("dataset", "mnist trains paper A's flow with its critic, on the digits themselves".into());
+            }
+        } else if !(2..=64).contains(&self.dim) {
             return err("dim", format!("must be between 2 and 64, got {}", self.dim));
         }
         positive("lambda", self.lambda)?;

@@ -8,8 +8,8 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use crate::config::{Mode, TrainConfig};
-use crate::data::DataPool;
+use crate::config::{ConfigError, Mode, TrainConfig};
+use crate::data::{DataPool, source_sample};
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::metrics;
 use crate::nn::readback::{ReadValues, Readback, Slot};
@@ -17,10 +17,10 @@ use crate::nn::tensor_io::{matrix, to_f32};
 use crate::ot_generator::{OtGenerator, sample_latent};
 use crate::rng::Rng;
 use crate::run::Run;
-use crate::train::{Diverged, Trainer};
+use crate::train::{Diverged, Trainer, data_error};
 
-/// A fixed batch to evaluate on: sources (x₀ ~ N(0, I_d) for a flow, latents z ~ ζ for a
-/// generator), `[len, source_dim]`, and held-out data, `[len, dim]`, row-major.
+/// A fixed batch to evaluate on: sources (x₀ ~ ρ₀ for a flow, latents z ~ ζ for a generator),
+/// `[len, source_dim]`, and held-out data, `[len, dim]`, row-major.
 #[derive(Clone, Debug)]
 pub struct EvaluationBatch {
     pub sources: Vec<f32>,
@@ -28,20 +28,34 @@ pub struct EvaluationBatch {
     pub data: Vec<f32>,
     pub len: usize,
     pub dim: usize,
+    /// Whether the data are images (compared in pixel space, not in their first two coordinates).
+    pub images: bool,
 }
 
 impl EvaluationBatch {
-    /// `len` fresh sources and `len` fresh data points (not from the training pool), both from
-    /// their own stream of the run's seed.
-    pub fn for_config(config: &TrainConfig, len: usize) -> Self {
+    /// `len` fresh sources and `len` fresh data points, both from their own stream of the run's
+    /// seed (for the shapes, not from the training pool; MNIST digits are drawn from the same
+    /// 10,000 as the pool).
+    pub fn for_config(config: &TrainConfig, len: usize) -> Result<Self, ConfigError> {
         let mut rng = Rng::new(config.seed ^ 0xE7A1_0000_0000_0001);
         let source_dim = config.source_dim();
         let sources = match config.mode {
-            Mode::Flow => rng.normal_vec(len * source_dim),
+            Mode::Flow => source_sample(config, len, &mut rng),
             Mode::Generator => sample_latent(config.latent, len, source_dim, &mut rng),
         };
-        let data = DataPool::for_config(config, len, &mut rng).points;
-        Self { sources, source_dim, data, len, dim: config.dim }
+        let data = DataPool::for_config(config, len, &mut rng).map_err(data_error)?.points;
+        Ok(Self { sources, source_dim, data, len, dim: config.dim, images: config.dataset.image_side().is_some() })
+    }
+
+    /// The batch's first `len` sources and data points (all of them if it has fewer).
+    pub fn first(&self, len: usize) -> Self {
+        let len = len.min(self.len);
+        Self {
+            sources: self.sources[..len * self.source_dim].to_vec(),
+            data: self.data[..len * self.dim].to_vec(),
+            len,
+            ..self.clone()
+        }
     }
 
     /// The sources as a tensor on `device`.
@@ -63,9 +77,11 @@ pub struct Diagnostics {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_rms: Option<f64>,
     /// Debiased Sinkhorn divergence (geomloss settings) between the samples and held-out data,
-    /// first two coordinates: the papers' Table 1 number.
-    pub sinkhorn: f64,
-    /// Exact W2 between the samples and held-out data, first two coordinates.
+    /// first two coordinates: the papers' Table 1 number (not for images).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sinkhorn: Option<f64>,
+    /// Exact W2 between the samples and held-out data: first two coordinates, or for images
+    /// over every pixel.
     pub w2: f64,
 }
 
@@ -184,12 +200,18 @@ impl PendingDiagnostics {
             return Err(diverged("samples (the flow's end points x_K)"));
         }
         let flow = self.flow.as_ref().map(|flow| flow.finish(values, batch.len));
-        let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
+        let (sinkhorn, w2) = if batch.images {
+            (None, metrics::exact_w2(samples, &batch.data, d))
+        } else {
+            let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
+            let sinkhorn = metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2);
+            (Some(sinkhorn), metrics::exact_w2(&generated_plane, &data_plane, 2))
+        };
         let diagnostics = Diagnostics {
             divergence: values.scalar(self.divergence),
-            extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
-            sinkhorn: metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2),
-            w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
+            extra_rms: (d > 2 && !batch.images).then(|| extra_coordinates_rms(samples, d)),
+            sinkhorn,
+            w2,
             flow,
         };
         let mut indicators = vec![("divergence estimate", diagnostics.divergence)];

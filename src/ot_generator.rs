@@ -44,7 +44,7 @@ impl OtGenerator {
         let mut root = Rng::new(config.seed);
         let generator = Mlp::glorot_map(config.latent_dim, &config.generator_widths, config.dim, Activation::Relu, &mut root.fork(1), &device, dtype)
             .map(|p| p.require_grad());
-        let ot = ot_problem(&config, &device, dtype, &mut root.fork(6));
+        let ot = ot_problem(&config, &device, dtype, &mut root.fork(6))?;
         let latents = root.fork(3);
         Ok(Self { config, device, dtype, generator, ot, adam: Adam::paper(), latents, iteration: 0 })
     }

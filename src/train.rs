@@ -11,13 +11,13 @@ use std::fmt;
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{KineticEnergyAt, TrainConfig};
-use crate::data::DataPool;
+use crate::config::{ConfigError, KineticEnergyAt, TrainConfig};
+use crate::data::{DataPool, source_sample};
 use crate::divergence::gradient_penalty;
 use crate::flow::{EulerScheme, Potential, kinetic_energy, kinetic_energy_released_code, rollout};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
-use crate::nn::{Activation, Adam, Mlp};
+use crate::nn::{Activation, Adam, ConvNet, Mlp, Network};
 use crate::rng::Rng;
 use crate::sdot::{OtSettings, SemiDiscreteOt};
 use crate::terminal::{Critic, Terminal};
@@ -119,32 +119,29 @@ pub struct Trainer {
 impl Trainer {
     /// A trainer on `device` (autodiff is enabled on it here), in f32, with weights and data
     /// drawn from `config.seed`.
-    pub fn new(config: TrainConfig, device: &Device) -> Result<Self, crate::config::ConfigError> {
+    pub fn new(config: TrainConfig, device: &Device) -> Result<Self, ConfigError> {
         Self::with_dtype(config, device, DType::F32)
     }
 
     /// As [`Trainer::new`] with an explicit float dtype (tests use f64 where the backend has it).
-    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, crate::config::ConfigError> {
+    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, ConfigError> {
         config.validate()?;
         let device = device.clone().autodiff();
         let mut root = Rng::new(config.seed);
         let mut init = root.fork(1);
-        let d = config.dim;
         let track = |p: Tensor<2>| p.require_grad();
-        let potential = Potential {
-            net: Mlp::glorot(d + 1, &config.potential_widths, Activation::Tanh, &mut init, &device, dtype).map(track),
-        };
-        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2));
+        let potential = Potential { net: potential_network(&config, &mut init, &device, dtype).map(track) };
+        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2)).map_err(data_error)?;
         let terminal = match config.terminal {
             crate::config::Terminal::Critic => {
-                let critic = Mlp::glorot(d, &config.critic_widths, Activation::Relu, &mut init, &device, dtype).map(track);
+                let critic = critic_network(&config, &mut init, &device, dtype).map(track);
                 let shift = config
                     .divergence
                     .has_shift()
                     .then(|| matrix(vec![config.divergence.initial_shift() as f32], 1, 1, &device, dtype).require_grad());
                 Terminal::Critic(Critic::new(critic, shift))
             }
-            crate::config::Terminal::Ot => Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))),
+            crate::config::Terminal::Ot => Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?),
         };
         let streams = Streams { source: root.fork(3), batches: root.fork(4), interpolation: root.fork(5) };
         Ok(Self {
@@ -175,10 +172,10 @@ impl Trainer {
         self.dtype
     }
 
-    /// `rows` samples x₀ ~ N(0, I_d) from the source stream, on `device`.
+    /// `rows` samples x₀ ~ ρ₀ from the source stream, on `device`.
     fn source_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
-        let d = self.config.dim;
-        matrix(self.streams.source.normal_vec(rows * d), rows, d, device, self.dtype)
+        let x0 = source_sample(&self.config, rows, &mut self.streams.source);
+        matrix(x0, rows, self.config.dim, device, self.dtype)
     }
 
     /// One iteration: `critic_steps` critic steps (or `ot_dual_steps` dual steps), then one
@@ -274,10 +271,32 @@ fn critic_loss(critic: &Critic, config: &TrainConfig, x: Tensor<2>, y: Tensor<2>
 }
 
 /// Paper B's problem towards `ot_points` fresh data points of the configured target.
-pub fn ot_problem(config: &TrainConfig, device: &Device, dtype: DType, rng: &mut Rng) -> SemiDiscreteOt {
-    let points = DataPool::for_config(config, config.ot_points, rng).points;
+pub fn ot_problem(config: &TrainConfig, device: &Device, dtype: DType, rng: &mut Rng) -> Result<SemiDiscreteOt, ConfigError> {
+    let points = DataPool::for_config(config, config.ot_points, rng).map_err(data_error)?.points;
     let settings = OtSettings { lambda: config.ot_lambda, step: config.ot_step, normalise_cost: config.ot_normalise_cost };
-    SemiDiscreteOt::new(&points, config.dim, device, dtype, settings)
+    Ok(SemiDiscreteOt::new(&points, config.dim, device, dtype, settings))
+}
+
+/// Data that cannot be loaded (the MNIST file), as a configuration error on `dataset`.
+pub fn data_error(message: String) -> ConfigError {
+    ConfigError { field: "dataset", message }
+}
+
+/// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
+/// with t joined to its features and a ReLU head (papers.md §1.5).
+fn potential_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: DType) -> Network {
+    match config.dataset.image_side() {
+        None => Mlp::glorot(config.dim + 1, &config.potential_widths, Activation::Tanh, rng, device, dtype).into(),
+        Some(side) => ConvNet::glorot(side, 1, &config.potential_widths, rng, device, dtype).into(),
+    }
+}
+
+/// φ_ω for the configuration's data: a ReLU MLP, or for images the paper's conv net.
+fn critic_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: DType) -> Network {
+    match config.dataset.image_side() {
+        None => Mlp::glorot(config.dim, &config.critic_widths, Activation::Relu, rng, device, dtype).into(),
+        Some(side) => ConvNet::glorot(side, 0, &config.critic_widths, rng, device, dtype).into(),
+    }
 }
 
 /// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.

@@ -40,3 +40,34 @@ fn a_diverging_run_ends_with_a_diverged_line_and_code_3() {
     assert!(last["iteration"].as_u64().unwrap() >= 1);
     assert!(String::from_utf8_lossy(&output.stderr).contains("diverged at iteration"));
 }
+
+#[test]
+fn mnist_training_writes_image_metrics_and_png_sample_grids() {
+    // Small networks and batches keep this quick; the paper's preset is `--dataset mnist` alone.
+    let dir = std::env::temp_dir().join(format!("w1w2-mnist-{}", std::process::id()));
+    let config = dir.join("config.json");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"dataset": "mnist", "dim": 784, "t_final": 5, "steps": 2, "lambda": 0.05, "batch_size": 8, "critic_steps": 1,
+            "potential_widths": [16], "critic_widths": [16], "data_pool": 100, "eval_batch": 16}"#,
+    )
+    .unwrap();
+    let grids = dir.join("grids");
+    let output = w1w2(&["train", "--config", config.to_str().unwrap(), "--iterations", "2", "--eval-every", "1", "--quiet", "--sample-grid", grids.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let last: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().lines().last().unwrap()).unwrap();
+    assert!(last["w2"].is_number() && last["kinetic_energy"].is_number() && last["divergence"].is_number(), "{last}");
+    assert!(last.get("sinkhorn").is_none() && last.get("extra_rms").is_none(), "no plane metrics for images: {last}");
+    for iteration in 0..=2 {
+        let png = std::fs::read(grids.join(format!("samples-{iteration:06}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        // IHDR: width and height, big-endian, after the signature and the chunk header.
+        let side = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        assert_eq!((side(16), side(20)), (8 * 28 + 9 * 2, 8 * 28 + 9 * 2));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    let refused = w1w2(&["train", "--dataset", "moons", "--sample-grid", "grids"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--sample-grid draws images"));
+}

@@ -19,7 +19,7 @@ const REQUEST: SnapshotRequest = SnapshotRequest {
 #[test]
 fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
     let config = TrainConfig { data_pool: 2_000, ..TrainConfig::paper(Toy2d::Moons, 4) };
-    let batch = EvaluationBatch::for_config(&config, 50);
+    let batch = EvaluationBatch::for_config(&config, 50).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
     let losses = run.step();
     let s = snapshot(&run, &batch, Some(losses), &REQUEST).unwrap();
@@ -53,7 +53,7 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
 fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres() {
     for config in [TrainConfig::ot_generator(Toy2d::EightGaussians, 2), TrainConfig::ot_flow(Toy2d::EightGaussians, 2)] {
         let config = TrainConfig { data_pool: 2_000, ot_points: 400, ..config };
-        let batch = EvaluationBatch::for_config(&config, 50);
+        let batch = EvaluationBatch::for_config(&config, 50).unwrap();
         let mut run = Run::new(config, &Device::flex()).unwrap();
         let losses = run.step();
         let s = snapshot(&run, &batch, Some(losses), &REQUEST).unwrap();

@@ -20,7 +20,7 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
         data_pool: 20_000,
         ..TrainConfig::paper(Toy2d::Moons, 2)
     };
-    let batch = EvaluationBatch::for_config(&config, 500);
+    let batch = EvaluationBatch::for_config(&config, 500).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
     let before = evaluate(&run, &batch).unwrap();
     for _ in 0..300 {
@@ -34,7 +34,7 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
         ("HJ residual", flow.hj_residual),
         ("terminal residual", flow.terminal_residual),
         ("straightness", flow.straightness),
-        ("sinkhorn", after.sinkhorn),
+        ("sinkhorn", after.sinkhorn.unwrap()),
     ] {
         assert!(value.is_finite(), "{name} = {value}");
     }
@@ -60,13 +60,13 @@ fn an_exploding_run_reports_the_iteration_and_quantity() {
 
 /// Sinkhorn of a run's samples after `iterations`, against before.
 fn sinkhorn_before_and_after(config: TrainConfig, iterations: usize) -> (f64, f64) {
-    let batch = EvaluationBatch::for_config(&config, 500);
+    let batch = EvaluationBatch::for_config(&config, 500).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
-    let before = evaluate(&run, &batch).unwrap().sinkhorn;
+    let before = evaluate(&run, &batch).unwrap().sinkhorn.unwrap();
     for _ in 0..iterations {
         run.step_checked().unwrap();
     }
-    (before, evaluate(&run, &batch).unwrap().sinkhorn)
+    (before, evaluate(&run, &batch).unwrap().sinkhorn.unwrap())
 }
 
 #[test]

@@ -1,11 +1,81 @@
-//! Target data: the paper's 2-D shapes, embedded in R^d, held as a pool batches are drawn from.
+//! Target data: the paper's 2-D shapes embedded in R^d, or MNIST digits in pixel space, held as a
+//! pool batches are drawn from; and the source law ρ₀ the flow starts from.
 
 pub mod clusters;
 pub mod embed;
+pub mod images;
 pub mod points;
 pub mod toy2d;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+use crate::config::TrainConfig;
 use crate::rng::Rng;
+use toy2d::Toy2d;
+
+/// A target data set: one of the paper's 2-D shapes, or MNIST digits in pixel space (R^784).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    Shape(Toy2d),
+    Mnist,
+}
+
+impl Dataset {
+    /// The name used by the CLI, the page and the JSON configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Shape(shape) => shape.name(),
+            Self::Mnist => "mnist",
+        }
+    }
+
+    /// The data set called `name`; the error lists the names.
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        if name == "mnist" {
+            return Ok(Self::Mnist);
+        }
+        Toy2d::from_name(name).map(Self::Shape).ok_or_else(|| {
+            let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).chain(["mnist"]).collect();
+            format!("'{name}' is not one of {}", names.join(", "))
+        })
+    }
+
+    /// The side of the square images, for an image data set.
+    pub fn image_side(self) -> Option<usize> {
+        match self {
+            Self::Shape(_) => None,
+            Self::Mnist => Some(images::SIDE),
+        }
+    }
+}
+
+impl From<Toy2d> for Dataset {
+    fn from(shape: Toy2d) -> Self {
+        Self::Shape(shape)
+    }
+}
+
+impl Serialize for Dataset {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Dataset {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::from_name(&String::deserialize(deserializer)?).map_err(D::Error::custom)
+    }
+}
+
+/// `rows` draws of the source ρ₀ in R^d, row-major: N(0, I_d), or for images U[0, 0.5]^d
+/// (papers.md §1.5, MNIST column).
+pub fn source_sample(config: &TrainConfig, rows: usize, rng: &mut Rng) -> Vec<f32> {
+    let count = rows * config.dim;
+    match config.dataset {
+        Dataset::Shape(_) => rng.normal_vec(count),
+        Dataset::Mnist => rng.uniform_vec(count).into_iter().map(|u| 0.5 * u).collect(),
+    }
+}
 
 /// A finite sample of the target law Q, row-major `[len, dim]`.
 #[derive(Clone, Debug)]
@@ -16,20 +86,25 @@ pub struct DataPool {
 
 impl DataPool {
     /// `len` points of `dataset`, embedded in the first two coordinates of R^dim.
-    pub fn generate(dataset: toy2d::Toy2d, len: usize, dim: usize, rng: &mut Rng) -> Self {
+    pub fn generate(dataset: Toy2d, len: usize, dim: usize, rng: &mut Rng) -> Self {
         Self { points: embed::embed(&dataset.sample(len, rng), dim), dim }
     }
 
     /// `len` points of the configured target: the user's points when given (drawn with
-    /// replacement), else the data set.
-    pub fn for_config(config: &crate::config::TrainConfig, len: usize, rng: &mut Rng) -> Self {
-        match &config.points {
-            Some(points) if !points.is_empty() => {
+    /// replacement), else the data set (MNIST digits drawn with replacement from the 10,000).
+    pub fn for_config(config: &TrainConfig, len: usize, rng: &mut Rng) -> Result<Self, String> {
+        Ok(match (&config.points, config.dataset) {
+            (Some(points), _) if !points.is_empty() => {
                 let plane: Vec<f32> = (0..len).flat_map(|_| points[rng.below(points.len())]).collect();
                 Self { points: embed::embed(&plane, config.dim), dim: config.dim }
             }
-            _ => Self::generate(config.dataset, len, config.dim, rng),
-        }
+            (_, Dataset::Shape(shape)) => Self::generate(shape, len, config.dim, rng),
+            (_, Dataset::Mnist) => {
+                let digits = images::mnist()?;
+                let points = (0..len).flat_map(|_| digits.pixels(rng.below(digits.len()))).collect();
+                Self { points, dim: images::PIXELS }
+            }
+        })
     }
 
     pub fn len(&self) -> usize {

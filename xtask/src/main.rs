@@ -5,6 +5,7 @@
 //! (`$W1W2_TARGET_DIR`, by default `~/.cache/w1w2-flow/target`) so that a machine that already
 //! built reuses the work.
 
+mod data;
 mod serve;
 mod shell;
 mod tools;
@@ -18,7 +19,8 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench".to_string()),
+        Some("data") => data::mnist(),
+        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask data".to_string()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,10 +34,10 @@ fn main() -> ExitCode {
 /// The benchmarks (figures, no assertions): native `w1w2 bench` on the CPU backends, then the
 /// page in headless Chromium on its CPU backend and on WebGPU.
 fn bench() -> Result<(), String> {
-    shell::step("native benchmark (w1w2 bench, flex and ndarray)");
-    for backend in ["cpu", "ndarray"] {
-        shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--backend", backend])?;
-    }
+    data::mnist()?;
+    shell::step("native benchmark (w1w2 bench, flex and ndarray; MNIST on flex)");
+    shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--mnist"])?;
+    shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--backend", "ndarray"])?;
     tools::debian_packages()?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
@@ -52,6 +54,7 @@ fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!("cargo xtask test takes no arguments, got '{extra}'"));
     }
+    data::mnist()?;
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
 

@@ -9,6 +9,7 @@ use crate::shell;
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let port = parse_port(args)?;
+    crate::data::mnist()?;
     crate::wasm::build_page()?;
     let listener = bind(port)?;
     eprintln!("serving {} on http://localhost:{port}/ (Ctrl-C stops)", shell::root().display());

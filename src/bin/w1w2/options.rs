@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser};
 use w1w2_flow::backend::Backend;
 use w1w2_flow::config::{Mode, Terminal, TrainConfig};
+use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
 
@@ -14,7 +15,8 @@ pub enum Command {
     /// Train a flow (or an OT generator), writing one JSON object of metrics per line every
     /// --eval-every iterations.
     Train(TrainArgs),
-    /// Iterations per second on 2-D and 12-D pinwheel with the paper's architecture.
+    /// Iterations per second on 2-D and 12-D pinwheel (and with --mnist on MNIST) with the paper's
+    /// architectures.
     Bench(BenchArgs),
     /// Run the paper-A reproduction (pinwheel 2-D, 12-D, and W2-only 12-D) and write its table.
     Reproduce(ReproduceArgs),
@@ -25,10 +27,11 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// Data set: pinwheel, moons, 8gaussians, circles, swissroll, 2spirals, checkerboard.
-    #[arg(long, value_parser = parse_dataset)]
-    pub dataset: Option<Toy2d>,
-    /// Ambient dimension d (2..=64); without --config, the paper's λ and c_GP for that d.
+    /// Data set: pinwheel, moons, 8gaussians, circles, swissroll, 2spirals, checkerboard, or
+    /// mnist (the digits in pixel space, with the paper's MNIST preset).
+    #[arg(long, value_parser = Dataset::from_name)]
+    pub dataset: Option<Dataset>,
+    /// Ambient dimension d (2..=64) of a 2-D shape; without --config, the paper's λ and c_GP for that d.
     #[arg(long)]
     pub dim: Option<usize>,
     /// flow (paper A) | generator (paper B's OT generator); without --config, that mode's preset.
@@ -71,6 +74,10 @@ pub struct TrainArgs {
     /// Write the final samples (a flow's x_K) of the evaluation batch as CSV.
     #[arg(long)]
     pub samples: Option<PathBuf>,
+    /// For images: a folder for an 8×8 PNG grid of samples at every evaluation
+    /// (samples-<iteration>.png).
+    #[arg(long)]
+    pub sample_grid: Option<PathBuf>,
     /// No progress bar on stderr.
     #[arg(long)]
     pub quiet: bool,
@@ -83,15 +90,21 @@ pub struct BenchArgs {
     /// One JSON object per line: dataset, dim, backend, iterations_per_second.
     #[arg(long)]
     pub json: bool,
-    /// Timed iterations per case (after 10 warm-up iterations).
+    /// Timed iterations per pinwheel case (after 10 warm-up iterations).
     #[arg(long, default_value_t = 200)]
     pub iterations: usize,
+    /// Also the paper's MNIST run (conv networks in pixel space, batch 200).
+    #[arg(long)]
+    pub mnist: bool,
+    /// Timed iterations of the MNIST case (after one warm-up iteration).
+    #[arg(long, default_value_t = 5)]
+    pub mnist_iterations: usize,
 }
 
 #[derive(Args)]
 pub struct CompareArgs {
     /// Data sets to compare on, comma-separated.
-    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',', value_parser = parse_dataset)]
+    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',', value_parser = parse_shape)]
     pub datasets: Vec<Toy2d>,
     #[arg(long, default_value_t = 10_000)]
     pub iterations: usize,
@@ -113,7 +126,7 @@ pub struct ReproduceArgs {
     pub out: PathBuf,
 }
 
-fn parse_dataset(name: &str) -> Result<Toy2d, String> {
+fn parse_shape(name: &str) -> Result<Toy2d, String> {
     Toy2d::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).collect();
         format!("'{name}' is not one of {}", names.join(", "))
@@ -167,7 +180,7 @@ impl TrainArgs {
             None => TrainConfig::preset(
                 self.mode.unwrap_or(Mode::Flow),
                 self.terminal.unwrap_or(Terminal::Critic),
-                self.dataset.unwrap_or(Toy2d::Pinwheel),
+                self.dataset.unwrap_or(Dataset::Shape(Toy2d::Pinwheel)),
                 self.dim.unwrap_or(2),
             ),
         };
@@ -200,6 +213,9 @@ impl TrainArgs {
         config.validate().map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
         if self.eval_every == 0 {
             return Err(Failure::usage("--eval-every must be at least 1"));
+        }
+        if self.sample_grid.is_some() && config.dataset.image_side().is_none() {
+            return Err(Failure::usage("--sample-grid draws images; it needs --dataset mnist"));
         }
         Ok(config)
     }

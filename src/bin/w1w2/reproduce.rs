@@ -44,7 +44,7 @@ impl From<&Record> for RecordSummary {
             iteration: r.iteration,
             seconds: r.seconds,
             w2: d.w2,
-            sinkhorn: d.sinkhorn,
+            sinkhorn: d.sinkhorn.unwrap_or(f64::NAN),
             extra_rms: d.extra_rms,
             divergence: d.divergence,
             terminal_residual: flow.terminal_residual,
@@ -79,8 +79,8 @@ fn run_case(case: &Case, args: &ReproduceArgs) -> Result<Outcome, Failure> {
     let path = args.out.join(format!("{}.jsonl", case.name));
     let mut lines = String::new();
     let mut records = Vec::new();
-    let outcome = train(case.config.clone(), &device, args.iterations, args.eval_every, |record| {
-        eprintln!("[{}] iteration {} W2 {:.4} Sinkhorn {:.2e}", case.name, record.iteration, record.diagnostics.w2, record.diagnostics.sinkhorn);
+    let outcome = train(case.config.clone(), &device, args.iterations, args.eval_every, |record, _, _| {
+        eprintln!("[{}] iteration {} W2 {:.4} Sinkhorn {:.2e}", case.name, record.iteration, record.diagnostics.w2, record.diagnostics.sinkhorn.unwrap_or(f64::NAN));
         lines.push_str(&serde_json::to_string(record).map_err(|e| Failure::runtime(e.to_string()))?);
         lines.push('\n');
         records.push(RecordSummary::from(record));

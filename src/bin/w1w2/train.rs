@@ -12,6 +12,7 @@ use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
 use w1w2_flow::run::Run;
 use w1w2_flow::train::{Diverged, LossValues};
 
+use crate::grid::write_grid;
 use crate::options::{Failure, TrainArgs};
 use crate::progress::Progress;
 
@@ -49,9 +50,15 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
         &device,
         args.iterations,
         args.eval_every,
-        |record| {
-            let note = format!("W2 {:.3}  Sinkhorn {:.2e}", record.diagnostics.w2, record.diagnostics.sinkhorn);
+        |record, run, batch| {
+            let note = match record.diagnostics.sinkhorn {
+                Some(sinkhorn) => format!("W2 {:.3}  Sinkhorn {sinkhorn:.2e}", record.diagnostics.w2),
+                None => format!("W2 {:.3}  divergence {:.3}", record.diagnostics.w2, record.diagnostics.divergence),
+            };
             progress.borrow_mut().note(note);
+            if let (Some(folder), Some(side)) = (&args.sample_grid, run.config().dataset.image_side()) {
+                write_sample_grid(folder, run, batch, side)?;
+            }
             write_json(&mut out, record)
         },
         |done| progress.borrow_mut().update(done),
@@ -72,18 +79,20 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
     }
 }
 
-/// Trains for `iterations`, calling `on_record` at iteration 0, every `eval_every` iterations
-/// and at the end, and `on_step` after every iteration. The inner result is the divergence, if any.
+/// Trains for `iterations`, calling `on_record` (with the run and its evaluation batch) at
+/// iteration 0, every `eval_every` iterations and at the end, and `on_step` after every
+/// iteration. The inner result is the divergence, if any.
 pub fn train(
     config: TrainConfig,
     device: &burn::tensor::Device,
     iterations: usize,
     eval_every: usize,
-    mut on_record: impl FnMut(&Record) -> Result<(), Failure>,
+    mut on_record: impl FnMut(&Record, &Run, &EvaluationBatch) -> Result<(), Failure>,
     mut on_step: impl FnMut(usize),
 ) -> Result<Result<(Run, EvaluationBatch), Diverged>, Failure> {
-    let mut run = Run::new(config, device).map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
-    let batch = EvaluationBatch::for_config(run.config(), run.config().eval_batch);
+    let invalid = |e: w1w2_flow::config::ConfigError| Failure::usage(format!("invalid configuration: {e}"));
+    let mut run = Run::new(config, device).map_err(invalid)?;
+    let batch = EvaluationBatch::for_config(run.config(), run.config().eval_batch).map_err(invalid)?;
     let mut seconds = 0.0;
     let mut losses: Option<LossValues> = None;
     let mut record = |run: &Run, seconds: f64, losses: Option<LossValues>| -> Result<Result<(), Diverged>, Failure> {
@@ -91,13 +100,14 @@ pub fn train(
             Ok(diagnostics) => diagnostics,
             Err(diverged) => return Ok(Err(diverged)),
         };
-        on_record(&Record {
+        let record = Record {
             iteration: run.iteration(),
             seconds,
             critic_loss: losses.map(|l| l.critic),
             generator_loss: losses.map(|l| l.generator),
             diagnostics,
-        })?;
+        };
+        on_record(&record, run, &batch)?;
         Ok(Ok(()))
     };
     if let Err(diverged) = record(&run, seconds, losses)? {
@@ -128,6 +138,13 @@ fn create(path: &Path) -> Result<File, Failure> {
 fn write_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure> {
     let line = serde_json::to_string(value).map_err(|e| Failure::runtime(e.to_string()))?;
     writeln!(out, "{line}").map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+}
+
+/// The samples of the evaluation batch's first 64 sources as `folder/samples-<iteration>.png`.
+fn write_sample_grid(folder: &Path, run: &Run, batch: &EvaluationBatch, side: usize) -> Result<(), Failure> {
+    std::fs::create_dir_all(folder).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", folder.display())))?;
+    let samples = w1w2_flow::diagnostics::samples(run, &batch.first(64));
+    write_grid(&folder.join(format!("samples-{:06}.png", run.iteration())), &samples, side)
 }
 
 /// The evaluation batch's samples (a flow's end points x_K), one row per sample, d columns.
