@@ -2,11 +2,13 @@
 //! diagnostics: particle trajectories, the terminal potential G (the critic φ or ψ^{c,λ}) and the
 //! velocity field on the plane, the straight lines the mean-field-game optimality system
 //! predicts and, with paper B's OT cost, the plane coloured by where it is transported and the
-//! arrows from samples to their soft barycentres.
+//! arrows from samples to their soft barycentres. For images: a grid of samples, the paths of a
+//! few of them, and the same sources pushed with Δt/8.
 
 use burn::tensor::Tensor;
 
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics, measure};
+use crate::flow::rollout;
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::run::Run;
@@ -46,7 +48,8 @@ pub struct Snapshot {
     /// `[K+1, n, 2]`: x_k of the evaluation batch's particles (`[1, n, 2]`, the samples, for a
     /// generator).
     pub trajectories: Vec<f32>,
-    /// `[critic_grid, critic_grid]`, rows from y_min up: G on the view (φ, or ψ^{c,λ}).
+    /// `[critic_grid, critic_grid]`, rows from y_min up: G on the view (φ, or ψ^{c,λ}; empty for
+    /// images).
     pub critic: Vec<f32>,
     /// `[velocity_grid, velocity_grid, 2]`: −∇ₓU(·, t)/λ on the view (empty for a generator).
     pub velocity: Vec<f32>,
@@ -59,9 +62,30 @@ pub struct Snapshot {
     pub cells: Vec<f32>,
     /// `[highlighted, 2, 2]` with OT: arrows from samples to their soft barycentres Σ_j χ_j y_j.
     pub barycentres: Vec<f32>,
-    /// `[K+1]`: RMS of the extra coordinates 3..d at each t_k (empty for d = 2).
+    /// `[K+1]`: RMS of the extra coordinates 3..d at each t_k (empty for d = 2 and images).
     pub extra_rms_by_time: Vec<f32>,
+    /// Images only, else empty: the image views.
+    pub images: ImageViews,
 }
+
+/// Sample images, all pixels, row-major.
+#[derive(Clone, Debug, Default)]
+pub struct ImageViews {
+    /// `[m, pixels]`: x_K of the first m ≤ [`GRID_IMAGES`] evaluation sources.
+    pub samples: Vec<f32>,
+    /// `[K+1, p, pixels]`: x_0..x_K of the first p ≤ [`PATH_IMAGES`] sources.
+    pub paths: Vec<f32>,
+    /// `[p, pixels]`: x_K of the same p sources pushed with Δt/[`FINE_FACTOR`] (the Δt-robustness
+    /// view: a well-posed flow ends in the same place).
+    pub fine: Vec<f32>,
+}
+
+/// Samples in the image grid.
+pub const GRID_IMAGES: usize = 64;
+/// Samples whose paths are shown.
+pub const PATH_IMAGES: usize = 8;
+/// How many times finer the Δt of the robustness view is.
+pub const FINE_FACTOR: usize = 8;
 
 /// Slots of a queued snapshot.
 pub struct PendingSnapshot {
@@ -69,12 +93,19 @@ pub struct PendingSnapshot {
     losses: Option<PendingLosses>,
     diagnostics: PendingDiagnostics,
     trajectories: Vec<Slot>,
-    critic: Slot,
+    critic: Option<Slot>,
     velocity: Option<Slot>,
     predicted_lines: Option<Slot>,
     extra_rms_by_time: Vec<Slot>,
     cells: Option<Slot>,
     barycentres: Option<Slot>,
+    images: Option<PendingImages>,
+}
+
+struct PendingImages {
+    samples: Slot,
+    paths: Vec<Slot>,
+    fine: Slot,
 }
 
 /// Queues a snapshot of `run` onto `readback`; `losses` are the last step's, if any.
@@ -88,6 +119,28 @@ pub fn queue_snapshot(
     let (n, d) = (batch.len, batch.dim);
     let losses = losses.map(|l| run.queue_losses(l, readback));
     let (diagnostics, trajectory) = measure(run, batch, readback);
+    if let (true, Run::Flow(trainer)) = (batch.images, run) {
+        let sources = trajectory.positions[0].clone().narrow(0, 0, PATH_IMAGES.min(n));
+        let fine = rollout(&trainer.potential.frozen(), sources, &trainer.scheme().refined(FINE_FACTOR)).end();
+        let images = PendingImages {
+            samples: readback.push(trajectory.end().narrow(0, 0, GRID_IMAGES.min(n))),
+            paths: trajectory.positions.iter().map(|x| readback.push(x.clone().narrow(0, 0, PATH_IMAGES.min(n)))).collect(),
+            fine: readback.push(fine),
+        };
+        return PendingSnapshot {
+            iteration: run.iteration(),
+            losses,
+            diagnostics,
+            trajectories: Vec::new(),
+            critic: None,
+            velocity: None,
+            predicted_lines: None,
+            extra_rms_by_time: Vec::new(),
+            cells: None,
+            barycentres: None,
+            images: Some(images),
+        };
+    }
     let plane = |x: &Tensor<2>| x.clone().narrow(1, 0, 2);
     let trajectories = trajectory.positions.iter().map(|x| readback.push(plane(x))).collect();
     let extra_rms_by_time = if d > 2 {
@@ -131,12 +184,13 @@ pub fn queue_snapshot(
         losses,
         diagnostics,
         trajectories,
-        critic: readback.push(critic),
+        critic: Some(readback.push(critic)),
         velocity: velocity.map(|v| readback.push(v)),
         predicted_lines: predicted_lines.map(|l| readback.push(l)),
         extra_rms_by_time,
         cells,
         barycentres,
+        images: None,
     }
 }
 
@@ -161,12 +215,17 @@ impl PendingSnapshot {
             losses,
             diagnostics,
             trajectories: self.trajectories.iter().flat_map(|&s| values.get(s).iter().copied()).collect(),
-            critic: values.get(self.critic).to_vec(),
+            critic: read(self.critic),
             velocity: read(self.velocity),
             predicted_lines: read(self.predicted_lines),
             extra_rms_by_time: self.extra_rms_by_time.iter().map(|&s| values.get(s)[0]).collect(),
             cells: read(self.cells),
             barycentres: read(self.barycentres),
+            images: self.images.as_ref().map_or_else(ImageViews::default, |images| ImageViews {
+                samples: values.get(images.samples).to_vec(),
+                paths: images.paths.iter().flat_map(|&s| values.get(s).iter().copied()).collect(),
+                fine: values.get(images.fine).to_vec(),
+            }),
         })
     }
 }

@@ -6,7 +6,7 @@ use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{EvaluationBatch, first_two, samples};
 use w1w2_flow::run::Run;
 use w1w2_flow::sdot::GROUPS;
-use w1w2_flow::snapshot::{SnapshotRequest, View, snapshot};
+use w1w2_flow::snapshot::{GRID_IMAGES, PATH_IMAGES, SnapshotRequest, View, snapshot};
 
 const REQUEST: SnapshotRequest = SnapshotRequest {
     view: View { x_min: -6.0, x_max: 6.0, y_min: -6.0, y_max: 6.0 },
@@ -72,4 +72,40 @@ fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres
             assert!(target < 6.0, "barycentre at radius {target}");
         }
     }
+}
+
+#[test]
+fn image_snapshots_hold_the_sample_grid_the_paths_and_the_fine_step_end_points() {
+    // Small networks keep this quick; the shapes and the rollouts are those of the MNIST preset.
+    let config = TrainConfig {
+        potential_widths: vec![16],
+        critic_widths: vec![16],
+        batch_size: 8,
+        critic_steps: 1,
+        data_pool: 100,
+        ..TrainConfig::mnist()
+    };
+    let (pixels, steps) = (config.dim, config.steps);
+    let batch = EvaluationBatch::for_config(&config, 70).unwrap();
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let losses = run.step();
+    let s = snapshot(&run, &batch, Some(losses), &REQUEST).unwrap();
+    let images = &s.images;
+    assert_eq!(images.samples.len(), GRID_IMAGES * pixels);
+    assert_eq!(images.paths.len(), (steps + 1) * PATH_IMAGES * pixels);
+    assert_eq!(images.fine.len(), PATH_IMAGES * pixels);
+    assert!(s.trajectories.is_empty() && s.critic.is_empty() && s.velocity.is_empty(), "no plane for images");
+    assert!(s.diagnostics.sinkhorn.is_none() && s.diagnostics.extra_rms.is_none());
+    // The paths start at the batch's sources and end at the grid's first samples, which are the
+    // trainer's own end points.
+    let path_images = PATH_IMAGES * pixels;
+    assert_eq!(&images.paths[..path_images], &batch.sources[..path_images]);
+    assert_eq!(&images.paths[steps * path_images..], &images.samples[..path_images]);
+    let x_end = samples(&run, &batch);
+    for (a, b) in images.samples.iter().zip(&x_end) {
+        assert!((a - b).abs() < 1e-5);
+    }
+    // Δt/8 is a different discretisation of the same flow: close to, but not equal to, x_K.
+    let shift: f32 = images.fine.iter().zip(&images.samples).map(|(a, b)| (a - b).abs()).sum();
+    assert!(shift > 0.0 && images.fine.iter().all(|v| v.is_finite()));
 }

@@ -6,13 +6,15 @@ import { chooseBackend } from './backend.js';
 import { buildControls } from './controls.js';
 import { drawCritic } from './panels/critic.js';
 import { drawCurves } from './panels/curves.js';
+import { drawImageGrid, drawImagePaths } from './panels/images.js';
 import { planeTransform, windowFor } from './panels/plane.js';
 import { drawManifold, drawSpeeds } from './panels/teaching.js';
 import { LAYERS, drawTrajectories } from './panels/trajectories.js';
 import { drawBarycentreArrows, drawCells, drawSmoothing, lambdaToSlider, sliderToLambda } from './panels/transport.js';
-import { parseHash, resolveSettings, toHash } from './state.js';
+import { CONTROLS, parseHash, resolveSettings, toHash } from './state.js';
 
 const EVAL_POINTS = 500;
+const EVAL_IMAGES = 64; // MNIST: the grid's samples (each costs a rollout of conv networks)
 const CRITIC_GRID = 64;
 const VELOCITY_GRID = 18;
 const HIGHLIGHTED = 12;
@@ -51,12 +53,15 @@ function showProblems(problems) {
   box.hidden = problems.length === 0;
 }
 
+/** The TrainConfig of the settings: their preset (networks and pools included), then every control. */
 function configOf(settings) {
-  const config = { ...page.defaults };
-  for (const key of Object.keys(page.defaults)) if (key in settings) config[key] = settings[key];
+  const config = presetOf(settings);
+  for (const { key, kind } of CONTROLS) if (kind !== 'page' && key in settings) config[key] = settings[key];
   if (settings.points) config.points = settings.points;
   return config;
 }
+
+const isImages = (settings) => settings.dataset === 'mnist';
 
 function view() {
   return { window: page.window, critic_grid: CRITIC_GRID, velocity_grid: VELOCITY_GRID, time: page.time, highlighted: HIGHLIGHTED };
@@ -84,7 +89,8 @@ async function start(forcedBackend) {
       onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
     };
   });
-  worker.postMessage({ type: 'start', config: configOf(page.settings), backend: choice.backend, evalPoints: EVAL_POINTS, view: view() });
+  const evalPoints = isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS;
+  worker.postMessage({ type: 'start', config: configOf(page.settings), backend: choice.backend, evalPoints, view: view() });
   return page.ready;
 }
 
@@ -137,14 +143,14 @@ function onFailure(message, reject) {
 function receive(message) {
   const snapshot = message.snapshot;
   const metrics = snapshot.metrics;
-  if (metrics.version !== 2) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
+  if (metrics.version !== 3) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
   page.latest = metrics;
   page.lastArrays = snapshot;
   page.counters = message.counters;
   if (!page.history.length || page.history[page.history.length - 1].iteration !== metrics.iteration) page.history.push(metrics);
   if (page.history.length > MAX_HISTORY) page.history = page.history.filter((_, i) => i % 2 === 0 || i === page.history.length - 1);
   $('iteration').textContent = String(metrics.iteration);
-  $('sinkhorn').textContent = metrics.sinkhorn.toExponential(2);
+  $('sinkhorn').textContent = Number.isFinite(metrics.sinkhorn) ? metrics.sinkhorn.toExponential(2) : '–';
   const seconds = message.trainingMs / 1000;
   $('its-per-second').textContent = seconds > 0 ? (metrics.iteration / seconds).toFixed(1) : '–';
   if (page.playing) setStatus(`training on ${page.backend.backend}`);
@@ -159,6 +165,17 @@ function draw() {
     return;
   }
   const m = page.latest;
+  const images = Boolean(m.image_side);
+  document.body.toggleAttribute('data-images', images);
+  $('image-panel').hidden = !images;
+  drawCurves($('curves'), page.history);
+  drawSpeeds($('speeds'), m);
+  if (images) {
+    $('fine-factor').textContent = String(m.fine_factor);
+    drawImageGrid($('sample-grid'), s.images, m.image_side);
+    drawImagePaths($('image-paths'), s.imagePaths, s.fineImages, m.steps, m.image_side);
+    return;
+  }
   drawTrajectories($('trajectories'), {
     data: page.data, trajectories: s.trajectories, velocity: s.velocity, predictedLines: s.predictedLines,
     steps: m.steps, window: page.window, velocityGrid: VELOCITY_GRID, time: page.time, tFinal: m.t_final, layers: page.layers,
@@ -172,8 +189,6 @@ function draw() {
     drawCells($('cells'), s.cells, CRITIC_GRID, m.groups);
     drawSmoothing($('smoothing'), m.ot_lambda);
   }
-  drawCurves($('curves'), page.history);
-  drawSpeeds($('speeds'), m);
   drawManifold($('manifold'), s.extraRmsByTime, m.t_final);
 }
 
@@ -264,7 +279,8 @@ function writeHash() {
 }
 
 async function onControlChange(key, value, control) {
-  const candidate = { ...page.settings, [key]: value };
+  let candidate = { ...page.settings, [key]: value };
+  if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...preset(candidate) };
   if (control.kind !== 'page') {
     try {
       validateConfig(configOf(candidate));
@@ -280,7 +296,6 @@ async function onControlChange(key, value, control) {
   if (control.kind === 'live' && page.worker) {
     page.worker.postMessage({ type: 'update', settings: { [key]: value } });
   } else {
-    if (PRESET_KEYS.includes(key)) Object.assign(page.settings, preset(page.settings));
     await reset();
   }
   syncOtSlider();
@@ -289,9 +304,23 @@ async function onControlChange(key, value, control) {
 /** Settings whose change brings their preset's λ, c_GP and learning rate. */
 const PRESET_KEYS = ['mode', 'terminal', 'dataset', 'dim'];
 
-/** The preset of the mode, terminal cost, data set and dimension, from the Rust TrainConfig::preset. */
+/** The full preset config of the settings' mode, terminal cost, data set and dimension (Rust TrainConfig::preset). */
+function presetOf(settings) {
+  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2);
+}
+
+/**
+ * What a change of mode, terminal cost, data set or dimension brings: the preset's λ, c_GP and
+ * learning rate; for MNIST every setting of its preset, and leaving MNIST returns to the plane.
+ */
 function preset(settings) {
-  const config = presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2);
+  const leavingImages = !isImages(settings) && settings.dim > 64;
+  const config = presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
+  if (isImages(settings) || leavingImages) {
+    const all = {};
+    for (const control of CONTROLS) if (control.kind !== 'page' && !PRESET_KEYS.includes(control.key)) all[control.key] = config[control.key];
+    return { ...all, dim: config.dim };
+  }
   return { lambda: config.lambda, gradient_penalty: config.gradient_penalty, potential_learning_rate: config.potential_learning_rate };
 }
 

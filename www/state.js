@@ -3,7 +3,7 @@
 // one place, the Rust TrainConfig: a value from the URL is checked by the wasm module's
 // validateConfig, and a bad value gets a message naming it and falls back to its default.
 
-export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard'];
+export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard', 'mnist'];
 
 // kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
 // to a running session), 'page' (the page only).

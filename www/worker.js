@@ -7,7 +7,7 @@
 // Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, elapsed}
 //               | {type: 'stepped', id, snapshot} | {type: 'error', message, fatal}
 
-import init, { Session } from '../pkg/w1w2_flow.js';
+import init, { Session, loadMnist } from '../pkg/w1w2_flow.js';
 
 const SNAPSHOT_INTERVAL_MS = 100;
 const TICK_BUDGET_MS = 40;
@@ -19,8 +19,11 @@ let chunk = 1; // iterations per train() call, adapted to TICK_BUDGET_MS
 let lastSnapshot = 0;
 let trainingMs = 0; // time spent training, for iterations/s
 let queue = Promise.resolve();
+let mnistLoaded = false;
 
 const wasmReady = init();
+let wasmMemory = null; // the module's linear memory, for the benchmark's memory figure
+wasmReady.then((exports) => { wasmMemory = exports.memory; });
 
 // GPU work counters for the benchmark: compute dispatches and buffer readbacks (mapAsync).
 const counters = { dispatches: 0, readbacks: 0 };
@@ -37,8 +40,25 @@ if (self.GPUComputePassEncoder) {
   };
 }
 
+/** Fetches the MNIST digits the build wrote (www/data/mnist.u8) into the module, once. */
+async function ensureMnist() {
+  if (mnistLoaded) return;
+  const url = new URL('./data/mnist.u8', import.meta.url);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`the MNIST digits could not be fetched (${error.message})`);
+  }
+  if (!response.ok) {
+    throw new Error(`the MNIST digits are missing (HTTP ${response.status} for www/data/mnist.u8); \`cargo xtask serve\` writes them`);
+  }
+  loadMnist(new Uint8Array(await response.arrayBuffer()));
+  mnistLoaded = true;
+}
+
 function post(message) {
-  message.counters = { ...counters };
+  message.counters = { ...counters, wasmMemoryBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 };
   const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => v instanceof Float32Array).map((a) => a.buffer) : [];
   self.postMessage(message, arrays);
 }
@@ -111,6 +131,7 @@ async function handle(message) {
       view = message.view;
       trainingMs = 0;
       chunk = 1;
+      if (message.config.dataset === 'mnist') await ensureMnist();
       session = await Session.create(message.config, message.backend, message.evalPoints);
       const data = session.data();
       self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data }, [data.buffer]);

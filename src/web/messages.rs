@@ -9,7 +9,7 @@ use crate::diagnostics::Diagnostics;
 use crate::snapshot::{Snapshot, SnapshotRequest, View};
 
 /// The version of [`SnapshotMessage`]; the page checks it.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 
 /// Settings that apply to a running session without a reset.
 #[derive(Deserialize)]
@@ -83,6 +83,11 @@ struct Metrics<'a> {
     ot_lambda: f64,
     /// How many groups `cells` blends per lattice point.
     groups: usize,
+    /// The side of the square images, for image data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_side: Option<usize>,
+    /// How many times finer Δt is in `fineImages`.
+    fine_factor: usize,
 }
 
 /// A snapshot as the worker posts it: `metrics` (plain numbers) plus Float32Arrays.
@@ -113,6 +118,8 @@ impl<'a> SnapshotMessage<'a> {
             terminal: self.config.terminal,
             ot_lambda: self.config.ot_lambda,
             groups: crate::sdot::GROUPS,
+            image_side: self.config.dataset.image_side(),
+            fine_factor: crate::snapshot::FINE_FACTOR,
         };
         let message = Object::new();
         let metrics = metrics.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))?;
@@ -126,6 +133,9 @@ impl<'a> SnapshotMessage<'a> {
             ("extraRmsByTime", &s.extra_rms_by_time),
             ("cells", &s.cells),
             ("barycentres", &s.barycentres),
+            ("images", &s.images.samples),
+            ("imagePaths", &s.images.paths),
+            ("fineImages", &s.images.fine),
         ] {
             set(key, &Float32Array::from(values.as_slice()).into())?;
         }

@@ -35,7 +35,7 @@ pub fn default_config() -> Result<JsValue, JsError> {
 /// set and dimension (the paper's λ and c_GP depend on d).
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(mode: &str, terminal: &str, dataset: &str, dim: usize) -> Result<JsValue, JsError> {
-    let dataset = crate::data::toy2d::Toy2d::from_name(dataset).ok_or_else(|| JsError::new(&format!("unknown data set '{dataset}'")))?;
+    let dataset = crate::data::Dataset::from_name(dataset).map_err(|e| JsError::new(&e))?;
     let mode = match mode {
         "flow" => Mode::Flow,
         "generator" => Mode::Generator,
@@ -54,6 +54,16 @@ pub fn preset_config(mode: &str, terminal: &str, dataset: &str, dim: usize) -> R
 #[wasm_bindgen(js_name = validateConfig)]
 pub fn validate_config(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&parse_config(config)?)
+}
+
+/// Installs the MNIST digits from the bytes of `www/data/mnist.u8` (fetched by the worker);
+/// returns how many digits there are, or throws an Error saying what is wrong with the file.
+#[wasm_bindgen(js_name = loadMnist)]
+pub fn load_mnist(bytes: &[u8]) -> Result<usize, JsError> {
+    let images = crate::data::images::Images::parse(bytes).map_err(|e| JsError::new(&e))?;
+    let count = images.len();
+    crate::data::images::install(images);
+    Ok(count)
 }
 
 /// Parses a CSV of 2-D points (the upload control); throws an Error naming the offending line.
@@ -120,7 +130,7 @@ impl Session {
             "cpu" => (Device::flex(), "wasm CPU (flex, SIMD)".to_string()),
             other => return Err(JsError::new(&format!("backend '{other}' is not webgpu or cpu"))),
         };
-        let batch = Rc::new(EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000)));
+        let batch = Rc::new(EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000)).map_err(|e| JsError::new(&e.to_string()))?);
         let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
         let state = State { run, batch, last_losses: None };
         Ok(Session { state: Rc::new(RefCell::new(state)), backend, adapter })

@@ -166,3 +166,37 @@ test('the flow with the OT terminal cost trains, and the λ slider applies at on
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** The fraction of a dark canvas's pixels that are lit (brighter than mid-grey). */
+const litFraction = (page, id) => page.evaluate((id) => {
+  const canvas = document.querySelector(`[data-testid="${id}"]`);
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let lit = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] > 128) lit++;
+  return lit / (data.length / 4);
+}, id);
+
+test('the MNIST preset trains in the page and draws its sample grid and paths', { timeout: 900_000 }, async () => {
+  const { page, errors } = await open('dataset=mnist&backend=cpu');
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  // The paper's MNIST preset, from the Rust TrainConfig::mnist.
+  assert.deepEqual([initial.dim, initial.t_final, initial.steps, initial.lambda, initial.image_side], [784, 5, 5, 0.05, 28]);
+  assert.match(page.url(), /dataset=mnist/);
+  assert.ok(await page.locator('[data-testid="image-panel"]').isVisible());
+  assert.ok(!(await page.locator('[data-testid="trajectories"]').isVisible()), 'no plane for images');
+  const metrics = await page.evaluate(() => window.w1w2.step(1));
+  assert.equal(metrics.iteration, 1);
+  assert.ok(Number.isFinite(metrics.kinetic_energy) && Number.isFinite(metrics.divergence) && Number.isFinite(metrics.w2));
+  assert.equal(metrics.sinkhorn, undefined, 'no plane metric for images');
+  // Source pixels are U[0, 0.5]: the grid of end points is lit, not black.
+  assert.ok(await litFraction(page, 'sample-grid') > 0.05, 'the sample grid is drawn');
+  assert.ok(await litFraction(page, 'image-paths') > 0.05, 'the path strip is drawn');
+  await page.screenshot({ path: join(SCREENSHOTS, 'mnist.png'), fullPage: true });
+  // Leaving MNIST brings back the plane and a dimension it allows.
+  await page.locator('[data-testid="control-dataset"]').selectOption('moons');
+  await page.waitForFunction(() => { const m = window.w1w2.snapshot(); return m && m.dim === 2 && !m.image_side; }, null, { timeout: 120_000 });
+  assert.ok(await page.locator('[data-testid="trajectories"]').isVisible());
+  assert.ok(!(await page.locator('[data-testid="image-panel"]').isVisible()));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
