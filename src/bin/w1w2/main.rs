@@ -6,6 +6,7 @@
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod compare;
+#[cfg(not(target_arch = "wasm32"))]
 mod grid;
 #[cfg(not(target_arch = "wasm32"))]
 mod options;
