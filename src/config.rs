@@ -18,6 +18,17 @@ pub enum KineticEnergyAt {
     ReleasedCode,
 }
 
+/// How the DV-KL critic loss takes log mean e^φ over the data (papers.md §1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogMeanExp {
+    /// As a log-sum-exp shifted by the batch's max: finite for any finite φ.
+    Stable,
+    /// Directly, as the released code does; only for reproducing its blow-ups, since e^φ
+    /// overflows f32 past φ ≈ 88.7 and every e^φ underflows to 0 below φ ≈ −103.
+    ReleasedCode,
+}
+
 /// What is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -97,6 +108,8 @@ pub struct TrainConfig {
     pub critic_widths: Vec<usize>,
     /// Where the kinetic energy is evaluated.
     pub kinetic_energy_at: KineticEnergyAt,
+    /// How the KL critic loss takes log mean e^φ(y).
+    pub log_mean_exp: LogMeanExp,
     /// The seed of every random stream.
     pub seed: u64,
     /// Size of the data pool batches are drawn from.
@@ -143,6 +156,7 @@ impl Default for TrainConfig {
             potential_widths: vec![48; 5],
             critic_widths: vec![48; 3],
             kinetic_energy_at: KineticEnergyAt::StepPoints,
+            log_mean_exp: LogMeanExp::Stable,
             seed: 3,
             data_pool: 100_000,
             eval_batch: 2000,
@@ -300,6 +314,9 @@ impl TrainConfig {
             if !(alpha > 1.0 && alpha.is_finite()) {
                 return err("divergence", format!("alpha must be greater than 1, got {alpha}"));
             }
+        }
+        if self.log_mean_exp == LogMeanExp::ReleasedCode && self.divergence != Divergence::KullbackLeibler {
+            return err("log_mean_exp", format!("released-code is the KL critic's form; the divergence is {}", self.divergence));
         }
         if self.data_pool < self.batch_size {
             return err("data_pool", format!("must be at least batch_size ({}), got {}", self.batch_size, self.data_pool));

@@ -123,6 +123,13 @@ impl Divergence {
     }
 }
 
+/// log mean e^φ over data values φ(y), `[batch, 1]` → `[1]`, computed directly as the released
+/// code does (papers.md §1.3): non-finite once e^φ overflows or every e^φ underflows in f32.
+/// [`Divergence::data_term`] is the stable form of the same quantity.
+pub fn log_mean_exp_released_code(phi_data: Tensor<2>) -> Tensor<1> {
+    phi_data.exp().mean().log()
+}
+
 impl fmt::Display for Divergence {
     /// The CLI/URL spelling, inverse of [`Divergence::parse`].
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,9 +11,9 @@ use std::fmt;
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{ConfigError, KineticEnergyAt, TrainConfig};
+use crate::config::{ConfigError, KineticEnergyAt, LogMeanExp, TrainConfig};
 use crate::data::{DataPool, source_sample};
-use crate::divergence::gradient_penalty;
+use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
 use crate::flow::{EulerScheme, Potential, kinetic_energy, kinetic_energy_released_code, rollout};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
@@ -259,7 +259,11 @@ fn critic_loss(critic: &Critic, config: &TrainConfig, x: Tensor<2>, y: Tensor<2>
     let phi = critic.net.forward(Tensor::cat(vec![x.clone(), y.clone()], 0)).output; // [2B, 1]
     let phi_x = phi.clone().narrow(0, 0, b);
     let phi_y = phi.narrow(0, b, b);
-    let divergence = phi_x.mean().sub(config.divergence.data_term(phi_y, critic.shift.as_ref()));
+    let data_term = match config.log_mean_exp {
+        LogMeanExp::ReleasedCode => log_mean_exp_released_code(phi_y),
+        LogMeanExp::Stable => config.divergence.data_term(phi_y, critic.shift.as_ref()),
+    };
+    let divergence = phi_x.mean().sub(data_term);
     let mut loss = divergence.neg();
     if config.w1_proximal {
         let x_hat = y.mul(u.clone()).add(x.mul(u.neg().add_scalar(1.0))); // u·y + (1−u)·x

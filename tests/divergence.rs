@@ -2,7 +2,7 @@
 //! papers.md §5.1, reached by training the critic alone on samples.
 
 use burn::tensor::{DType, Device, Tensor};
-use w1w2_flow::divergence::{Divergence, gradient_penalty};
+use w1w2_flow::divergence::{Divergence, gradient_penalty, log_mean_exp_released_code};
 use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
 use w1w2_flow::nn::{Activation, Adam, Mlp};
 use w1w2_flow::rng::Rng;
@@ -51,6 +51,28 @@ fn spellings_round_trip() {
     }
     assert!(Divergence::parse("alpha:1").is_err());
     assert!(Divergence::parse("hellinger").is_err());
+}
+
+#[test]
+fn released_log_mean_exp_agrees_until_f32_runs_out() {
+    // In f32 the direct log mean e^φ matches the stable form for moderate φ, and is non-finite
+    // once every e^φ underflows (φ ≤ −110) or one overflows (φ ≥ 90), where the stable form is
+    // the exact −110 + log mean e^{φ+110} and 90 + log mean e^{φ−90}.
+    let device = Device::flex();
+    let column = |values: &[f64]| Tensor::<2>::from_data(burn::tensor::TensorData::new(values.to_vec(), [values.len(), 1]), (&device, DType::F32));
+    let moderate = [-3.0, 0.5, 2.0, 7.0];
+    let stable = scalar(Divergence::KullbackLeibler.data_term(column(&moderate), None));
+    let released = scalar(log_mean_exp_released_code(column(&moderate)));
+    let exact = (moderate.iter().map(|p: &f64| p.exp()).sum::<f64>() / 4.0).ln();
+    assert!((stable - exact).abs() < 1e-5 && (released - exact).abs() < 1e-5, "stable {stable}, released {released}, exact {exact}");
+    for extreme in [[-130.0, -120.0, -110.0, -125.0], [90.0, 95.0, 60.0, 0.0]] {
+        let stable = scalar(Divergence::KullbackLeibler.data_term(column(&extreme), None));
+        let max = extreme.iter().cloned().fold(f64::MIN, f64::max);
+        let exact = max + (extreme.iter().map(|p| (p - max).exp()).sum::<f64>() / 4.0).ln();
+        assert!((stable - exact).abs() < 1e-3 * exact.abs(), "stable form at {extreme:?}: {stable}, exact {exact}");
+        let released = scalar(log_mean_exp_released_code(column(&extreme)));
+        assert!(!released.is_finite(), "the released form at {extreme:?} should leave f32, got {released}");
+    }
 }
 
 /// Trains a 1-D ReLU critic on D^L_KL(P‖Q) = sup_{φ∈Lip_L} E_P φ − log E_Q e^φ with the one-sided

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser};
 use w1w2_flow::backend::Backend;
-use w1w2_flow::config::{Mode, Terminal, TrainConfig};
+use w1w2_flow::config::{LogMeanExp, Mode, Terminal, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
@@ -54,6 +54,10 @@ pub struct TrainArgs {
     /// Drop the W2 proximal (the kinetic energy).
     #[arg(long)]
     pub no_w2: bool,
+    /// Take the KL critic's log mean e^φ directly, as the released code does, to reproduce its
+    /// non-finite blow-ups (config `log_mean_exp: "released-code"`).
+    #[arg(long)]
+    pub released_log_mean_exp: bool,
     /// kl | w1 | alpha:<α> | reverse-kl | js
     #[arg(long, value_parser = Divergence::parse)]
     pub divergence: Option<Divergence>,
@@ -207,6 +211,9 @@ impl TrainArgs {
         }
         if let Some(lambda) = self.lambda {
             config.lambda = lambda;
+        }
+        if self.released_log_mean_exp {
+            config.log_mean_exp = LogMeanExp::ReleasedCode;
         }
         config.w1_proximal &= !self.no_w1;
         config.w2_proximal &= !self.no_w2;
