@@ -122,7 +122,9 @@ pub struct TrainConfig {
     pub ot_dual_steps: usize,
     /// C of the dual ascent step C/√k (per unit of relative mass error).
     pub ot_step: f64,
-    /// J: the number of data points ν is the empirical measure of.
+    /// J: the number of data points ν is the empirical measure of. The OT cost is minimal at ν
+    /// itself, so J bounds how close to fresh data a fit can score: 2,000 draws from J = 500
+    /// points are Sinkhorn 0.020–0.027 from fresh 2-D data, from J = 2,000 0.012–0.013.
     pub ot_points: usize,
     /// Divide the OT cost by the data's mean squared norm.
     pub ot_normalise_cost: bool,
@@ -165,7 +167,7 @@ impl Default for TrainConfig {
             ot_lambda: 0.01,
             ot_dual_steps: 10,
             ot_step: 0.005,
-            ot_points: 500,
+            ot_points: 2000,
             ot_normalise_cost: false,
             latent: Latent::Gaussian,
             latent_dim: 2,
@@ -232,9 +234,10 @@ impl TrainConfig {
     }
 
     /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is
-    /// `potential_learning_rate`, as for U_θ).
+    /// `potential_learning_rate`, as for U_θ). The authors' MNIST rate 1e-3 makes the 2-D
+    /// generator hop between fits (Sinkhorn 0.03 → 0.08 → 0.05 on 8 gaussians); 5e-4 settles.
     pub fn ot_generator(dataset: impl Into<Dataset>, dim: usize) -> Self {
-        Self { mode: Mode::Generator, potential_learning_rate: 1e-3, ..Self::paper(dataset, dim) }
+        Self { mode: Mode::Generator, potential_learning_rate: 5e-4, ..Self::paper(dataset, dim) }
     }
 
     /// The preset of a mode and terminal cost: [`TrainConfig::paper`], [`TrainConfig::ot_flow`]

@@ -72,7 +72,7 @@ fn sinkhorn_before_and_after(config: TrainConfig, iterations: usize) -> (f64, f6
 #[test]
 fn a_short_ot_generator_training_on_eight_gaussians_halves_sinkhorn() {
     // The dual vector needs a few hundred iterations to balance the cells before the generator's
-    // samples spread onto the data: 1,000 iterations (about 30 s).
+    // samples spread onto the data: 1,000 iterations (about 50 s).
     let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_generator(Toy2d::EightGaussians, 2) };
     let (before, after) = sinkhorn_before_and_after(config, 1000);
     assert!(after <= before / 2.0, "Sinkhorn {before} → {after}");
