@@ -8,9 +8,12 @@ pub fn step(what: &str) {
     eprintln!("\n==> {what}");
 }
 
-/// The repository root (the parent of xtask/).
+/// The repository root (the parent of xtask/). `cargo run` names xtask's directory at run time;
+/// the compile-time one is only the fallback, because a binary reused from a target directory
+/// that two checkouts share would otherwise serve and test the checkout that built it.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ lives in the repository").to_path_buf()
+    let xtask = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    xtask.parent().expect("xtask/ lives in the repository").to_path_buf()
 }
 
 /// The shared cargo target directory.
