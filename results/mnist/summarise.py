@@ -1,14 +1,15 @@
 """Summarises the MNIST ablation runs (JSON lines of `w1w2 train --dataset mnist`) into a Markdown
 table: where each run stopped, and the mean kinetic energy, HJ residual, terminal residual,
 DV-KL estimate and straightness over the evaluations from iteration 100 to the last iteration
-that both W1 runs reached (so that they are compared over the same iterations), and how far the
-divergence estimate and the terminal residual moved between the first evaluation after
-iteration 0 and the last one."""
+that both W1 runs reached (so that they are compared over the same iterations; a diverged run's
+means stop at its last finite evaluation), and how far the divergence estimate and the terminal
+residual moved between the first evaluation after iteration 0 and the last finite one."""
 import json
 import sys
 from pathlib import Path
 
-RUNS = [("unregularised", "no W1, no W2"), ("w2-only", "W2 only"), ("w1-only", "W1 only"), ("w1w2", "W1⊕W2")]
+RUNS = [("unregularised", "no W1, no W2"), ("w2-only", "W2 only"), ("w1-only", "W1 only"), ("w1w2", "W1⊕W2"),
+        ("unregularised-stable", "no W1, no W2, stable log-mean-exp"), ("w2-only-stable", "W2 only, stable log-mean-exp")]
 KEYS = ["kinetic_energy", "hj_residual", "terminal_residual", "divergence", "straightness"]
 
 here = Path(__file__).parent
