@@ -26,6 +26,7 @@
 //! | [`terminal`] | the flow's terminal cost: paper A's critic or paper B's OT cost |
 //! | [`train`] | the critic (or dual) and generator steps of the flow |
 //! | [`ot_generator`] | paper B's OT generator g_θ and its training step |
+//! | [`parallel`] | fork–join of two trainer phases (two threads natively, in turn on wasm) |
 //! | [`run`] | a run of either kind, as the CLI and the page drive it |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
@@ -45,6 +46,7 @@ pub mod flow;
 pub mod metrics;
 pub mod nn;
 pub mod ot_generator;
+pub mod parallel;
 pub mod rng;
 pub mod run;
 pub mod sdot;

@@ -14,10 +14,11 @@ use burn::tensor::{DType, Device, Tensor};
 use crate::config::{ConfigError, KineticEnergyAt, LogMeanExp, TrainConfig};
 use crate::data::{DataPool, source_sample};
 use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
-use crate::flow::{EulerScheme, Potential, kinetic_energy, kinetic_energy_released_code, rollout};
+use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, ConvNet, Mlp, Network};
+use crate::parallel::{join, splits_batches};
 use crate::rng::Rng;
 use crate::sdot::{OtSettings, SemiDiscreteOt};
 use crate::terminal::{Critic, Terminal};
@@ -110,6 +111,8 @@ pub struct Trainer {
     pub potential: Potential,
     pub terminal: Terminal,
     potential_adam: Adam,
+    /// Whether the frozen rollout runs in two halves side by side ([`splits_batches`]).
+    side_by_side: bool,
     pub data: DataPool,
     streams: Streams,
     /// Completed iterations.
@@ -146,6 +149,7 @@ impl Trainer {
         let streams = Streams { source: root.fork(3), batches: root.fork(4), interpolation: root.fork(5) };
         Ok(Self {
             config,
+            side_by_side: splits_batches(&device),
             device,
             dtype,
             potential,
@@ -180,12 +184,34 @@ impl Trainer {
 
     /// One iteration: `critic_steps` critic steps (or `ot_dual_steps` dual steps), then one
     /// generator step. Nothing is read back.
+    ///
+    /// The flow is frozen while the terminal player steps, so its rollouts are one batched
+    /// rollout (on a CPU device, two halves side by side); the generator's rollout depends on θ
+    /// only, so it is built meanwhile ([`join`]).
     pub fn step(&mut self) -> StepLosses {
-        let critic = match self.terminal {
-            Terminal::Critic(_) => self.critic_phase(),
-            Terminal::Ot(_) => self.dual_phase(),
+        let (b, scheme) = (self.config.batch_size, self.scheme());
+        let terminal_steps = match self.terminal {
+            Terminal::Critic(_) => self.config.critic_steps,
+            Terminal::Ot(_) => self.config.ot_dual_steps,
         };
-        let generator = self.generator_step();
+        let eval_device = self.eval_device();
+        let terminal_sources = self.source_batch(b * terminal_steps, &eval_device);
+        let generator_device = self.device.clone();
+        let generator_sources = self.source_batch(b, &generator_device);
+        let side_by_side = self.side_by_side;
+        let x_end = frozen_end_points(&self.potential.frozen(), terminal_sources, &scheme, side_by_side); // [steps·B, d]
+        let Self { config, device, dtype, potential, terminal, data, streams, .. } = self;
+        let (critic, trajectory) = join(
+            || match terminal {
+                Terminal::Critic(critic) => {
+                    let batches = DataBatches { data, rng: &mut streams.batches, device, dtype: *dtype };
+                    critic_phase(critic, config, x_end, batches, &mut streams.interpolation)
+                }
+                Terminal::Ot(ot) => dual_phase(ot, config, x_end),
+            },
+            || rollout(potential, generator_sources, &scheme),
+        );
+        let generator = self.generator_step(trajectory);
         self.iteration += 1;
         StepLosses { critic, generator }
     }
@@ -198,59 +224,80 @@ impl Trainer {
         pending.check(&readback.read(), self.iteration)
     }
 
-    /// `count` end points x_K of fresh sources under the frozen flow: one batched rollout
-    /// without θ-gradients, `[count, d]`.
-    fn frozen_end_points(&mut self, count: usize) -> Tensor<2> {
-        let eval_device = self.eval_device();
-        let x0 = self.source_batch(count, &eval_device);
-        rollout(&self.potential.frozen(), x0, &self.scheme()).end()
-    }
-
-    /// The critic steps. The flow is frozen meanwhile, so all their rollouts are one batched
-    /// rollout without θ-gradients. Returns the last step's L_D (detached).
-    fn critic_phase(&mut self) -> Tensor<1> {
-        let (b, d, n_critic) = (self.config.batch_size, self.config.dim, self.config.critic_steps);
-        let x_end = self.frozen_end_points(b * n_critic); // [n_critic·B, d]
-        let Terminal::Critic(critic) = &mut self.terminal else { unreachable!("critic_phase runs with a critic") };
-        let mut last_loss = None;
-        for step in 0..n_critic {
-            let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
-            let y = matrix(self.data.batch(b, &mut self.streams.batches), b, d, &self.device, self.dtype);
-            let u = matrix(self.streams.interpolation.uniform_vec(b), b, 1, &self.device, self.dtype);
-            let loss = critic_loss(critic, &self.config, x, y, u);
-            let gradients = loss.backward();
-            let mut updated = critic.adam.step(critic.parameters(), &gradients, self.config.critic_learning_rate);
-            if critic.shift.is_some() {
-                critic.shift = updated.pop();
-            }
-            critic.net = critic.net.with_parameters(updated);
-            last_loss = Some(loss.inner());
-        }
-        last_loss.expect("critic_steps ≥ 1")
-    }
-
-    /// Nψ steps of averaged dual ascent on H_λ(ψ), warm-started, the flow frozen (one batched
-    /// rollout). Returns −H_λ(ψ̄) on the last batch.
-    fn dual_phase(&mut self) -> Tensor<1> {
-        let (b, steps) = (self.config.batch_size, self.config.ot_dual_steps);
-        let x_end = self.frozen_end_points(b * steps);
-        let Terminal::Ot(ot) = &mut self.terminal else { unreachable!("dual_phase runs with an OT terminal") };
-        ot.lambda = self.config.ot_lambda;
-        ot.step = self.config.ot_step;
-        ot.ascend((0..steps).map(|step| x_end.clone().narrow(0, step * b, b)));
-        ot.dual_value(x_end.narrow(0, (steps - 1) * b, b)).neg()
-    }
-
-    /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps. Returns L_G.
-    fn generator_step(&mut self) -> Tensor<1> {
-        let device = self.device.clone();
-        let x0 = self.source_batch(self.config.batch_size, &device);
-        let loss = generator_loss(&self.potential, &self.terminal, x0, &self.scheme(), &self.config);
+    /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
+    /// (rolled out with θ's graph). Returns L_G.
+    fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
+        let loss = generator_loss_on(&self.potential, &self.terminal, trajectory, &self.scheme(), &self.config);
         let gradients = loss.backward();
         let updated = self.potential_adam.step(self.potential.net.parameters(), &gradients, self.config.potential_learning_rate);
         self.potential.net = self.potential.net.with_parameters(updated);
         loss.inner()
     }
+}
+
+/// The rows of `batch` in two halves (the first one row shorter when the count is odd).
+fn halves(batch: Tensor<2>) -> [Tensor<2>; 2] {
+    let rows = batch.dims()[0];
+    let half = rows / 2;
+    [batch.clone().narrow(0, 0, half), batch.narrow(0, half, rows - half)]
+}
+
+/// Where the critic's data batches come from: the pool, its stream, and the device and dtype
+/// they go to.
+struct DataBatches<'a> {
+    data: &'a DataPool,
+    rng: &'a mut Rng,
+    device: &'a Device,
+    dtype: DType,
+}
+
+impl DataBatches<'_> {
+    /// `rows` data points y ~ π, `[rows, d]`.
+    fn next(&mut self, rows: usize) -> Tensor<2> {
+        matrix(self.data.batch(rows, self.rng), rows, self.data.dim, self.device, self.dtype)
+    }
+}
+
+/// The end points x_K of `sources` under the frozen flow `potential`, without θ-gradients,
+/// `[rows, d]`; with `side_by_side` the two halves of the batch are rolled out at once.
+fn frozen_end_points(potential: &Potential, sources: Tensor<2>, scheme: &EulerScheme, side_by_side: bool) -> Tensor<2> {
+    if !side_by_side {
+        return rollout(potential, sources, scheme).end();
+    }
+    let [first, second] = halves(sources);
+    let (first, second) = join(|| rollout(potential, first, scheme).end(), || rollout(potential, second, scheme).end());
+    Tensor::cat(vec![first, second], 0)
+}
+
+/// The critic steps on the frozen flow's end points `x_end` (`[n_critic·B, d]`, B rows a step).
+/// Returns the last step's L_D (detached).
+fn critic_phase(critic: &mut Critic, config: &TrainConfig, x_end: Tensor<2>, mut data: DataBatches, interpolation: &mut Rng) -> Tensor<1> {
+    let b = config.batch_size;
+    let mut last_loss = None;
+    for step in 0..config.critic_steps {
+        let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
+        let y = data.next(b);
+        let u = matrix(interpolation.uniform_vec(b), b, 1, data.device, data.dtype);
+        let loss = critic_loss(critic, config, x, y, u);
+        let gradients = loss.backward();
+        let mut updated = critic.adam.step(critic.parameters(), &gradients, config.critic_learning_rate);
+        if critic.shift.is_some() {
+            critic.shift = updated.pop();
+        }
+        critic.net = critic.net.with_parameters(updated);
+        last_loss = Some(loss.inner());
+    }
+    last_loss.expect("critic_steps ≥ 1")
+}
+
+/// Nψ steps of averaged dual ascent on H_λ(ψ), warm-started, on the frozen flow's end points
+/// `x_end` (`[Nψ·B, d]`). Returns −H_λ(ψ̄) on the last batch.
+fn dual_phase(ot: &mut SemiDiscreteOt, config: &TrainConfig, x_end: Tensor<2>) -> Tensor<1> {
+    let (b, steps) = (config.batch_size, config.ot_dual_steps);
+    ot.lambda = config.ot_lambda;
+    ot.step = config.ot_step;
+    ot.ascend((0..steps).map(|step| x_end.clone().narrow(0, step * b, b)));
+    ot.dual_value(x_end.narrow(0, (steps - 1) * b, b)).neg()
 }
 
 /// L_D on end points x: `[B, d]`, data y: `[B, d]` and interpolation weights u: `[B, 1]`.
@@ -305,7 +352,11 @@ fn critic_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: D
 
 /// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.
 pub fn generator_loss(potential: &Potential, terminal: &Terminal, x0: Tensor<2>, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
-    let trajectory = rollout(potential, x0, scheme);
+    generator_loss_on(potential, terminal, rollout(potential, x0, scheme), scheme, config)
+}
+
+/// L_G on a trajectory already rolled out with `potential`.
+fn generator_loss_on(potential: &Potential, terminal: &Terminal, trajectory: Trajectory, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
     let terminal = terminal.potential(trajectory.end()).mean();
     if !config.w2_proximal {
         return terminal;
@@ -315,4 +366,33 @@ pub fn generator_loss(potential: &Potential, terminal: &Terminal, x0: Tensor<2>,
         KineticEnergyAt::ReleasedCode => kinetic_energy_released_code(potential, &trajectory, scheme),
     };
     terminal.add(energy.mul_scalar(scheme.lambda))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{DType, Device};
+
+    use super::{Trainer, frozen_end_points};
+    use crate::config::TrainConfig;
+    use crate::data::toy2d::Toy2d;
+    use crate::nn::tensor_io::{matrix, to_f64};
+    use crate::rng::Rng;
+
+    /// Rows are independent under the flow, so rolling out two halves side by side must give
+    /// the rows of one rollout, in order (an odd count makes the halves unequal).
+    #[test]
+    fn frozen_end_points_in_halves_match_one_rollout() {
+        let trainer = Trainer::new(TrainConfig::paper(Toy2d::Pinwheel, 3), &Device::flex()).unwrap();
+        let (rows, device) = (7, trainer.eval_device());
+        let mut rng = Rng::new(5);
+        let sources: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
+        let frozen = trainer.potential.frozen();
+        let end = |side_by_side| to_f64(frozen_end_points(&frozen, matrix(sources.clone(), rows, 3, &device, DType::F32), &trainer.scheme(), side_by_side));
+        let (halves, whole) = (end(true), end(false));
+        assert_eq!(halves.len(), rows * 3);
+        for (a, b) in halves.iter().zip(&whole) {
+            assert!((a - b).abs() < 1e-5, "{halves:?} against {whole:?}");
+        }
+        assert!(whole.iter().zip(&sources).any(|(x, &x0)| (x - x0 as f64).abs() > 1e-3), "the flow moved the points");
+    }
 }
