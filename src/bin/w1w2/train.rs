@@ -135,9 +135,10 @@ fn create(path: &Path) -> Result<File, Failure> {
     File::create(path).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))
 }
 
+/// One JSON line, flushed at once so that a run can be followed as it goes (`tail -f`).
 fn write_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure> {
     let line = serde_json::to_string(value).map_err(|e| Failure::runtime(e.to_string()))?;
-    writeln!(out, "{line}").map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
 }
 
 /// The samples of the evaluation batch's first 64 sources as `folder/samples-<iteration>.png`.
