@@ -29,6 +29,21 @@ pub enum LogMeanExp {
     ReleasedCode,
 }
 
+/// How the streams of source and data batches run (papers.md §1.6-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchStreams {
+    /// Independent streams, never restarted: every batch is new.
+    Independent,
+    /// Both restarted every [`RELEASED_CODE_REPLAY_PERIOD`] iterations, as in the released code,
+    /// whose evaluation reseeds numpy's global generator that draws every batch; the same
+    /// sequence of batches then recurs all run. Only for reproducing the released code.
+    ReleasedCode,
+}
+
+/// The released code evaluates, and so restarts its batch stream, every 100 iterations.
+pub const RELEASED_CODE_REPLAY_PERIOD: usize = 100;
+
 /// What is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -110,6 +125,8 @@ pub struct TrainConfig {
     pub kinetic_energy_at: KineticEnergyAt,
     /// How the KL critic loss takes log mean e^φ(y).
     pub log_mean_exp: LogMeanExp,
+    /// Whether the source and data batches are ever repeated.
+    pub batch_streams: BatchStreams,
     /// The seed of every random stream.
     pub seed: u64,
     /// Size of the data pool batches are drawn from.
@@ -159,6 +176,7 @@ impl Default for TrainConfig {
             critic_widths: vec![48; 3],
             kinetic_energy_at: KineticEnergyAt::StepPoints,
             log_mean_exp: LogMeanExp::Stable,
+            batch_streams: BatchStreams::Independent,
             seed: 3,
             data_pool: 100_000,
             eval_batch: 2000,
@@ -322,6 +340,9 @@ impl TrainConfig {
         if self.log_mean_exp == LogMeanExp::ReleasedCode && self.divergence != Divergence::KullbackLeibler {
             return err("log_mean_exp", format!("released-code is the KL critic's form; the divergence is {}", self.divergence));
         }
+        if self.batch_streams == BatchStreams::ReleasedCode && self.mode != Mode::Flow {
+            return err("batch_streams", "released-code restarts the flow trainer's batches; this run trains a generator".to_string());
+        }
         if self.data_pool < self.batch_size {
             return err("data_pool", format!("must be at least batch_size ({}), got {}", self.batch_size, self.data_pool));
         }
@@ -392,6 +413,9 @@ mod tests {
         let bad = TrainConfig { log_mean_exp: LogMeanExp::ReleasedCode, divergence: Divergence::Wasserstein1, ..TrainConfig::default() };
         assert_eq!(bad.validate().unwrap_err().field, "log_mean_exp");
         TrainConfig { log_mean_exp: LogMeanExp::ReleasedCode, ..TrainConfig::default() }.validate().unwrap();
+        let generator = TrainConfig::preset(Mode::Generator, Terminal::Critic, Dataset::Shape(Toy2d::EightGaussians), 2);
+        let bad = TrainConfig { batch_streams: BatchStreams::ReleasedCode, ..generator };
+        assert_eq!(bad.validate().unwrap_err().field, "batch_streams");
         let bad = TrainConfig { points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]), ..TrainConfig::default() };
         assert_eq!(bad.validate().unwrap_err().message, "point 2 is not a pair of finite numbers within ±10000");
         let parsed = serde_json::from_str::<TrainConfig>(r#"{"divergence": "alpha:0.5"}"#);

@@ -11,7 +11,7 @@ use std::fmt;
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{ConfigError, KineticEnergyAt, LogMeanExp, TrainConfig};
+use crate::config::{BatchStreams, ConfigError, KineticEnergyAt, LogMeanExp, RELEASED_CODE_REPLAY_PERIOD, TrainConfig};
 use crate::data::{DataPool, source_sample};
 use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout};
@@ -100,6 +100,21 @@ struct Streams {
     source: Rng,
     batches: Rng,
     interpolation: Rng,
+    /// The source and batch streams as they started, for [`BatchStreams::ReleasedCode`].
+    start: (Rng, Rng),
+}
+
+impl Streams {
+    fn new(root: &mut Rng) -> Self {
+        let (source, batches) = (root.fork(3), root.fork(4));
+        Self { start: (source.clone(), batches.clone()), source, batches, interpolation: root.fork(5) }
+    }
+
+    /// The source and data batches start their sequence again (the interpolation weights, which
+    /// the released code draws from TensorFlow's generator, go on).
+    fn restart_batches(&mut self) {
+        (self.source, self.batches) = self.start.clone();
+    }
 }
 
 /// A W1⊕W2 flow and its terminal cost (critic or OT), training on one device.
@@ -146,7 +161,7 @@ impl Trainer {
             }
             crate::config::Terminal::Ot => Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?),
         };
-        let streams = Streams { source: root.fork(3), batches: root.fork(4), interpolation: root.fork(5) };
+        let streams = Streams::new(&mut root);
         Ok(Self {
             config,
             side_by_side: splits_batches(&device),
@@ -189,6 +204,9 @@ impl Trainer {
     /// rollout (on a CPU device, two halves side by side); the generator's rollout depends on θ
     /// only, so it is built meanwhile ([`join`]).
     pub fn step(&mut self) -> StepLosses {
+        if self.config.batch_streams == BatchStreams::ReleasedCode && self.iteration % RELEASED_CODE_REPLAY_PERIOD == 0 {
+            self.streams.restart_batches();
+        }
         let (b, scheme) = (self.config.batch_size, self.scheme());
         let terminal_steps = match self.terminal {
             Terminal::Critic(_) => self.config.critic_steps,
@@ -373,7 +391,7 @@ mod tests {
     use burn::tensor::{DType, Device};
 
     use super::{Trainer, frozen_end_points};
-    use crate::config::TrainConfig;
+    use crate::config::{BatchStreams, TrainConfig};
     use crate::data::toy2d::Toy2d;
     use crate::nn::tensor_io::{matrix, to_f64};
     use crate::rng::Rng;
@@ -394,5 +412,24 @@ mod tests {
             assert!((a - b).abs() < 1e-5, "{halves:?} against {whole:?}");
         }
         assert!(whole.iter().zip(&sources).any(|(x, &x0)| (x - x0 as f64).abs() > 1e-3), "the flow moved the points");
+    }
+
+    /// With the released code's batch streams, an iteration that is a multiple of 100 draws the
+    /// batches of iteration 0 again; other iterations, and independent streams, go on.
+    #[test]
+    fn released_code_batch_streams_restart_every_hundred_iterations() {
+        let next_source_draw = |trainer: &Trainer| trainer.streams.source.clone().next_u64();
+        let step_at = |trainer: &mut Trainer, iteration| {
+            trainer.iteration = iteration;
+            trainer.step();
+            (next_source_draw(trainer), trainer.streams.batches.clone().next_u64())
+        };
+        for (streams, restarts) in [(BatchStreams::ReleasedCode, true), (BatchStreams::Independent, false)] {
+            let config = TrainConfig { batch_streams: streams, ..TrainConfig::paper(Toy2d::Pinwheel, 2) };
+            let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
+            let after_first = step_at(&mut trainer, 0);
+            assert_eq!(step_at(&mut trainer, 200) == after_first, restarts, "{streams:?} at iteration 200");
+            assert_ne!(step_at(&mut trainer, 201), after_first, "{streams:?} at iteration 201");
+        }
     }
 }
