@@ -20,7 +20,8 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// β₁ = 0.5, β₂ = 0.9 as the paper; ε = 1e-7 as Keras.
+    /// β₁ = 0.5, β₂ = 0.9 as the paper; ε = 1e-7 on √v̂ (Keras' default). The released code's
+    /// TensorFlow 1 optimiser adds 1e-8 to √v, which at these gradient sizes changes nothing.
     pub fn paper() -> Self {
         Self { beta1: 0.5, beta2: 0.9, epsilon: 1e-7, moments: None, steps: 0 }
     }
