@@ -193,27 +193,14 @@ impl PendingDiagnostics {
     /// The indicators from the values read back, with the sample metrics computed on the host;
     /// fails when the samples or an indicator are not finite.
     pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
-        let d = batch.dim;
         let diverged = |quantity| Diverged { iteration: self.iteration, quantity };
         let samples = values.get(self.end_points);
         if samples.iter().any(|v| !v.is_finite()) {
             return Err(diverged("samples (the flow's end points x_K)"));
         }
         let flow = self.flow.as_ref().map(|flow| flow.finish(values, batch.len));
-        let (sinkhorn, w2) = if batch.images {
-            (None, metrics::exact_w2(samples, &batch.data, d))
-        } else {
-            let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
-            let sinkhorn = metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2);
-            (Some(sinkhorn), metrics::exact_w2(&generated_plane, &data_plane, 2))
-        };
-        let diagnostics = Diagnostics {
-            divergence: values.scalar(self.divergence),
-            extra_rms: (d > 2 && !batch.images).then(|| extra_coordinates_rms(samples, d)),
-            sinkhorn,
-            w2,
-            flow,
-        };
+        let SampleMetrics { sinkhorn, w2, extra_rms } = sample_metrics(samples, batch);
+        let diagnostics = Diagnostics { divergence: values.scalar(self.divergence), extra_rms, sinkhorn, w2, flow };
         let mut indicators = vec![("divergence estimate", diagnostics.divergence)];
         if let Some(flow) = &diagnostics.flow {
             indicators.extend([
@@ -271,6 +258,35 @@ fn straightness(trajectory: &Trajectory) -> Tensor<1> {
     }
     let chord = norm(trajectory.end().sub(positions[0].clone()));
     chord.div(path.clamp_min(1e-12)).mean()
+}
+
+/// How close samples are to the held-out data, from the samples alone: the metrics of
+/// [`Diagnostics`] that need no network.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleMetrics {
+    /// As [`Diagnostics::sinkhorn`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sinkhorn: Option<f64>,
+    /// As [`Diagnostics::w2`].
+    pub w2: f64,
+    /// As [`Diagnostics::extra_rms`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_rms: Option<f64>,
+}
+
+/// The sample metrics of `samples`, `[batch.len, batch.dim]` row-major, against the batch's
+/// held-out data.
+pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics {
+    let d = batch.dim;
+    if batch.images {
+        return SampleMetrics { sinkhorn: None, w2: metrics::exact_w2(samples, &batch.data, d), extra_rms: None };
+    }
+    let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
+    SampleMetrics {
+        sinkhorn: Some(metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2)),
+        w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
+        extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
+    }
 }
 
 /// The largest over coordinates j = 3..d of sqrt(mean_b x_j²).

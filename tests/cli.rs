@@ -71,3 +71,37 @@ fn mnist_training_writes_image_metrics_and_png_sample_grids() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--sample-grid draws images"));
 }
+
+#[test]
+fn score_gives_a_runs_own_samples_the_metrics_of_its_last_line() {
+    let samples = std::env::temp_dir().join(format!("w1w2-score-{}.csv", std::process::id()));
+    let path = samples.to_str().unwrap();
+    let output = w1w2(&["train", "--dim", "3", "--seed", "5", "--iterations", "2", "--eval-every", "2", "--quiet", "--samples", path]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let last: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().lines().last().unwrap()).unwrap();
+    let output = w1w2(&["score", path, "--dataset", "pinwheel", "--seed", "5"]);
+    let other_seed = w1w2(&["score", path, "--seed", "6"]);
+    std::fs::remove_file(&samples).ok();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let score: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().trim()).unwrap();
+    assert_eq!((score["samples"].as_u64(), score["dim"].as_u64()), (Some(2000), Some(3)));
+    for field in ["sinkhorn", "w2", "extra_rms"] {
+        assert_eq!(score[field], last[field], "{field}");
+    }
+    let other: serde_json::Value = serde_json::from_str(String::from_utf8(other_seed.stdout).unwrap().trim()).unwrap();
+    assert_ne!(other["w2"], last["w2"], "another seed's held-out data give another W2");
+}
+
+#[test]
+fn score_names_the_bad_line_of_a_file_and_exits_with_code_2() {
+    let samples = std::env::temp_dir().join(format!("w1w2-score-bad-{}.csv", std::process::id()));
+    std::fs::write(&samples, "1,2,3\n4,5,6\n7,8\n").unwrap();
+    let output = w1w2(&["score", samples.to_str().unwrap()]);
+    std::fs::write(&samples, "1\n2\n").unwrap();
+    let one_column = w1w2(&["score", samples.to_str().unwrap()]);
+    std::fs::remove_file(&samples).ok();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 3: expected 3 numbers"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(one_column.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&one_column.stderr).contains("dim: must be between 2 and 64"));
+}

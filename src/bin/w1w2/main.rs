@@ -15,6 +15,8 @@ mod progress;
 #[cfg(not(target_arch = "wasm32"))]
 mod reproduce;
 #[cfg(not(target_arch = "wasm32"))]
+mod score;
+#[cfg(not(target_arch = "wasm32"))]
 mod train;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -32,6 +34,7 @@ fn main() -> std::process::ExitCode {
         options::Command::Bench(args) => bench::run(args),
         options::Command::Reproduce(args) => reproduce::run(args),
         options::Command::Compare(args) => compare::run(args),
+        options::Command::Score(args) => score::run(args),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

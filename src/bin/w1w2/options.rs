@@ -23,6 +23,9 @@ pub enum Command {
     /// Compare the critic terminal cost, the OT terminal cost and paper B's OT generator, and
     /// write the table.
     Compare(CompareArgs),
+    /// Score generated points from a CSV file (this program's or another implementation's)
+    /// with train's sample metrics against the held-out data of a run: one JSON line.
+    Score(ScoreArgs),
 }
 
 #[derive(Args)]
@@ -117,6 +120,19 @@ pub struct CompareArgs {
     /// Folder for the runs' JSON lines and the table (results/ot-comparison.md).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// CSV of generated points: one per line, d ≥ 2 numbers, the shape in the first two. The
+    /// first 2,000 are scored (all of them if there are fewer).
+    pub samples: PathBuf,
+    /// The shape the points imitate.
+    #[arg(long, default_value = "pinwheel", value_parser = parse_shape)]
+    pub dataset: Toy2d,
+    /// The seed of the run whose held-out data they are scored against (train's --seed).
+    #[arg(long, default_value_t = 3)]
+    pub seed: u64,
 }
 
 #[derive(Args)]
