@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use w1w2_flow::config::{Mode, Terminal, TrainConfig};
 use w1w2_flow::data::Dataset;
-use w1w2_flow::data::points::parse_rows;
+use w1w2_flow::data::points::{Rows, parse_rows};
 use w1w2_flow::diagnostics::{EvaluationBatch, SampleMetrics, sample_metrics};
 
 use crate::options::{Failure, ScoreArgs};
@@ -24,7 +24,7 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     let rows = read_samples(&args.samples)?;
     let mut config = TrainConfig::preset(Mode::Flow, Terminal::Critic, Dataset::Shape(args.dataset), rows.dim);
     config.seed = args.seed;
-    config.validate().map_err(|e| Failure::usage(format!("{}: {} columns: {e}", args.samples.display(), rows.dim)))?;
+    config.validate().map_err(|e| Failure::usage(format!("{}: points of {} coordinates: {e}", args.samples.display(), rows.dim)))?;
     // The held-out batch of `w1w2 train` with this data set, dimension and seed.
     let batch = EvaluationBatch::for_config(&config, config.eval_batch)
         .map_err(|e| Failure::usage(e.to_string()))?
@@ -35,7 +35,7 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_samples(path: &Path) -> Result<w1w2_flow::data::points::Rows, Failure> {
+fn read_samples(path: &Path) -> Result<Rows, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     parse_rows(&text, None).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
