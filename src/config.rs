@@ -332,10 +332,10 @@ impl TrainConfig {
                 return err(field, format!("must list 1 to 16 hidden widths, each between 1 and 1024, got {widths:?}"));
             }
         }
-        if let Divergence::Alpha(alpha) = self.divergence {
-            if !(alpha > 1.0 && alpha.is_finite()) {
-                return err("divergence", format!("alpha must be greater than 1, got {alpha}"));
-            }
+        if let Divergence::Alpha(alpha) = self.divergence
+            && !(alpha > 1.0 && alpha.is_finite())
+        {
+            return err("divergence", format!("alpha must be greater than 1, got {alpha}"));
         }
         if self.log_mean_exp == LogMeanExp::ReleasedCode && self.divergence != Divergence::KullbackLeibler {
             return err("log_mean_exp", format!("released-code is the KL critic's form; the divergence is {}", self.divergence));

@@ -8,6 +8,7 @@ use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
 use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
 
+#[allow(clippy::large_enum_variant, reason = "one per run, never copied in a loop")]
 pub enum Run {
     Flow(Trainer),
     Generator(OtGenerator),

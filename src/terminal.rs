@@ -32,6 +32,7 @@ impl Critic {
 }
 
 /// What the flow's end points are scored by.
+#[allow(clippy::large_enum_variant, reason = "one per run, never copied in a loop")]
 pub enum Terminal {
     Critic(Critic),
     Ot(SemiDiscreteOt),

@@ -204,7 +204,7 @@ impl Trainer {
     /// rollout (on a CPU device, two halves side by side); the generator's rollout depends on θ
     /// only, so it is built meanwhile ([`join`]).
     pub fn step(&mut self) -> StepLosses {
-        if self.config.batch_streams == BatchStreams::ReleasedCode && self.iteration % RELEASED_CODE_REPLAY_PERIOD == 0 {
+        if self.config.batch_streams == BatchStreams::ReleasedCode && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD) {
             self.streams.restart_batches();
         }
         let (b, scheme) = (self.config.batch_size, self.scheme());

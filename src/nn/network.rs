@@ -20,6 +20,7 @@ pub struct NetworkPass {
     kept: Kept,
 }
 
+#[allow(clippy::large_enum_variant, reason = "one per forward pass, moved once; boxing would only add an allocation")]
 enum Kept {
     Dense(ForwardPass),
     Conv(ConvPass),

@@ -122,10 +122,10 @@ pub fn train(
             Err(diverged) => return Ok(Err(diverged)),
         }
         on_step(done);
-        if done % eval_every == 0 || done == iterations {
-            if let Err(diverged) = record(&run, seconds, losses)? {
-                return Ok(Err(diverged));
-            }
+        if (done.is_multiple_of(eval_every) || done == iterations)
+            && let Err(diverged) = record(&run, seconds, losses)?
+        {
+            return Ok(Err(diverged));
         }
     }
     Ok(Ok((run, batch)))
