@@ -6,6 +6,7 @@
 //! built reuses the work.
 
 mod data;
+mod portable;
 mod serve;
 mod shell;
 mod tools;
@@ -20,6 +21,10 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         Some("data") => data::mnist(),
+        Some(portable::PROBE) => {
+            println!("{}", portable::avx512_visible());
+            Ok(())
+        }
         _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask data".to_string()),
     };
     match outcome {
@@ -48,8 +53,9 @@ fn bench() -> Result<(), String> {
 }
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in
-/// debug is too large for the test runner): native unit and integration tests, wasm-bindgen
-/// tests in headless Chromium, and end-to-end tests of the served page.
+/// debug is too large for the test runner): native unit and integration tests (on a CPU with
+/// AVX-512 a second time without it, [`portable`]), wasm-bindgen tests in headless Chromium, and
+/// end-to-end tests of the served page.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!("cargo xtask test takes no arguments, got '{extra}'"));
@@ -57,6 +63,7 @@ fn test(args: &[String]) -> Result<(), String> {
     data::mnist()?;
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
+    portable::native_tests_without_avx512()?;
 
     tools::debian_packages()?;
     wasm::build_page()?;

@@ -34,6 +34,14 @@ pub fn debian_packages() -> Result<(), String> {
     apt_install(&missing)
 }
 
+/// A C compiler (`cc`), from Debian's gcc when there is none.
+pub fn c_compiler() -> Result<(), String> {
+    if output(Command::new("cc").arg("--version")).is_some() {
+        return Ok(());
+    }
+    apt_install(&["gcc"])
+}
+
 /// Debian's nodejs and npm, unless a `node` and an `npm` are already on the PATH.
 pub fn node() -> Result<(), String> {
     let missing: Vec<&str> = [("node", "nodejs"), ("npm", "npm")]
