@@ -1,33 +1,51 @@
-//! A short training run learns: exact W2 to held-out data falls by at least a third.
+//! Short training runs learn, by a margin that holds on every seed and CPU instruction path
+//! measured; and a run that cannot learn does not pass the same check.
+//!
+//! Each threshold is stated beside the figures it was set from: the ratio of a metric after
+//! training to the same metric before, over seeds 1–8 (moons) or 1–6 (the OT modes), each seed
+//! on the AVX-512 kernels and on the AVX2 kernels (`cargo xtask test` runs this file on both).
 
 use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{EvaluationBatch, evaluate};
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
 use w1w2_flow::run::Run;
 use w1w2_flow::train::{Diverged, Trainer};
 
-#[test]
-fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
-    // Moons at the paper's scale reach x ≈ ±6 while optimal paths move at most L·T/λ: with the
-    // 2-D λ = 0.5 that is 2, too short to cover moons in a few hundred iterations. λ = 0.1 (the
-    // embedded runs' value) and larger rates make the test about learning, not about the bound.
-    let config = TrainConfig {
+/// The held-out diagnostics of a run of `config` before and after `iterations` iterations.
+fn before_and_after(config: TrainConfig, iterations: usize) -> (Diagnostics, Diagnostics) {
+    let batch = EvaluationBatch::for_config(&config, 500).unwrap();
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let before = evaluate(&run, &batch).unwrap();
+    for _ in 0..iterations {
+        run.step_checked().unwrap();
+    }
+    (before, evaluate(&run, &batch).unwrap())
+}
+
+/// Moons at the paper's scale reach x ≈ ±6 while optimal paths move at most L·T/λ: with the
+/// 2-D λ = 0.5 that is 2, too short to cover moons in a few hundred iterations. λ = 0.1 (the
+/// embedded runs' value) and larger rates make the test about learning, not about the bound.
+fn moons(potential_learning_rate: f64) -> TrainConfig {
+    TrainConfig {
         lambda: 0.1,
-        potential_learning_rate: 5e-3,
+        potential_learning_rate,
         critic_learning_rate: 2e-3,
         eval_batch: 500,
         data_pool: 20_000,
         ..TrainConfig::paper(Toy2d::Moons, 2)
-    };
-    let batch = EvaluationBatch::for_config(&config, 500).unwrap();
-    let mut run = Run::new(config, &Device::flex()).unwrap();
-    let before = evaluate(&run, &batch).unwrap();
-    for _ in 0..300 {
-        run.step_checked().unwrap();
     }
-    let after = evaluate(&run, &batch).unwrap();
-    assert!(after.w2 <= before.w2 * 2.0 / 3.0, "exact W2 {} → {}", before.w2, after.w2);
+}
+
+/// Exact W2 after / before 300 iterations on moons: 0.33–0.67 over 16 runs, median 0.48
+/// (seed 3 gives 0.50 on AVX-512 and 0.67 on AVX2). With U's learning rate at 1e-12 the critic
+/// trains and the flow stays put: 1.000 at every seed.
+const MOONS_W2_RATIO: f64 = 0.8;
+
+#[test]
+fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_fifth() {
+    let (before, after) = before_and_after(moons(5e-3), 300);
+    assert!(after.w2 <= before.w2 * MOONS_W2_RATIO, "exact W2 {} → {}", before.w2, after.w2);
     let flow = after.flow.expect("a flow has paths");
     for (name, value) in [
         ("kinetic energy", flow.kinetic_energy),
@@ -38,6 +56,12 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_third() {
     ] {
         assert!(value.is_finite(), "{name} = {value}");
     }
+}
+
+#[test]
+fn a_flow_that_does_not_learn_fails_the_moons_check() {
+    let (before, after) = before_and_after(moons(1e-12), 300);
+    assert!(after.w2 > before.w2 * MOONS_W2_RATIO, "exact W2 {} → {} with U frozen", before.w2, after.w2);
 }
 
 #[test]
@@ -58,29 +82,27 @@ fn an_exploding_run_reports_the_iteration_and_quantity() {
     assert!(diverged.to_string().contains(&format!("iteration {}", diverged.iteration)));
 }
 
-/// Sinkhorn of a run's samples after `iterations`, against before.
-fn sinkhorn_before_and_after(config: TrainConfig, iterations: usize) -> (f64, f64) {
-    let batch = EvaluationBatch::for_config(&config, 500).unwrap();
-    let mut run = Run::new(config, &Device::flex()).unwrap();
-    let before = evaluate(&run, &batch).unwrap().sinkhorn.unwrap();
-    for _ in 0..iterations {
-        run.step_checked().unwrap();
-    }
-    (before, evaluate(&run, &batch).unwrap().sinkhorn.unwrap())
-}
+/// Sinkhorn after / before 250 iterations of the OT generator on 8 gaussians: 0.014–0.031 over
+/// 12 runs, median 0.016 (Sinkhorn 1.9 → 0.026–0.059).
+const OT_GENERATOR_SINKHORN_RATIO: f64 = 0.1;
 
 #[test]
-fn a_short_ot_generator_training_on_eight_gaussians_halves_sinkhorn() {
-    // The dual vector needs a few hundred iterations to balance the cells before the generator's
-    // samples spread onto the data: 1,000 iterations (about 50 s).
+fn a_short_ot_generator_training_on_eight_gaussians_lowers_sinkhorn_tenfold() {
     let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_generator(Toy2d::EightGaussians, 2) };
-    let (before, after) = sinkhorn_before_and_after(config, 1000);
-    assert!(after <= before / 2.0, "Sinkhorn {before} → {after}");
+    let (before, after) = before_and_after(config, 250);
+    let (before, after) = (before.sinkhorn.unwrap(), after.sinkhorn.unwrap());
+    assert!(after <= before * OT_GENERATOR_SINKHORN_RATIO, "Sinkhorn {before} → {after}");
 }
+
+/// Sinkhorn after / before 500 iterations of the flow with the OT terminal cost on pinwheel:
+/// 0.020–0.25 over 12 runs, median 0.10 (seed 4 dips to 0.04 at iteration 250 and rises
+/// again).
+const OT_FLOW_SINKHORN_RATIO: f64 = 0.5;
 
 #[test]
 fn a_short_flow_with_the_ot_terminal_cost_halves_sinkhorn() {
     let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_flow(Toy2d::Pinwheel, 2) };
-    let (before, after) = sinkhorn_before_and_after(config, 500);
-    assert!(after <= before / 2.0, "Sinkhorn {before} → {after}");
+    let (before, after) = before_and_after(config, 500);
+    let (before, after) = (before.sinkhorn.unwrap(), after.sinkhorn.unwrap());
+    assert!(after <= before * OT_FLOW_SINKHORN_RATIO, "Sinkhorn {before} → {after}");
 }

@@ -119,7 +119,9 @@ async fn cpu_backend_in_the_browser_lowers_w2_on_moons() {
     train(trainer, 100).await;
     let after = evaluate(&run, &batch).await.expect("every diagnostic finite after 100 iterations");
     console_log!("exact W2 {} → {} after 100 iterations", before.w2, after.w2);
-    assert!(after.w2 < before.w2, "exact W2 {} → {}", before.w2, after.w2);
+    // Exact W2 after / before 100 iterations: 0.41 here at seed 3 (3.34 → 1.37); the same run
+    // natively, whose kernels round otherwise, gives 0.38–0.63 over seeds 1–8.
+    assert!(after.w2 <= 0.8 * before.w2, "exact W2 {} → {}", before.w2, after.w2);
     let flow = after.flow.expect("a flow has paths");
     for value in [flow.kinetic_energy, flow.hj_residual, flow.terminal_residual, flow.straightness, after.sinkhorn.unwrap(), after.divergence] {
         assert!(value.is_finite());
