@@ -7,10 +7,11 @@ use crate::data::Dataset;
 use crate::data::images::PIXELS;
 use crate::data::toy2d::Toy2d;
 use crate::divergence::Divergence;
+use crate::names::named;
 
 /// Where the kinetic energy is evaluated (papers.md §1.6-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum KineticEnergyAt {
     /// At (x_k, t_k), the points whose velocity the Euler step uses: the method as written.
     StepPoints,
@@ -18,9 +19,11 @@ pub enum KineticEnergyAt {
     ReleasedCode,
 }
 
+named!(KineticEnergyAt, [StepPoints => "step-points", ReleasedCode => "released-code"]);
+
 /// How the DV-KL critic loss takes log mean e^φ over the data (papers.md §1.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum LogMeanExp {
     /// As a log-sum-exp shifted by the batch's max: finite for any finite φ.
     Stable,
@@ -29,9 +32,11 @@ pub enum LogMeanExp {
     ReleasedCode,
 }
 
+named!(LogMeanExp, [Stable => "stable", ReleasedCode => "released-code"]);
+
 /// How the streams of source and data batches run (papers.md §1.6-7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum BatchStreams {
     /// Independent streams, never restarted: every batch is new.
     Independent,
@@ -41,12 +46,14 @@ pub enum BatchStreams {
     ReleasedCode,
 }
 
+named!(BatchStreams, [Independent => "independent", ReleasedCode => "released-code"]);
+
 /// The released code evaluates, and so restarts its batch stream, every 100 iterations.
 pub const RELEASED_CODE_REPLAY_PERIOD: usize = 100;
 
 /// What is trained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Mode {
     /// Paper A's flow: particles from N(0, I_d) pushed along −∇ₓU_θ/λ.
     Flow,
@@ -55,9 +62,11 @@ pub enum Mode {
     Generator,
 }
 
+named!(Mode, [Flow => "flow", Generator => "generator"]);
+
 /// The flow's terminal cost: what scores where the particles end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Terminal {
     /// Paper A: a critic φ_ω estimating a Lipschitz-regularised f-divergence.
     Critic,
@@ -65,15 +74,19 @@ pub enum Terminal {
     Ot,
 }
 
+named!(Terminal, [Critic => "critic", Ot => "ot"]);
+
 /// The generator's latent law ζ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Latent {
     /// N(0, I).
     Gaussian,
     /// U[−1, 1]^n.
     Uniform,
 }
+
+named!(Latent, [Gaussian => "gaussian", Uniform => "uniform"]);
 
 /// A training run's configuration. Field names are the CLI's and the page's URL keys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,7 +110,6 @@ pub struct TrainConfig {
     /// The W2 proximal: the kinetic-energy penalty λ·KE.
     pub w2_proximal: bool,
     /// The f-divergence the critic estimates.
-    #[serde(with = "divergence_text")]
     pub divergence: Divergence,
     /// λ: kinetic-energy weight; velocities are −∇ₓU/λ.
     pub lambda: f64,
@@ -271,11 +283,6 @@ impl TrainConfig {
         }
     }
 
-    /// Whether the run solves paper B's dual problem (OT terminal cost or OT generator).
-    pub fn uses_ot(&self) -> bool {
-        self.mode == Mode::Generator || self.terminal == Terminal::Ot
-    }
-
     /// The dimension of what the model is fed: d for the flow, the latent's for the generator.
     pub fn source_dim(&self) -> usize {
         match self.mode {
@@ -373,22 +380,6 @@ impl TrainConfig {
     /// Δt = T/K.
     pub fn dt(&self) -> f64 {
         self.t_final / self.steps as f64
-    }
-}
-
-/// Serialises a [`Divergence`] as its CLI spelling (`kl`, `alpha:2`, …).
-mod divergence_text {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    use crate::divergence::Divergence;
-
-    pub fn serialize<S: Serializer>(divergence: &Divergence, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(divergence)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Divergence, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Divergence::parse(&text).map_err(D::Error::custom)
     }
 }
 

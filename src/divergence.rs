@@ -5,11 +5,14 @@
 //! gradient penalty c_GP·mean max(0, |∇φ(x̂)|² − L²) on interpolates x̂ = u·y + (1−u)·x_K.
 
 use std::fmt;
+use std::str::FromStr;
 
 use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
 
 /// Which f-divergence the critic estimates.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Divergence {
     /// KL in Donsker–Varadhan form: Λ(φ) = log E_Q[e^φ]. The paper's choice.
     KullbackLeibler,
@@ -23,9 +26,11 @@ pub enum Divergence {
     JensenShannon,
 }
 
-impl Divergence {
+impl FromStr for Divergence {
+    type Err = String;
+
     /// Parses the CLI/URL spelling: `kl`, `w1`, `alpha:2`, `reverse-kl`, `js`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, String> {
         match text {
             "kl" => Ok(Self::KullbackLeibler),
             "w1" => Ok(Self::Wasserstein1),
@@ -38,6 +43,23 @@ impl Divergence {
             },
         }
     }
+}
+
+impl From<Divergence> for String {
+    fn from(divergence: Divergence) -> Self {
+        divergence.to_string()
+    }
+}
+
+impl TryFrom<String> for Divergence {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl Divergence {
 
     /// Whether Λ_f needs the learnable scalar ν (every f but the DV form of KL and W1).
     pub fn has_shift(self) -> bool {
@@ -131,7 +153,7 @@ pub fn log_mean_exp_released_code(phi_data: Tensor<2>) -> Tensor<1> {
 }
 
 impl fmt::Display for Divergence {
-    /// The CLI/URL spelling, inverse of [`Divergence::parse`].
+    /// The CLI/URL spelling, inverse of its `FromStr`.
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::KullbackLeibler => write!(out, "kl"),

@@ -62,12 +62,6 @@ impl Potential {
         PotentialGradient { space: g.clone().narrow(1, 0, d), time: g.narrow(1, d, 1) }
     }
 
-    /// U(x, t), `[batch, 1]`.
-    pub fn value(&self, x: Tensor<2>, t: f64) -> Tensor<2> {
-        let time = x.clone().narrow(1, 0, 1).zeros_like().add_scalar(t);
-        self.net.forward(Tensor::cat(vec![x, time], 1)).output
-    }
-
     /// The velocity v = −∇ₓU(x, t)/λ, `[batch, d]`.
     pub fn velocity(&self, x: Tensor<2>, t: f64, lambda: f64) -> Tensor<2> {
         self.gradient(x, t).space.mul_scalar(-1.0 / lambda)

@@ -44,6 +44,7 @@ pub mod diagnostics;
 pub mod divergence;
 pub mod flow;
 pub mod metrics;
+mod names;
 pub mod nn;
 pub mod ot_generator;
 pub mod parallel;

@@ -47,10 +47,10 @@ fn tensor_conjugate_matches_scalar_conjugate() {
 #[test]
 fn spellings_round_trip() {
     for divergence in WITH_F.into_iter().chain([Divergence::Wasserstein1]) {
-        assert_eq!(Divergence::parse(&divergence.to_string()).unwrap(), divergence);
+        assert_eq!(divergence.to_string().parse::<Divergence>().unwrap(), divergence);
     }
-    assert!(Divergence::parse("alpha:1").is_err());
-    assert!(Divergence::parse("hellinger").is_err());
+    assert!("alpha:1".parse::<Divergence>().is_err());
+    assert!("hellinger".parse::<Divergence>().is_err());
 }
 
 #[test]

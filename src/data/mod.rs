@@ -7,37 +7,39 @@ pub mod images;
 pub mod points;
 pub mod toy2d;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
+use crate::names::not_one_of;
 use crate::rng::Rng;
 use toy2d::Toy2d;
 
 /// A target data set: one of the paper's 2-D shapes, or MNIST digits in pixel space (R^784).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Dataset {
     Shape(Toy2d),
     Mnist,
 }
+
+/// The name of [`Dataset::Mnist`].
+const MNIST: &str = "mnist";
 
 impl Dataset {
     /// The name used by the CLI, the page and the JSON configuration.
     pub fn name(self) -> &'static str {
         match self {
             Self::Shape(shape) => shape.name(),
-            Self::Mnist => "mnist",
+            Self::Mnist => MNIST,
         }
     }
 
-    /// The data set called `name`; the error lists the names.
-    pub fn from_name(name: &str) -> Result<Self, String> {
-        if name == "mnist" {
-            return Ok(Self::Mnist);
-        }
-        Toy2d::from_name(name).map(Self::Shape).ok_or_else(|| {
-            let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).chain(["mnist"]).collect();
-            format!("'{name}' is not one of {}", names.join(", "))
-        })
+    /// Every name, the shapes' first.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Toy2d::NAMES.iter().copied().chain([MNIST])
     }
 
     /// The side of the square images, for an image data set.
@@ -55,15 +57,35 @@ impl From<Toy2d> for Dataset {
     }
 }
 
-impl Serialize for Dataset {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
+impl fmt::Display for Dataset {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        out.write_str(self.name())
     }
 }
 
-impl<'de> Deserialize<'de> for Dataset {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::from_name(&String::deserialize(deserializer)?).map_err(D::Error::custom)
+impl FromStr for Dataset {
+    type Err = String;
+
+    /// The data set called `text`; the error lists the names.
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == MNIST {
+            return Ok(Self::Mnist);
+        }
+        text.parse().map(Self::Shape).map_err(|_| not_one_of(text, Self::names()))
+    }
+}
+
+impl From<Dataset> for String {
+    fn from(dataset: Dataset) -> Self {
+        dataset.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Dataset {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
     }
 }
 

@@ -11,50 +11,47 @@ use std::f64::consts::{FRAC_PI_4, PI, TAU};
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::named;
 use crate::rng::Rng;
 
 /// A 2-D target data set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Toy2d {
     /// Five arms. Per point: an arm k uniform in 0..5, radial coordinate a = 1 + 0.3·ε₁,
     /// tangential coordinate b = 0.1·ε₂, angle θ = 2πk/5 + 0.25·exp(a); the point is
     /// 1.4 · (a cos θ + b sin θ, b cos θ − a sin θ), i.e. (a, b) rotated by −θ, which sets the
     /// direction the arms curl in, as the released generator's row-vector product does.
-    #[serde(rename = "pinwheel")]
     Pinwheel,
     /// sklearn `make_moons(noise=0.05)`: the upper half circle (cos t, sin t) or the lower one
     /// (1 − cos t, 0.5 − sin t), each with probability ½, t uniform on [0, π], plus N(0, 0.05²)
     /// noise per coordinate; then (x − (0.5, 0.2)) · 4.2.
-    #[serde(rename = "moons")]
     Moons,
     /// Eight Gaussians of standard deviation 0.2 centred at 2·(cos kπ/4, sin kπ/4), k uniform
     /// in 0..8. The noise is not scaled with the radius, and there is no 1/√2 rescaling (unlike
     /// FFJORD's `8gaussians`: radius 4, std 0.5, all divided by 1.414).
-    #[serde(rename = "8gaussians")]
     EightGaussians,
     /// sklearn `make_circles(factor=0.5, noise=0.08)`: a uniform point of the unit circle or of
     /// the circle of radius 0.5, each with probability ½, plus N(0, 0.08²) noise per coordinate;
     /// then ×2 (radii 2 and 1, noise std 0.16).
-    #[serde(rename = "circles")]
     Circles,
     /// sklearn `make_swiss_roll(noise=1.0)`, columns (0, 2): t = 1.5π(1 + 2u), u uniform on
     /// [0, 1), the point (t cos t, t sin t) plus N(0, 1) noise per coordinate; then ×0.35
     /// (the released generator's 0.07 × scale 5).
-    #[serde(rename = "swissroll")]
     SwissRoll,
     /// FFJORD's `2spirals`, then ×0.64 (the released generator's 0.32 × scale 2): s = 3π·√u
     /// (up to 540°), the arm point (−s cos s + 0.5·u₁, s sin s + 0.5·u₂) or its negative, each
     /// with probability ½, divided by 3, plus N(0, 0.1²) noise per coordinate.
-    #[serde(rename = "2spirals")]
     TwoSpirals,
     /// The released generator's checkerboard (not FFJORD's nor TorchCFM's): [−1, 1]² cut into a
     /// 4 × 4 grid of squares of side 0.5, the 8 squares (i, j) with i + j even (centres
     /// (0.5i − 0.75, 0.5j − 0.75)) each chosen with probability ⅛, a uniform point in the square.
     /// FFJORD's `checkerboard` is the same pattern on [−4, 4]² (squares of side 2), four times
     /// larger.
-    #[serde(rename = "checkerboard")]
     Checkerboard,
 }
+
+named!(Toy2d, [Pinwheel => "pinwheel", Moons => "moons", EightGaussians => "8gaussians", Circles => "circles", SwissRoll => "swissroll", TwoSpirals => "2spirals", Checkerboard => "checkerboard"]);
 
 impl Toy2d {
     pub const ALL: [Toy2d; 7] = [
@@ -66,23 +63,6 @@ impl Toy2d {
         Toy2d::TwoSpirals,
         Toy2d::Checkerboard,
     ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Toy2d::Pinwheel => "pinwheel",
-            Toy2d::Moons => "moons",
-            Toy2d::EightGaussians => "8gaussians",
-            Toy2d::Circles => "circles",
-            Toy2d::SwissRoll => "swissroll",
-            Toy2d::TwoSpirals => "2spirals",
-            Toy2d::Checkerboard => "checkerboard",
-        }
-    }
-
-    /// The data set called `name` by [`Toy2d::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|dataset| dataset.name() == name)
-    }
 
     /// `n` independent points, row-major `[n, 2]`.
     pub fn sample(self, n: usize, rng: &mut Rng) -> Vec<f32> {
@@ -268,9 +248,9 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for dataset in Toy2d::ALL {
-            assert_eq!(Toy2d::from_name(dataset.name()), Some(dataset));
+            assert_eq!(dataset.name().parse(), Ok(dataset));
         }
-        assert_eq!(Toy2d::from_name("spirals"), None);
+        assert!("spirals".parse::<Toy2d>().unwrap_err().contains("2spirals"));
     }
 
     #[test]

@@ -35,17 +35,9 @@ pub fn default_config() -> Result<JsValue, JsError> {
 /// set and dimension (the paper's λ and c_GP depend on d).
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(mode: &str, terminal: &str, dataset: &str, dim: usize) -> Result<JsValue, JsError> {
-    let dataset = crate::data::Dataset::from_name(dataset).map_err(|e| JsError::new(&e))?;
-    let mode = match mode {
-        "flow" => Mode::Flow,
-        "generator" => Mode::Generator,
-        other => return Err(JsError::new(&format!("unknown mode '{other}'"))),
-    };
-    let terminal = match terminal {
-        "critic" => Terminal::Critic,
-        "ot" => Terminal::Ot,
-        other => return Err(JsError::new(&format!("unknown terminal cost '{other}'"))),
-    };
+    let dataset: crate::data::Dataset = dataset.parse().map_err(|e: String| JsError::new(&e))?;
+    let mode: Mode = mode.parse().map_err(|e: String| JsError::new(&format!("mode {e}")))?;
+    let terminal: Terminal = terminal.parse().map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
     to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
 }
 

@@ -32,16 +32,16 @@ pub enum Command {
 pub struct TrainArgs {
     /// Data set: pinwheel, moons, 8gaussians, circles, swissroll, 2spirals, checkerboard, or
     /// mnist (the digits in pixel space, with the paper's MNIST preset).
-    #[arg(long, value_parser = Dataset::from_name)]
+    #[arg(long)]
     pub dataset: Option<Dataset>,
     /// Ambient dimension d (2..=64) of a 2-D shape; without --config, the paper's λ and c_GP for that d.
     #[arg(long)]
     pub dim: Option<usize>,
     /// flow (paper A) | generator (paper B's OT generator); without --config, that mode's preset.
-    #[arg(long, value_parser = parse_mode)]
+    #[arg(long)]
     pub mode: Option<Mode>,
     /// The flow's terminal cost: critic (paper A) | ot (paper B's entropic semi-discrete OT).
-    #[arg(long, value_parser = parse_terminal)]
+    #[arg(long)]
     pub terminal: Option<Terminal>,
     /// λ of paper B: the entropic regularisation of the OT cost (0 = unregularised).
     #[arg(long)]
@@ -62,7 +62,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub released_log_mean_exp: bool,
     /// kl | w1 | alpha:<α> | reverse-kl | js
-    #[arg(long, value_parser = Divergence::parse)]
+    #[arg(long)]
     pub divergence: Option<Divergence>,
     /// λ, the kinetic-energy weight.
     #[arg(long)]
@@ -111,7 +111,7 @@ pub struct BenchArgs {
 #[derive(Args)]
 pub struct CompareArgs {
     /// Data sets to compare on, comma-separated.
-    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',', value_parser = parse_shape)]
+    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',')]
     pub datasets: Vec<Toy2d>,
     #[arg(long, default_value_t = 10_000)]
     pub iterations: usize,
@@ -128,7 +128,7 @@ pub struct ScoreArgs {
     /// first 2,000 are scored (all of them if there are fewer).
     pub samples: PathBuf,
     /// The shape the points imitate.
-    #[arg(long, default_value = "pinwheel", value_parser = parse_shape)]
+    #[arg(long, default_value = "pinwheel")]
     pub dataset: Toy2d,
     /// The seed of the run whose held-out data they are scored against (train's --seed).
     #[arg(long, default_value_t = 3)]
@@ -144,29 +144,6 @@ pub struct ReproduceArgs {
     /// Folder for the runs' JSON lines and the table (results/reproduction.md).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
-}
-
-fn parse_shape(name: &str) -> Result<Toy2d, String> {
-    Toy2d::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Toy2d::ALL.iter().map(|d| d.name()).collect();
-        format!("'{name}' is not one of {}", names.join(", "))
-    })
-}
-
-fn parse_mode(name: &str) -> Result<Mode, String> {
-    match name {
-        "flow" => Ok(Mode::Flow),
-        "generator" => Ok(Mode::Generator),
-        _ => Err(format!("'{name}' is not one of flow, generator")),
-    }
-}
-
-fn parse_terminal(name: &str) -> Result<Terminal, String> {
-    match name {
-        "critic" => Ok(Terminal::Critic),
-        "ot" => Ok(Terminal::Ot),
-        _ => Err(format!("'{name}' is not one of critic, ot")),
-    }
 }
 
 /// Why the program stops, and with which exit code.
