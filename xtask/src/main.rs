@@ -41,15 +41,41 @@ fn main() -> ExitCode {
 fn bench() -> Result<(), String> {
     data::mnist()?;
     shell::step("native benchmark (w1w2 bench, flex and ndarray; MNIST on flex)");
-    shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--mnist"])?;
-    shell::cargo(&["run", "--release", "--quiet", "--bin", "w1w2", "--", "bench", "--json", "--backend", "ndarray"])?;
+    shell::cargo(&[
+        "run",
+        "--release",
+        "--quiet",
+        "--bin",
+        "w1w2",
+        "--",
+        "bench",
+        "--json",
+        "--mnist",
+    ])?;
+    shell::cargo(&[
+        "run",
+        "--release",
+        "--quiet",
+        "--bin",
+        "w1w2",
+        "--",
+        "bench",
+        "--json",
+        "--backend",
+        "ndarray",
+    ])?;
     tools::debian_packages()?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
     let port = serve::spawn()?;
     shell::step("browser benchmark (headless Chromium: CPU backend, WebGPU on SwiftShader)");
-    shell::run(Command::new("node").arg("bench.mjs").current_dir(&e2e).env("BASE_URL", format!("http://127.0.0.1:{port}/")))
+    shell::run(
+        Command::new("node")
+            .arg("bench.mjs")
+            .current_dir(&e2e)
+            .env("BASE_URL", format!("http://127.0.0.1:{port}/")),
+    )
 }
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in
@@ -58,8 +84,21 @@ fn bench() -> Result<(), String> {
 /// end-to-end tests of the served page.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
-        return Err(format!("cargo xtask test takes no arguments, got '{extra}'"));
+        return Err(format!(
+            "cargo xtask test takes no arguments, got '{extra}'"
+        ));
     }
+    shell::step("format and lints (cargo fmt --check, cargo clippy --all-targets -D warnings)");
+    shell::cargo(&["fmt", "--all", "--check"])?;
+    shell::cargo(&[
+        "clippy",
+        "--release",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     data::mnist()?;
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
@@ -67,10 +106,23 @@ fn test(args: &[String]) -> Result<(), String> {
 
     tools::debian_packages()?;
     wasm::build_page()?;
-    shell::step("browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader");
+    shell::step(
+        "browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader",
+    );
     shell::run(
         Command::new("wasm-pack")
-            .args(["test", "--headless", "--chrome", "--chromedriver", "/usr/bin/chromedriver", "--release", "--test", "web", "--", "--nocapture"])
+            .args([
+                "test",
+                "--headless",
+                "--chrome",
+                "--chromedriver",
+                "/usr/bin/chromedriver",
+                "--release",
+                "--test",
+                "web",
+                "--",
+                "--nocapture",
+            ])
             .current_dir(shell::root())
             .env("CARGO_TARGET_DIR", shell::target_dir())
             .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
@@ -79,10 +131,17 @@ fn test(args: &[String]) -> Result<(), String> {
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
     let port = serve::spawn()?;
-    shell::step(&format!("end-to-end tests of the page (node --test, Chromium, server on port {port})"));
+    shell::step(&format!(
+        "end-to-end tests of the page (node --test, Chromium, server on port {port})"
+    ));
     shell::run(
         Command::new("node")
-            .args(["--test", "--test-concurrency=1", "state.test.mjs", "page.test.mjs"])
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "state.test.mjs",
+                "page.test.mjs",
+            ])
             .current_dir(&e2e)
             .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
             .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),

@@ -41,7 +41,10 @@ pub fn native_tests_without_avx512() -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run the AVX-512 probe: {e}"))?;
     if !probe.status.success() {
-        step(&format!("skipped: the native tests without AVX-512 ({})", String::from_utf8_lossy(&probe.stderr).trim()));
+        step(&format!(
+            "skipped: the native tests without AVX-512 ({})",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        ));
         return Ok(());
     }
     if String::from_utf8_lossy(&probe.stdout).trim() != "false" {
@@ -61,9 +64,19 @@ pub fn native_tests_without_avx512() -> Result<(), String> {
 /// Compiles `without_avx512.c` into the target directory (Debian's gcc if there is no `cc`).
 fn build_library() -> Result<PathBuf, String> {
     tools::c_compiler()?;
-    let source = shell::root().join("xtask").join("src").join("without_avx512.c");
+    let source = shell::root()
+        .join("xtask")
+        .join("src")
+        .join("without_avx512.c");
     let library = shell::target_dir().join("without_avx512.so");
     std::fs::create_dir_all(shell::target_dir()).map_err(|e| e.to_string())?;
-    shell::run(Command::new("cc").args(["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o"]).arg(&library).arg(&source))?;
+    shell::run(
+        Command::new("cc")
+            .args([
+                "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+            ])
+            .arg(&library)
+            .arg(&source),
+    )?;
     Ok(library)
 }

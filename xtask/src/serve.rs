@@ -12,7 +12,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     crate::data::mnist()?;
     crate::wasm::build_page()?;
     let listener = bind(port)?;
-    eprintln!("serving {} on http://localhost:{port}/ (Ctrl-C stops)", shell::root().display());
+    eprintln!(
+        "serving {} on http://localhost:{port}/ (Ctrl-C stops)",
+        shell::root().display()
+    );
     accept(listener);
     Ok(())
 }
@@ -27,7 +30,8 @@ pub fn spawn() -> Result<u16, String> {
 }
 
 fn bind(port: u16) -> Result<TcpListener, String> {
-    TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
+    TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
 }
 
 fn accept(listener: TcpListener) {
@@ -45,7 +49,9 @@ fn accept(listener: TcpListener) {
 fn parse_port(args: &[String]) -> Result<u16, String> {
     match args {
         [] => Ok(8080),
-        [flag, value] if flag == "--port" => value.parse().map_err(|_| format!("--port takes a number from 1 to 65535, got '{value}'")),
+        [flag, value] if flag == "--port" => value
+            .parse()
+            .map_err(|_| format!("--port takes a number from 1 to 65535, got '{value}'")),
         _ => Err("usage: cargo xtask serve [--port N]".to_string()),
     }
 }
@@ -69,9 +75,18 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let Some(file) = resolve(root, path) else {
-        return write_response(&mut stream, "404 Not Found", "text/plain", None, b"not found");
+        return write_response(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            None,
+            b"not found",
+        );
     };
-    let gzipped = file.with_file_name(format!("{}.gz", file.file_name().unwrap_or_default().to_string_lossy()));
+    let gzipped = file.with_file_name(format!(
+        "{}.gz",
+        file.file_name().unwrap_or_default().to_string_lossy()
+    ));
     let (body, encoding) = if accepts_gzip && gzipped.is_file() {
         (std::fs::read(&gzipped)?, Some("gzip"))
     } else {
@@ -83,7 +98,10 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
 /// The file a URL path names, refusing anything outside `root`; a folder serves its index.html.
 fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let relative = Path::new(url_path.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
         return None;
     }
     let mut file = root.join(relative);
@@ -107,7 +125,13 @@ fn mime(file: &Path) -> &'static str {
     }
 }
 
-fn write_response(stream: &mut TcpStream, status: &str, content_type: &str, encoding: Option<&str>, body: &[u8]) -> std::io::Result<()> {
+fn write_response(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    encoding: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<()> {
     let encoding = encoding.map_or(String::new(), |e| format!("Content-Encoding: {e}\r\n"));
     write!(
         stream,

@@ -12,8 +12,12 @@ pub fn step(what: &str) {
 /// the compile-time one is only the fallback, because a binary reused from a target directory
 /// that two checkouts share would otherwise serve and test the checkout that built it.
 pub fn root() -> PathBuf {
-    let xtask = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    xtask.parent().expect("xtask/ lives in the repository").to_path_buf()
+    let xtask = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    xtask
+        .parent()
+        .expect("xtask/ lives in the repository")
+        .to_path_buf()
 }
 
 /// The shared cargo target directory.
@@ -28,12 +32,21 @@ pub fn target_dir() -> PathBuf {
 /// Runs cargo with `args` in the repository root, on the shared target directory.
 pub fn cargo(args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    run(Command::new(cargo).args(args).current_dir(root()).env("CARGO_TARGET_DIR", target_dir()))
+    run(Command::new(cargo)
+        .args(args)
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir()))
 }
 
 /// Runs a command, failing with its exit status.
 pub fn run(command: &mut Command) -> Result<(), String> {
     let shown = format!("{command:?}");
-    let status = command.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }

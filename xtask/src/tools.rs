@@ -8,8 +8,12 @@ use crate::shell::{self, run, step};
 
 /// The wasm32 target of the installed toolchain.
 pub fn wasm_target() -> Result<(), String> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     step("installing the wasm32-unknown-unknown target (rustup)");
@@ -26,8 +30,15 @@ pub fn wasm_tools() -> Result<(), String> {
 /// Debian's chromium and chromium-driver (the same version). Not binaryen: its wasm-opt (108)
 /// breaks wasm-bindgen's output, so Cargo.toml turns wasm-opt off.
 pub fn debian_packages() -> Result<(), String> {
-    let wanted = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")];
-    let missing: Vec<&str> = wanted.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    let wanted = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| *package)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -57,10 +68,19 @@ pub fn node() -> Result<(), String> {
 
 /// `apt-get install` of `packages` (through sudo unless root).
 fn apt_install(packages: &[&str]) -> Result<(), String> {
-    step(&format!("installing Debian packages: {}", packages.join(" ")));
-    let sudo = output(Command::new("id").arg("-u")).map(|uid| uid.trim() != "0").unwrap_or(true);
+    step(&format!(
+        "installing Debian packages: {}",
+        packages.join(" ")
+    ));
+    let sudo = output(Command::new("id").arg("-u"))
+        .map(|uid| uid.trim() != "0")
+        .unwrap_or(true);
     let apt = |args: &[&str]| {
-        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut command = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             command.arg("apt-get");
         }
@@ -77,7 +97,10 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 pub fn npm_packages(dir: &Path) -> Result<(), String> {
     let installed = dir.join("node_modules").join(".package-lock.json");
     let lock = dir.join("package-lock.json");
-    let fresh = match (installed.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+    let fresh = match (
+        installed.metadata().and_then(|m| m.modified()),
+        lock.metadata().and_then(|m| m.modified()),
+    ) {
         (Ok(installed), Ok(lock)) => installed >= lock,
         _ => false,
     };
@@ -85,7 +108,9 @@ pub fn npm_packages(dir: &Path) -> Result<(), String> {
         return Ok(());
     }
     step(&format!("installing npm packages in {}", dir.display()));
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir))
 }
 
 /// Installs `krate` with cargo when `binary --version` does not report `version` (any, if None).
@@ -100,7 +125,9 @@ fn cargo_tool(binary: &str, krate: &str, version: Option<&str>) -> Result<(), St
         return Ok(());
     }
     let shown = version.map_or(krate.to_string(), |v| format!("{krate} {v}"));
-    step(&format!("installing {shown} from crates.io (a few minutes, once)"));
+    step(&format!(
+        "installing {shown} from crates.io (a few minutes, once)"
+    ));
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     // Not --locked: a crate's own lockfile can pin a version the registry has since yanked
     // (wasm-bindgen-cli 0.2.130's pins webpki-roots 1.0.11).
@@ -113,13 +140,14 @@ fn cargo_tool(binary: &str, krate: &str, version: Option<&str>) -> Result<(), St
 
 /// The version of `package` in the workspace's Cargo.lock.
 fn locked_version(package: &str) -> Result<String, String> {
-    let lock = std::fs::read_to_string(shell::root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(shell::root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == format!("name = \"{package}\"") {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
+        if line == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
         }
     }
     Err(format!("{package} is not in Cargo.lock"))
@@ -128,5 +156,7 @@ fn locked_version(package: &str) -> Result<String, String> {
 /// A command's standard output, if it ran and succeeded.
 fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
