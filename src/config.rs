@@ -231,7 +231,13 @@ impl TrainConfig {
             return Self::mnist();
         }
         let (lambda, gradient_penalty) = if dim > 2 { (0.1, 0.01) } else { (0.5, 0.1) };
-        Self { dataset, dim, lambda, gradient_penalty, ..Self::default() }
+        Self {
+            dataset,
+            dim,
+            lambda,
+            gradient_penalty,
+            ..Self::default()
+        }
     }
 
     /// The paper's MNIST run in pixel space (papers.md §1.5): T = 5, Δt = 1, λ = 0.05, L = 1,
@@ -260,7 +266,11 @@ impl TrainConfig {
     /// energy against the terminal cost |x − y|² (a particle ends a fraction λ/(λ + 2T) short of
     /// its target; 2.4% at λ = 0.05).
     pub fn ot_flow(dataset: impl Into<Dataset>, dim: usize) -> Self {
-        Self { terminal: Terminal::Ot, lambda: 0.05, ..Self::paper(dataset, dim) }
+        Self {
+            terminal: Terminal::Ot,
+            lambda: 0.05,
+            ..Self::paper(dataset, dim)
+        }
     }
 
     /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is
@@ -270,7 +280,12 @@ impl TrainConfig {
     /// lags so far that on 8 gaussians at seeds 1–3 the generator ends 1,000 iterations at 0.8–1.1
     /// times its initial Sinkhorn, against 0.01–0.02 times with C = 0.05.
     pub fn ot_generator(dataset: impl Into<Dataset>, dim: usize) -> Self {
-        Self { mode: Mode::Generator, potential_learning_rate: 5e-4, ot_step: 0.05, ..Self::paper(dataset, dim) }
+        Self {
+            mode: Mode::Generator,
+            potential_learning_rate: 5e-4,
+            ot_step: 0.05,
+            ..Self::paper(dataset, dim)
+        }
     }
 
     /// The preset of a mode and terminal cost: [`TrainConfig::paper`], [`TrainConfig::ot_flow`]
@@ -295,22 +310,51 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |field, message: String| Err(ConfigError { field, message });
         let positive = |field, value: f64| {
-            if value.is_finite() && value > 0.0 { Ok(()) } else { err(field, format!("must be a positive number, got {value}")) }
+            if value.is_finite() && value > 0.0 {
+                Ok(())
+            } else {
+                err(field, format!("must be a positive number, got {value}"))
+            }
         };
         if let Some(points) = &self.points {
             if !(2..=100_000).contains(&points.len()) {
-                return err("points", format!("must hold between 2 and 100000 points, got {}", points.len()));
+                return err(
+                    "points",
+                    format!(
+                        "must hold between 2 and 100000 points, got {}",
+                        points.len()
+                    ),
+                );
             }
-            if let Some(bad) = points.iter().position(|p| !p.iter().all(|v| v.is_finite() && v.abs() <= 1e4)) {
-                return err("points", format!("point {} is not a pair of finite numbers within ±10000", bad + 1));
+            if let Some(bad) = points
+                .iter()
+                .position(|p| !p.iter().all(|v| v.is_finite() && v.abs() <= 1e4))
+            {
+                return err(
+                    "points",
+                    format!(
+                        "point {} is not a pair of finite numbers within ±10000",
+                        bad + 1
+                    ),
+                );
             }
         }
         if self.dataset == Dataset::Mnist {
             if self.dim != PIXELS {
-                return err("dim", format!("must be {PIXELS} (28×28 pixels) for mnist, got {}", self.dim));
+                return err(
+                    "dim",
+                    format!(
+                        "must be {PIXELS} (28×28 pixels) for mnist, got {}",
+                        self.dim
+                    ),
+                );
             }
-            if self.points.is_some() || self.mode != Mode::Flow || self.terminal != Terminal::Critic {
-                return err("dataset", "mnist trains paper A's flow with its critic, on the digits themselves".into());
+            if self.points.is_some() || self.mode != Mode::Flow || self.terminal != Terminal::Critic
+            {
+                return err(
+                    "dataset",
+                    "mnist trains paper A's flow with its critic, on the digits themselves".into(),
+                );
             }
         } else if !(2..=64).contains(&self.dim) {
             return err("dim", format!("must be between 2 and 64, got {}", self.dim));
@@ -318,61 +362,135 @@ impl TrainConfig {
         positive("lambda", self.lambda)?;
         positive("lipschitz", self.lipschitz)?;
         if !(self.gradient_penalty.is_finite() && self.gradient_penalty >= 0.0) {
-            return err("gradient_penalty", format!("must be zero or positive, got {}", self.gradient_penalty));
+            return err(
+                "gradient_penalty",
+                format!("must be zero or positive, got {}", self.gradient_penalty),
+            );
         }
         positive("t_final", self.t_final)?;
         if !(1..=100).contains(&self.steps) {
-            return err("steps", format!("must be between 1 and 100, got {}", self.steps));
+            return err(
+                "steps",
+                format!("must be between 1 and 100, got {}", self.steps),
+            );
         }
-        for (field, rate) in [("potential_learning_rate", self.potential_learning_rate), ("critic_learning_rate", self.critic_learning_rate)] {
+        for (field, rate) in [
+            ("potential_learning_rate", self.potential_learning_rate),
+            ("critic_learning_rate", self.critic_learning_rate),
+        ] {
             positive(field, rate)?;
             if rate > 1.0 {
                 return err(field, format!("must be at most 1, got {rate}"));
             }
         }
         if !(1..=50).contains(&self.critic_steps) {
-            return err("critic_steps", format!("must be between 1 and 50, got {}", self.critic_steps));
+            return err(
+                "critic_steps",
+                format!("must be between 1 and 50, got {}", self.critic_steps),
+            );
         }
         if !(2..=10_000).contains(&self.batch_size) {
-            return err("batch_size", format!("must be between 2 and 10000, got {}", self.batch_size));
+            return err(
+                "batch_size",
+                format!("must be between 2 and 10000, got {}", self.batch_size),
+            );
         }
-        for (field, widths) in [("potential_widths", &self.potential_widths), ("critic_widths", &self.critic_widths)] {
-            if widths.is_empty() || widths.len() > 16 || widths.iter().any(|w| !(1..=1024).contains(w)) {
-                return err(field, format!("must list 1 to 16 hidden widths, each between 1 and 1024, got {widths:?}"));
+        for (field, widths) in [
+            ("potential_widths", &self.potential_widths),
+            ("critic_widths", &self.critic_widths),
+        ] {
+            if widths.is_empty()
+                || widths.len() > 16
+                || widths.iter().any(|w| !(1..=1024).contains(w))
+            {
+                return err(
+                    field,
+                    format!(
+                        "must list 1 to 16 hidden widths, each between 1 and 1024, got {widths:?}"
+                    ),
+                );
             }
         }
         if let Divergence::Alpha(alpha) = self.divergence
             && !(alpha > 1.0 && alpha.is_finite())
         {
-            return err("divergence", format!("alpha must be greater than 1, got {alpha}"));
+            return err(
+                "divergence",
+                format!("alpha must be greater than 1, got {alpha}"),
+            );
         }
-        if self.log_mean_exp == LogMeanExp::ReleasedCode && self.divergence != Divergence::KullbackLeibler {
-            return err("log_mean_exp", format!("released-code is the KL critic's form; the divergence is {}", self.divergence));
+        if self.log_mean_exp == LogMeanExp::ReleasedCode
+            && self.divergence != Divergence::KullbackLeibler
+        {
+            return err(
+                "log_mean_exp",
+                format!(
+                    "released-code is the KL critic's form; the divergence is {}",
+                    self.divergence
+                ),
+            );
         }
         if self.batch_streams == BatchStreams::ReleasedCode && self.mode != Mode::Flow {
-            return err("batch_streams", "released-code restarts the flow trainer's batches; this run trains a generator".to_string());
+            return err(
+                "batch_streams",
+                "released-code restarts the flow trainer's batches; this run trains a generator"
+                    .to_string(),
+            );
         }
         if self.data_pool < self.batch_size {
-            return err("data_pool", format!("must be at least batch_size ({}), got {}", self.batch_size, self.data_pool));
+            return err(
+                "data_pool",
+                format!(
+                    "must be at least batch_size ({}), got {}",
+                    self.batch_size, self.data_pool
+                ),
+            );
         }
         if !(2..=20_000).contains(&self.eval_batch) {
-            return err("eval_batch", format!("must be between 2 and 20000, got {}", self.eval_batch));
+            return err(
+                "eval_batch",
+                format!("must be between 2 and 20000, got {}", self.eval_batch),
+            );
         }
         if !(self.ot_lambda.is_finite() && (0.0..=100.0).contains(&self.ot_lambda)) {
-            return err("ot_lambda", format!("must be between 0 and 100, got {}", self.ot_lambda));
+            return err(
+                "ot_lambda",
+                format!("must be between 0 and 100, got {}", self.ot_lambda),
+            );
         }
         if !(1..=100).contains(&self.ot_dual_steps) {
-            return err("ot_dual_steps", format!("must be between 1 and 100, got {}", self.ot_dual_steps));
+            return err(
+                "ot_dual_steps",
+                format!("must be between 1 and 100, got {}", self.ot_dual_steps),
+            );
         }
         positive("ot_step", self.ot_step)?;
         if !(2..=20_000).contains(&self.ot_points) {
-            return err("ot_points", format!("must be between 2 and 20000, got {}", self.ot_points));
+            return err(
+                "ot_points",
+                format!("must be between 2 and 20000, got {}", self.ot_points),
+            );
         }
         if !(1..=64).contains(&self.latent_dim) {
-            return err("latent_dim", format!("must be between 1 and 64, got {}", self.latent_dim));
+            return err(
+                "latent_dim",
+                format!("must be between 1 and 64, got {}", self.latent_dim),
+            );
         }
-        if self.generator_widths.is_empty() || self.generator_widths.len() > 16 || self.generator_widths.iter().any(|w| !(1..=1024).contains(w)) {
-            return err("generator_widths", format!("must list 1 to 16 hidden widths, each between 1 and 1024, got {:?}", self.generator_widths));
+        if self.generator_widths.is_empty()
+            || self.generator_widths.len() > 16
+            || self
+                .generator_widths
+                .iter()
+                .any(|w| !(1..=1024).contains(w))
+        {
+            return err(
+                "generator_widths",
+                format!(
+                    "must list 1 to 16 hidden widths, each between 1 and 1024, got {:?}",
+                    self.generator_widths
+                ),
+            );
         }
         Ok(())
     }
@@ -397,20 +515,52 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named() {
-        let bad = TrainConfig { dim: 65, ..TrainConfig::default() };
+        let bad = TrainConfig {
+            dim: 65,
+            ..TrainConfig::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "dim");
-        let bad = TrainConfig { lambda: -0.5, ..TrainConfig::default() };
+        let bad = TrainConfig {
+            lambda: -0.5,
+            ..TrainConfig::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "lambda");
-        let bad = TrainConfig { lambda: f64::NAN, ..TrainConfig::default() };
+        let bad = TrainConfig {
+            lambda: f64::NAN,
+            ..TrainConfig::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "lambda");
-        let bad = TrainConfig { log_mean_exp: LogMeanExp::ReleasedCode, divergence: Divergence::Wasserstein1, ..TrainConfig::default() };
+        let bad = TrainConfig {
+            log_mean_exp: LogMeanExp::ReleasedCode,
+            divergence: Divergence::Wasserstein1,
+            ..TrainConfig::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "log_mean_exp");
-        TrainConfig { log_mean_exp: LogMeanExp::ReleasedCode, ..TrainConfig::default() }.validate().unwrap();
-        let generator = TrainConfig::preset(Mode::Generator, Terminal::Critic, Dataset::Shape(Toy2d::EightGaussians), 2);
-        let bad = TrainConfig { batch_streams: BatchStreams::ReleasedCode, ..generator };
+        TrainConfig {
+            log_mean_exp: LogMeanExp::ReleasedCode,
+            ..TrainConfig::default()
+        }
+        .validate()
+        .unwrap();
+        let generator = TrainConfig::preset(
+            Mode::Generator,
+            Terminal::Critic,
+            Dataset::Shape(Toy2d::EightGaussians),
+            2,
+        );
+        let bad = TrainConfig {
+            batch_streams: BatchStreams::ReleasedCode,
+            ..generator
+        };
         assert_eq!(bad.validate().unwrap_err().field, "batch_streams");
-        let bad = TrainConfig { points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]), ..TrainConfig::default() };
-        assert_eq!(bad.validate().unwrap_err().message, "point 2 is not a pair of finite numbers within ±10000");
+        let bad = TrainConfig {
+            points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]),
+            ..TrainConfig::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().message,
+            "point 2 is not a pair of finite numbers within ±10000"
+        );
         let parsed = serde_json::from_str::<TrainConfig>(r#"{"divergence": "alpha:0.5"}"#);
         assert!(parsed.unwrap_err().to_string().contains("alpha"));
     }

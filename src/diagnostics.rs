@@ -43,8 +43,17 @@ impl EvaluationBatch {
             Mode::Flow => source_sample(config, len, &mut rng),
             Mode::Generator => sample_latent(config.latent, len, source_dim, &mut rng),
         };
-        let data = DataPool::for_config(config, len, &mut rng).map_err(data_error)?.points;
-        Ok(Self { sources, source_dim, data, len, dim: config.dim, images: config.dataset.image_side().is_some() })
+        let data = DataPool::for_config(config, len, &mut rng)
+            .map_err(data_error)?
+            .points;
+        Ok(Self {
+            sources,
+            source_dim,
+            data,
+            len,
+            dim: config.dim,
+            images: config.dataset.image_side().is_some(),
+        })
     }
 
     /// The batch's first `len` sources and data points (all of them if it has fewer).
@@ -60,7 +69,13 @@ impl EvaluationBatch {
 
     /// The sources as a tensor on `device`.
     fn sources_on(&self, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Tensor<2> {
-        matrix(self.sources.clone(), self.len, self.source_dim, device, dtype)
+        matrix(
+            self.sources.clone(),
+            self.len,
+            self.source_dim,
+            device,
+            dtype,
+        )
     }
 }
 
@@ -129,14 +144,22 @@ pub struct PendingDiagnostics {
 
 /// Queues the indicators of `run` on `batch` onto `readback`; returns them with the batch's
 /// trajectory (still on the device; a generator's is its samples alone) for whoever draws it.
-pub fn measure(run: &Run, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+pub fn measure(
+    run: &Run,
+    batch: &EvaluationBatch,
+    readback: &mut Readback,
+) -> (PendingDiagnostics, Trajectory) {
     match run {
         Run::Flow(trainer) => measure_flow(trainer, batch, readback),
         Run::Generator(generator) => measure_generator(generator, batch, readback),
     }
 }
 
-fn measure_flow(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+fn measure_flow(
+    trainer: &Trainer,
+    batch: &EvaluationBatch,
+    readback: &mut Readback,
+) -> (PendingDiagnostics, Trajectory) {
     let device = trainer.eval_device();
     let dtype = trainer.dtype();
     let scheme = trainer.scheme();
@@ -149,14 +172,24 @@ fn measure_flow(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readb
     let x_end = trajectory.end();
     let x_end_half = rollout(&potential, x0, &scheme.refined(2)).end();
 
-    let terminal_gap = terminal.gradient(x_end.clone()).sub(potential.gradient(x_end.clone(), scheme.t_final).space);
-    let speeds: Vec<Tensor<2>> = trajectory.velocities.iter().map(|v| v.clone().square().sum_dim(1).sqrt()).collect();
+    let terminal_gap = terminal
+        .gradient(x_end.clone())
+        .sub(potential.gradient(x_end.clone(), scheme.t_final).space);
+    let speeds: Vec<Tensor<2>> = trajectory
+        .velocities
+        .iter()
+        .map(|v| v.clone().square().sum_dim(1).sqrt())
+        .collect();
 
     let flow = PendingFlow {
         kinetic_energy: readback.push(kinetic_energy(&trajectory, &scheme)),
         hj_residual: readback.push(hj_residual(&potential, &trajectory, &scheme)),
         terminal_mean_square: readback.push(terminal_gap.square().sum_dim(1).mean()),
-        divergence_half_step: readback.push(terminal.divergence(config.divergence, x_end_half, y.clone())),
+        divergence_half_step: readback.push(terminal.divergence(
+            config.divergence,
+            x_end_half,
+            y.clone(),
+        )),
         straightness: readback.push(straightness(&trajectory)),
         speeds: readback.push(Tensor::cat(speeds, 1)), // [n, K]
         steps: scheme.steps,
@@ -171,7 +204,11 @@ fn measure_flow(trainer: &Trainer, batch: &EvaluationBatch, readback: &mut Readb
     (pending, trajectory)
 }
 
-fn measure_generator(generator: &OtGenerator, batch: &EvaluationBatch, readback: &mut Readback) -> (PendingDiagnostics, Trajectory) {
+fn measure_generator(
+    generator: &OtGenerator,
+    batch: &EvaluationBatch,
+    readback: &mut Readback,
+) -> (PendingDiagnostics, Trajectory) {
     let samples = generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()));
     let pending = PendingDiagnostics {
         flow: None,
@@ -179,7 +216,13 @@ fn measure_generator(generator: &OtGenerator, batch: &EvaluationBatch, readback:
         end_points: readback.push(samples.clone()),
         iteration: generator.iteration,
     };
-    (pending, Trajectory { positions: vec![samples], velocities: Vec::new() })
+    (
+        pending,
+        Trajectory {
+            positions: vec![samples],
+            velocities: Vec::new(),
+        },
+    )
 }
 
 /// The indicators of `run` on `batch`, read back synchronously.
@@ -192,15 +235,35 @@ pub fn evaluate(run: &Run, batch: &EvaluationBatch) -> Result<Diagnostics, Diver
 impl PendingDiagnostics {
     /// The indicators from the values read back, with the sample metrics computed on the host;
     /// fails when the samples or an indicator are not finite.
-    pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
-        let diverged = |quantity| Diverged { iteration: self.iteration, quantity };
+    pub fn finish(
+        &self,
+        values: &ReadValues,
+        batch: &EvaluationBatch,
+    ) -> Result<Diagnostics, Diverged> {
+        let diverged = |quantity| Diverged {
+            iteration: self.iteration,
+            quantity,
+        };
         let samples = values.get(self.end_points);
         if samples.iter().any(|v| !v.is_finite()) {
             return Err(diverged("samples (the flow's end points x_K)"));
         }
-        let flow = self.flow.as_ref().map(|flow| flow.finish(values, batch.len));
-        let SampleMetrics { sinkhorn, w2, extra_rms } = sample_metrics(samples, batch);
-        let diagnostics = Diagnostics { divergence: values.scalar(self.divergence), extra_rms, sinkhorn, w2, flow };
+        let flow = self
+            .flow
+            .as_ref()
+            .map(|flow| flow.finish(values, batch.len));
+        let SampleMetrics {
+            sinkhorn,
+            w2,
+            extra_rms,
+        } = sample_metrics(samples, batch);
+        let diagnostics = Diagnostics {
+            divergence: values.scalar(self.divergence),
+            extra_rms,
+            sinkhorn,
+            w2,
+            flow,
+        };
         let mut indicators = vec![("divergence estimate", diagnostics.divergence)];
         if let Some(flow) = &diagnostics.flow {
             indicators.extend([
@@ -220,7 +283,15 @@ impl PendingFlow {
     fn finish(&self, values: &ReadValues, len: usize) -> FlowIndicators {
         let speeds = values.get(self.speeds); // [n, K]
         let mean_speed = (0..self.steps)
-            .map(|k| speeds.iter().skip(k).step_by(self.steps).map(|&s| s as f64).sum::<f64>() / len as f64)
+            .map(|k| {
+                speeds
+                    .iter()
+                    .skip(k)
+                    .step_by(self.steps)
+                    .map(|&s| s as f64)
+                    .sum::<f64>()
+                    / len as f64
+            })
             .collect();
         FlowIndicators {
             kinetic_energy: values.scalar(self.kinetic_energy),
@@ -241,7 +312,10 @@ fn hj_residual(potential: &Potential, trajectory: &Trajectory, scheme: &EulerSch
     let per_step: Vec<Tensor<1>> = (0..scheme.steps)
         .map(|k| {
             let g = potential.gradient(trajectory.positions[k].clone(), k as f64 * dt);
-            let residual = g.time.neg().add(g.space.square().sum_dim(1).div_scalar(2.0 * scheme.lambda));
+            let residual = g
+                .time
+                .neg()
+                .add(g.space.square().sum_dim(1).div_scalar(2.0 * scheme.lambda));
             residual.abs().mean()
         })
         .collect();
@@ -279,11 +353,19 @@ pub struct SampleMetrics {
 pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics {
     let d = batch.dim;
     if batch.images {
-        return SampleMetrics { sinkhorn: None, w2: metrics::exact_w2(samples, &batch.data, d), extra_rms: None };
+        return SampleMetrics {
+            sinkhorn: None,
+            w2: metrics::exact_w2(samples, &batch.data, d),
+            extra_rms: None,
+        };
     }
     let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
     SampleMetrics {
-        sinkhorn: Some(metrics::sinkhorn_divergence(&generated_plane, &data_plane, 2)),
+        sinkhorn: Some(metrics::sinkhorn_divergence(
+            &generated_plane,
+            &data_plane,
+            2,
+        )),
         w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
         extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
     }
@@ -293,13 +375,23 @@ pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics
 fn extra_coordinates_rms(samples: &[f32], dim: usize) -> f64 {
     let rows = samples.len() / dim;
     (2..dim)
-        .map(|j| (samples.chunks(dim).map(|row| (row[j] as f64).powi(2)).sum::<f64>() / rows as f64).sqrt())
+        .map(|j| {
+            (samples
+                .chunks(dim)
+                .map(|row| (row[j] as f64).powi(2))
+                .sum::<f64>()
+                / rows as f64)
+                .sqrt()
+        })
         .fold(0.0, f64::max)
 }
 
 /// The first two coordinates of `[n, dim]` rows, as `[n, 2]`.
 pub fn first_two(points: &[f32], dim: usize) -> Vec<f32> {
-    points.chunks(dim).flat_map(|row| [row[0], row[1]]).collect()
+    points
+        .chunks(dim)
+        .flat_map(|row| [row[0], row[1]])
+        .collect()
 }
 
 /// The samples of the batch's sources under the current run (a flow's end points x_K),
@@ -310,6 +402,8 @@ pub fn samples(run: &Run, batch: &EvaluationBatch) -> Vec<f32> {
             let x0 = batch.sources_on(&trainer.eval_device(), trainer.dtype());
             to_f32(rollout(&trainer.potential.frozen(), x0, &trainer.scheme()).end())
         }
-        Run::Generator(generator) => to_f32(generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()))),
+        Run::Generator(generator) => to_f32(
+            generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype())),
+        ),
     }
 }

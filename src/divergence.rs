@@ -38,8 +38,12 @@ impl FromStr for Divergence {
             "js" => Ok(Self::JensenShannon),
             _ => match text.strip_prefix("alpha:").map(str::parse::<f64>) {
                 Some(Ok(alpha)) if alpha > 1.0 && alpha.is_finite() => Ok(Self::Alpha(alpha)),
-                Some(_) => Err(format!("divergence '{text}': alpha must be a number greater than 1, as in alpha:2")),
-                None => Err(format!("divergence '{text}' is not one of kl, w1, alpha:<α>, reverse-kl, js")),
+                Some(_) => Err(format!(
+                    "divergence '{text}': alpha must be a number greater than 1, as in alpha:2"
+                )),
+                None => Err(format!(
+                    "divergence '{text}' is not one of kl, w1, alpha:<α>, reverse-kl, js"
+                )),
             },
         }
     }
@@ -60,7 +64,6 @@ impl TryFrom<String> for Divergence {
 }
 
 impl Divergence {
-
     /// Whether Λ_f needs the learnable scalar ν (every f but the DV form of KL and W1).
     pub fn has_shift(self) -> bool {
         !matches!(self, Self::KullbackLeibler | Self::Wasserstein1)
@@ -103,7 +106,9 @@ impl Divergence {
         match self {
             Self::KullbackLeibler => y.exp() - 1.0,
             Self::Wasserstein1 => y,
-            Self::Alpha(a) => ((a - 1.0) * y.max(0.0)).powf(a / (a - 1.0)) / a + 1.0 / (a * (a - 1.0)),
+            Self::Alpha(a) => {
+                ((a - 1.0) * y.max(0.0)).powf(a / (a - 1.0)) / a + 1.0 / (a * (a - 1.0))
+            }
             Self::ReverseKullbackLeibler => -1.0 - (-y).ln(),
             Self::JensenShannon => -(2.0 - y.exp()).ln(),
         }
@@ -169,5 +174,9 @@ impl fmt::Display for Divergence {
 /// `critic_gradient`: ∇φ at the interpolates, `[batch, d]`.
 pub fn gradient_penalty(critic_gradient: Tensor<2>, lipschitz: f64, weight: f64) -> Tensor<1> {
     let squared_norm = critic_gradient.square().sum_dim(1); // [batch, 1]
-    squared_norm.sub_scalar(lipschitz * lipschitz).clamp_min(0.0).mean().mul_scalar(weight)
+    squared_norm
+        .sub_scalar(lipschitz * lipschitz)
+        .clamp_min(0.0)
+        .mean()
+        .mul_scalar(weight)
 }

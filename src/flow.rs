@@ -26,7 +26,10 @@ impl EulerScheme {
 
     /// The same horizon with `factor` times as many steps (Δt/factor).
     pub fn refined(&self, factor: usize) -> Self {
-        Self { steps: self.steps * factor, ..*self }
+        Self {
+            steps: self.steps * factor,
+            ..*self
+        }
     }
 }
 
@@ -59,7 +62,10 @@ impl Potential {
         let pass = self.net.forward(s);
         let g = self.net.input_gradient(&pass); // [batch, d+1]
         debug_assert_eq!(g.dims(), [batch, d + 1]);
-        PotentialGradient { space: g.clone().narrow(1, 0, d), time: g.narrow(1, d, 1) }
+        PotentialGradient {
+            space: g.clone().narrow(1, 0, d),
+            time: g.narrow(1, d, 1),
+        }
     }
 
     /// The velocity v = −∇ₓU(x, t)/λ, `[batch, d]`.
@@ -69,7 +75,9 @@ impl Potential {
 
     /// The same potential with its weights frozen (no autodiff graph is recorded).
     pub fn frozen(&self) -> Self {
-        Self { net: self.net.frozen() }
+        Self {
+            net: self.net.frozen(),
+        }
     }
 }
 
@@ -99,7 +107,10 @@ pub fn rollout(potential: &Potential, x0: Tensor<2>, scheme: &EulerScheme) -> Tr
         positions.push(x.add(v.clone().mul_scalar(dt)));
         velocities.push(v);
     }
-    Trajectory { positions, velocities }
+    Trajectory {
+        positions,
+        velocities,
+    }
 }
 
 /// Kinetic energy KE = Σ_k Δt·½·mean_b |v_k|², at the points the Euler step uses (DESIGN.md §3).
@@ -116,7 +127,11 @@ pub fn kinetic_energy(trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1
 /// The released code's kinetic energy, offered only to reproduce it (papers.md §1.6-1):
 /// Σ_k Δt·½·mean_b |∇ₓU(sg(x_{k+1}), t_k)/λ|², the post-step point with the pre-step time, the
 /// positions detached so that the penalty acts on θ only through U.
-pub fn kinetic_energy_released_code(potential: &Potential, trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1> {
+pub fn kinetic_energy_released_code(
+    potential: &Potential,
+    trajectory: &Trajectory,
+    scheme: &EulerScheme,
+) -> Tensor<1> {
     let dt = scheme.dt();
     let per_step: Vec<Tensor<1>> = (0..scheme.steps)
         .map(|k| {

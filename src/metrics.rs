@@ -48,7 +48,14 @@ pub fn sinkhorn_divergence(x: &[f32], y: &[f32], dim: usize) -> f64 {
 
     let mut potentials = Potentials::zeros(x.len, y.len);
     let mut transformed = Potentials::zeros(x.len, y.len);
-    soft_c_transforms(temperatures[0], &x, &y, &potentials, &mut transformed, &mut work);
+    soft_c_transforms(
+        temperatures[0],
+        &x,
+        &y,
+        &potentials,
+        &mut transformed,
+        &mut work,
+    );
     std::mem::swap(&mut potentials, &mut transformed);
     for &eps in &temperatures {
         soft_c_transforms(eps, &x, &y, &potentials, &mut transformed, &mut work);
@@ -69,7 +76,11 @@ pub fn sinkhorn_divergence(x: &[f32], y: &[f32], dim: usize) -> f64 {
 /// at a time: O(n³) time in the worst case (about 2 s at n = 2000 in 2-D), O(n) memory.
 pub fn exact_w2(x: &[f32], y: &[f32], dim: usize) -> f64 {
     let n = point_count(x, dim);
-    assert_eq!(n, point_count(y, dim), "exact_w2 needs clouds of equal size");
+    assert_eq!(
+        n,
+        point_count(y, dim),
+        "exact_w2 needs clouds of equal size"
+    );
     let (x_rows, y_cloud) = (to_f64(x), Cloud::from_rows(y, dim));
     let col_of_row = min_cost_assignment(n, |i, costs| {
         squared_distances_from(&x_rows[i * dim..(i + 1) * dim], &y_cloud, costs)
@@ -78,7 +89,12 @@ pub fn exact_w2(x: &[f32], y: &[f32], dim: usize) -> f64 {
     let total: f64 = col_of_row
         .iter()
         .enumerate()
-        .map(|(i, &j)| squared_distance(&x_rows[i * dim..(i + 1) * dim], &y_rows[j * dim..(j + 1) * dim]))
+        .map(|(i, &j)| {
+            squared_distance(
+                &x_rows[i * dim..(i + 1) * dim],
+                &y_rows[j * dim..(j + 1) * dim],
+            )
+        })
         .sum();
     (total / n as f64).sqrt()
 }
@@ -211,7 +227,14 @@ impl Workspace {
 /// One simultaneous soft c-transform of all four potentials at temperature `eps`, reading `from`
 /// and writing `to`: f_ba ← softmin(g_ab), g_ab ← softmin(f_ba), f_aa ← softmin(f_aa),
 /// g_bb ← softmin(g_bb).
-fn soft_c_transforms(eps: f64, x: &Cloud, y: &Cloud, from: &Potentials, to: &mut Potentials, work: &mut Workspace) {
+fn soft_c_transforms(
+    eps: f64,
+    x: &Cloud,
+    y: &Cloud,
+    from: &Potentials,
+    to: &mut Potentials,
+    work: &mut Workspace,
+) {
     soft_c_transform(eps, x, y, &from.g_ab, &mut to.f_ba, work);
     soft_c_transform(eps, y, x, &from.f_ba, &mut to.g_ab, work);
     soft_c_transform(eps, x, x, &from.f_aa, &mut to.f_aa, work);
@@ -278,7 +301,11 @@ fn sum_exp_shifted(values: &[f64], shift: f64) -> f64 {
             *lane += exp_non_positive(v - shift);
         }
     }
-    lanes.iter().sum::<f64>() + tail.iter().map(|&v| exp_non_positive(v - shift)).sum::<f64>()
+    lanes.iter().sum::<f64>()
+        + tail
+            .iter()
+            .map(|&v| exp_non_positive(v - shift))
+            .sum::<f64>()
 }
 
 /// e^t for t ≤ 0, to 3e-13 relative, branch-free so that loops over it vectorize (std's exp is a
@@ -583,7 +610,8 @@ mod tests {
         let mut rng = Rng::new(5);
         for n in 1..=7 {
             let cost: Vec<f64> = (0..n * n).map(|_| (rng.uniform() * 10.0).floor()).collect();
-            let sigma = min_cost_assignment(n, |i, row| row.copy_from_slice(&cost[i * n..(i + 1) * n]));
+            let sigma =
+                min_cost_assignment(n, |i, row| row.copy_from_slice(&cost[i * n..(i + 1) * n]));
             let value: f64 = (0..n).map(|i| cost[i * n + sigma[i]]).sum();
             let mut perm: Vec<usize> = (0..n).collect();
             let mut best = f64::INFINITY;

@@ -55,5 +55,8 @@ pub(crate) use named;
 
 /// The message for a name that is none of `names`.
 pub fn not_one_of<'a>(text: &str, names: impl IntoIterator<Item = &'a str>) -> String {
-    format!("'{text}' is not one of {}", names.into_iter().collect::<Vec<_>>().join(", "))
+    format!(
+        "'{text}' is not one of {}",
+        names.into_iter().collect::<Vec<_>>().join(", ")
+    )
 }

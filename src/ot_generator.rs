@@ -17,7 +17,11 @@ use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, ot_problem};
 pub fn sample_latent(latent: Latent, rows: usize, dim: usize, rng: &mut Rng) -> Vec<f32> {
     match latent {
         Latent::Gaussian => rng.normal_vec(rows * dim),
-        Latent::Uniform => rng.uniform_vec(rows * dim).into_iter().map(|u| 2.0 * u - 1.0).collect(),
+        Latent::Uniform => rng
+            .uniform_vec(rows * dim)
+            .into_iter()
+            .map(|u| 2.0 * u - 1.0)
+            .collect(),
     }
 }
 
@@ -38,15 +42,36 @@ pub struct OtGenerator {
 
 impl OtGenerator {
     /// A generator on `device` in `dtype`, with weights, data and latents drawn from `config.seed`.
-    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, ConfigError> {
+    pub fn with_dtype(
+        config: TrainConfig,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         let device = device.clone().autodiff();
         let mut root = Rng::new(config.seed);
-        let generator = Mlp::glorot_map(config.latent_dim, &config.generator_widths, config.dim, Activation::Relu, &mut root.fork(1), &device, dtype)
-            .map(|p| p.require_grad());
+        let generator = Mlp::glorot_map(
+            config.latent_dim,
+            &config.generator_widths,
+            config.dim,
+            Activation::Relu,
+            &mut root.fork(1),
+            &device,
+            dtype,
+        )
+        .map(|p| p.require_grad());
         let ot = ot_problem(&config, &device, dtype, &mut root.fork(6))?;
         let latents = root.fork(3);
-        Ok(Self { config, device, dtype, generator, ot, adam: Adam::paper(), latents, iteration: 0 })
+        Ok(Self {
+            config,
+            device,
+            dtype,
+            generator,
+            ot,
+            adam: Adam::paper(),
+            latents,
+            iteration: 0,
+        })
     }
 
     /// The device without autodiff, for evaluation.
@@ -61,7 +86,13 @@ impl OtGenerator {
 
     fn latent_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
         let dim = self.config.latent_dim;
-        matrix(sample_latent(self.config.latent, rows, dim, &mut self.latents), rows, dim, device, self.dtype)
+        matrix(
+            sample_latent(self.config.latent, rows, dim, &mut self.latents),
+            rows,
+            dim,
+            device,
+            self.dtype,
+        )
     }
 
     /// g_θ(z) with the weights frozen, `[rows, d]`.
@@ -77,22 +108,34 @@ impl OtGenerator {
         let x = self.generate(z);
         self.ot.lambda = self.config.ot_lambda;
         self.ot.step = self.config.ot_step;
-        self.ot.ascend((0..steps).map(|step| x.clone().narrow(0, step * b, b)));
+        self.ot
+            .ascend((0..steps).map(|step| x.clone().narrow(0, step * b, b)));
         let critic = self.ot.dual_value(x.narrow(0, (steps - 1) * b, b)).neg();
 
         let device = self.device.clone();
         let z = self.latent_batch(b, &device);
         let loss = self.ot.dual_value(self.generator.forward(z).output); // ψ's mean is constant in θ
         let gradients = loss.backward();
-        let updated = self.adam.step(self.generator.parameters(), &gradients, self.config.potential_learning_rate);
+        let updated = self.adam.step(
+            self.generator.parameters(),
+            &gradients,
+            self.config.potential_learning_rate,
+        );
         self.generator = self.generator.with_parameters(updated);
         self.iteration += 1;
-        StepLosses { critic, generator: loss.inner() }
+        StepLosses {
+            critic,
+            generator: loss.inner(),
+        }
     }
 
     /// Queues `losses` with the weight sums that reveal a non-finite θ or ψ.
     pub fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
-        losses.queue_with(self.generator.parameters(), ("dual vector ψ", vec![self.ot.psi.clone()]), readback)
+        losses.queue_with(
+            self.generator.parameters(),
+            ("dual vector ψ", vec![self.ot.psi.clone()]),
+            readback,
+        )
     }
 
     /// [`OtGenerator::step`], then one readback that fails on the first non-finite quantity.

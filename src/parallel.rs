@@ -7,13 +7,21 @@ use burn::tensor::Device;
 
 /// Runs `first` and `second` (on two threads where the target has threads) and returns both
 /// results. A panic in either is resumed on the caller's thread.
-pub fn join<A: Send, B: Send>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B + Send) -> (A, B) {
+pub fn join<A: Send, B: Send>(
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B) {
     #[cfg(not(target_arch = "wasm32"))]
     {
         std::thread::scope(|scope| {
             let second = scope.spawn(second);
             let first = first();
-            (first, second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            (
+                first,
+                second
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
         })
     }
     #[cfg(target_arch = "wasm32")]
@@ -56,7 +64,10 @@ mod tests {
     #[test]
     fn join_runs_both_closures_at_once() {
         let (send, receive) = mpsc::channel();
-        let (received, sent) = join(move || receive.recv_timeout(Duration::from_secs(10)), move || send.send(42));
+        let (received, sent) = join(
+            move || receive.recv_timeout(Duration::from_secs(10)),
+            move || send.send(42),
+        );
         assert_eq!(received, Ok(42));
         assert!(sent.is_ok());
     }

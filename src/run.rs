@@ -8,7 +8,10 @@ use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
 use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
 
-#[allow(clippy::large_enum_variant, reason = "one per run, never copied in a loop")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per run, never copied in a loop"
+)]
 pub enum Run {
     Flow(Trainer),
     Generator(OtGenerator),
@@ -21,7 +24,11 @@ impl Run {
     }
 
     /// A run on `device` in `dtype`.
-    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, ConfigError> {
+    pub fn with_dtype(
+        config: TrainConfig,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self, ConfigError> {
         Ok(match config.mode {
             Mode::Flow => Self::Flow(Trainer::with_dtype(config, device, dtype)?),
             Mode::Generator => Self::Generator(OtGenerator::with_dtype(config, device, dtype)?),

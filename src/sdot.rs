@@ -75,9 +75,20 @@ impl SemiDiscreteOt {
         let data_norms = data.clone().square().sum_dim(1).transpose(); // [1, J]
         let psi = data_norms.zeros_like();
         let labels = crate::data::clusters::kmeans_labels(points, dim, GROUPS, 15);
-        let one_hot = labels.iter().flat_map(|&label| (0..GROUPS).map(move |g| if g == label { 1.0 } else { 0.0 })).collect();
+        let one_hot = labels
+            .iter()
+            .flat_map(|&label| (0..GROUPS).map(move |g| if g == label { 1.0 } else { 0.0 }))
+            .collect();
         let groups = matrix(one_hot, rows, GROUPS, &device.clone().inner(), dtype);
-        Self { data, data_norms, psi, lambda: settings.lambda, cost_scale, step: settings.step, groups }
+        Self {
+            data,
+            data_norms,
+            psi,
+            lambda: settings.lambda,
+            cost_scale,
+            step: settings.step,
+            groups,
+        }
     }
 
     /// J, the number of data points.

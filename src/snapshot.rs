@@ -120,11 +120,22 @@ pub fn queue_snapshot(
     let losses = losses.map(|l| run.queue_losses(l, readback));
     let (diagnostics, trajectory) = measure(run, batch, readback);
     if let (true, Run::Flow(trainer)) = (batch.images, run) {
-        let sources = trajectory.positions[0].clone().narrow(0, 0, PATH_IMAGES.min(n));
-        let fine = rollout(&trainer.potential.frozen(), sources, &trainer.scheme().refined(FINE_FACTOR)).end();
+        let sources = trajectory.positions[0]
+            .clone()
+            .narrow(0, 0, PATH_IMAGES.min(n));
+        let fine = rollout(
+            &trainer.potential.frozen(),
+            sources,
+            &trainer.scheme().refined(FINE_FACTOR),
+        )
+        .end();
         let images = PendingImages {
             samples: readback.push(trajectory.end().narrow(0, 0, GRID_IMAGES.min(n))),
-            paths: trajectory.positions.iter().map(|x| readback.push(x.clone().narrow(0, 0, PATH_IMAGES.min(n)))).collect(),
+            paths: trajectory
+                .positions
+                .iter()
+                .map(|x| readback.push(x.clone().narrow(0, 0, PATH_IMAGES.min(n))))
+                .collect(),
             fine: readback.push(fine),
         };
         return PendingSnapshot {
@@ -142,9 +153,17 @@ pub fn queue_snapshot(
         };
     }
     let plane = |x: &Tensor<2>| x.clone().narrow(1, 0, 2);
-    let trajectories = trajectory.positions.iter().map(|x| readback.push(plane(x))).collect();
+    let trajectories = trajectory
+        .positions
+        .iter()
+        .map(|x| readback.push(plane(x)))
+        .collect();
     let extra_rms_by_time = if d > 2 {
-        trajectory.positions.iter().map(|x| readback.push(x.clone().narrow(1, 2, d - 2).square().mean().sqrt())).collect()
+        trajectory
+            .positions
+            .iter()
+            .map(|x| readback.push(x.clone().narrow(1, 2, d - 2).square().mean().sqrt()))
+            .collect()
     } else {
         Vec::new()
     };
@@ -154,23 +173,53 @@ pub fn queue_snapshot(
         Run::Flow(trainer) => (trainer.eval_device(), trainer.dtype()),
         Run::Generator(generator) => (generator.eval_device(), generator.dtype()),
     };
-    let critic_lattice = matrix(lattice(&request.view, request.critic_grid, d), request.critic_grid.pow(2), d, &device, dtype);
+    let critic_lattice = matrix(
+        lattice(&request.view, request.critic_grid, d),
+        request.critic_grid.pow(2),
+        d,
+        &device,
+        dtype,
+    );
 
     let (critic, velocity, predicted_lines, ot) = match run {
         Run::Flow(trainer) => {
             let scheme = trainer.scheme();
             let terminal = &trainer.terminal;
-            let start = shown.clone().add(terminal.gradient(shown.clone()).mul_scalar(scheme.t_final / scheme.lambda));
+            let start = shown.clone().add(
+                terminal
+                    .gradient(shown.clone())
+                    .mul_scalar(scheme.t_final / scheme.lambda),
+            );
             let lines = Tensor::cat(vec![plane(&start), plane(&shown)], 1); // [h, 4]
-            let velocity_at = matrix(lattice(&request.view, request.velocity_grid, d), request.velocity_grid.pow(2), d, &device, dtype);
-            let velocity = trainer.potential.frozen().velocity(velocity_at, request.time.clamp(0.0, scheme.t_final), scheme.lambda);
+            let velocity_at = matrix(
+                lattice(&request.view, request.velocity_grid, d),
+                request.velocity_grid.pow(2),
+                d,
+                &device,
+                dtype,
+            );
+            let velocity = trainer.potential.frozen().velocity(
+                velocity_at,
+                request.time.clamp(0.0, scheme.t_final),
+                scheme.lambda,
+            );
             let ot = match terminal {
                 Terminal::Ot(ot) => Some(ot),
                 Terminal::Critic(_) => None,
             };
-            (terminal.potential(critic_lattice.clone()), Some(plane(&velocity)), Some(lines), ot)
+            (
+                terminal.potential(critic_lattice.clone()),
+                Some(plane(&velocity)),
+                Some(lines),
+                ot,
+            )
         }
-        Run::Generator(generator) => (generator.ot.transform(critic_lattice.clone()), None, None, Some(&generator.ot)),
+        Run::Generator(generator) => (
+            generator.ot.transform(critic_lattice.clone()),
+            None,
+            None,
+            Some(&generator.ot),
+        ),
     };
     let (cells, barycentres) = match ot {
         Some(ot) => {
@@ -196,7 +245,11 @@ pub fn queue_snapshot(
 
 /// The group shares of the lattice points, `[G², GROUPS]`, and the arrows from the shown
 /// samples to their soft barycentres, `[h, 4]`.
-fn transport_picture(ot: &SemiDiscreteOt, lattice: Tensor<2>, shown: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+fn transport_picture(
+    ot: &SemiDiscreteOt,
+    lattice: Tensor<2>,
+    shown: Tensor<2>,
+) -> (Tensor<2>, Tensor<2>) {
     let cells = ot.group_weights(lattice);
     debug_assert_eq!(cells.dims()[1], GROUPS);
     let targets = ot.barycentres(shown.clone());
@@ -206,26 +259,50 @@ fn transport_picture(ot: &SemiDiscreteOt, lattice: Tensor<2>, shown: Tensor<2>) 
 
 impl PendingSnapshot {
     /// The snapshot from the values read back, or the first quantity that was not finite.
-    pub fn finish(&self, values: &ReadValues, batch: &EvaluationBatch) -> Result<Snapshot, Diverged> {
-        let losses = self.losses.as_ref().map(|l| l.check(values, self.iteration)).transpose()?;
+    pub fn finish(
+        &self,
+        values: &ReadValues,
+        batch: &EvaluationBatch,
+    ) -> Result<Snapshot, Diverged> {
+        let losses = self
+            .losses
+            .as_ref()
+            .map(|l| l.check(values, self.iteration))
+            .transpose()?;
         let diagnostics = self.diagnostics.finish(values, batch)?;
-        let read = |slot: Option<Slot>| slot.map_or_else(Vec::new, |slot| values.get(slot).to_vec());
+        let read =
+            |slot: Option<Slot>| slot.map_or_else(Vec::new, |slot| values.get(slot).to_vec());
         Ok(Snapshot {
             iteration: self.iteration,
             losses,
             diagnostics,
-            trajectories: self.trajectories.iter().flat_map(|&s| values.get(s).iter().copied()).collect(),
+            trajectories: self
+                .trajectories
+                .iter()
+                .flat_map(|&s| values.get(s).iter().copied())
+                .collect(),
             critic: read(self.critic),
             velocity: read(self.velocity),
             predicted_lines: read(self.predicted_lines),
-            extra_rms_by_time: self.extra_rms_by_time.iter().map(|&s| values.get(s)[0]).collect(),
+            extra_rms_by_time: self
+                .extra_rms_by_time
+                .iter()
+                .map(|&s| values.get(s)[0])
+                .collect(),
             cells: read(self.cells),
             barycentres: read(self.barycentres),
-            images: self.images.as_ref().map_or_else(ImageViews::default, |images| ImageViews {
-                samples: values.get(images.samples).to_vec(),
-                paths: images.paths.iter().flat_map(|&s| values.get(s).iter().copied()).collect(),
-                fine: values.get(images.fine).to_vec(),
-            }),
+            images: self
+                .images
+                .as_ref()
+                .map_or_else(ImageViews::default, |images| ImageViews {
+                    samples: values.get(images.samples).to_vec(),
+                    paths: images
+                        .paths
+                        .iter()
+                        .flat_map(|&s| values.get(s).iter().copied())
+                        .collect(),
+                    fine: values.get(images.fine).to_vec(),
+                }),
         })
     }
 }
@@ -245,7 +322,12 @@ fn lattice(view: &View, grid: usize, dim: usize) -> Vec<f32> {
 }
 
 /// A snapshot of `run`, read back synchronously (native and the CPU backend in the browser).
-pub fn snapshot(run: &Run, batch: &EvaluationBatch, losses: Option<StepLosses>, request: &SnapshotRequest) -> Result<Snapshot, Diverged> {
+pub fn snapshot(
+    run: &Run,
+    batch: &EvaluationBatch,
+    losses: Option<StepLosses>,
+    request: &SnapshotRequest,
+) -> Result<Snapshot, Diverged> {
     let mut readback = Readback::default();
     let pending = queue_snapshot(run, batch, losses, request, &mut readback);
     pending.finish(&readback.read(), batch)

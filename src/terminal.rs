@@ -20,7 +20,11 @@ pub struct Critic {
 
 impl Critic {
     pub fn new(net: Network, shift: Option<Tensor<2>>) -> Self {
-        Self { net, shift, adam: Adam::paper() }
+        Self {
+            net,
+            shift,
+            adam: Adam::paper(),
+        }
     }
 
     /// ω and ν, in that order.
@@ -32,7 +36,10 @@ impl Critic {
 }
 
 /// What the flow's end points are scored by.
-#[allow(clippy::large_enum_variant, reason = "one per run, never copied in a loop")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per run, never copied in a loop"
+)]
 pub enum Terminal {
     Critic(Critic),
     Ot(SemiDiscreteOt),
@@ -67,7 +74,10 @@ impl Terminal {
                 let net = critic.net.frozen();
                 let shift = critic.shift.clone().map(|nu| nu.inner());
                 let phi_y = net.forward(y).output;
-                net.forward(x).output.mean().sub(divergence.data_term(phi_y, shift.as_ref()))
+                net.forward(x)
+                    .output
+                    .mean()
+                    .sub(divergence.data_term(phi_y, shift.as_ref()))
             }
             Self::Ot(ot) => ot.dual_value(x),
         }

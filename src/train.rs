@@ -11,10 +11,15 @@ use std::fmt;
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{BatchStreams, ConfigError, KineticEnergyAt, LogMeanExp, RELEASED_CODE_REPLAY_PERIOD, TrainConfig};
+use crate::config::{
+    BatchStreams, ConfigError, KineticEnergyAt, LogMeanExp, RELEASED_CODE_REPLAY_PERIOD,
+    TrainConfig,
+};
 use crate::data::{DataPool, source_sample};
 use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
-use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout};
+use crate::flow::{
+    EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout,
+};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, ConvNet, Mlp, Network};
@@ -34,7 +39,11 @@ pub struct Diverged {
 
 impl fmt::Display for Diverged {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(out, "diverged at iteration {}: the {} became non-finite", self.iteration, self.quantity)
+        write!(
+            out,
+            "diverged at iteration {}: the {} became non-finite",
+            self.iteration, self.quantity
+        )
     }
 }
 
@@ -57,14 +66,24 @@ impl StepLosses {
     /// Queues the losses onto `readback`, with the sums of `trainer`'s current weights (a sum is
     /// non-finite iff some weight is).
     pub fn queue(self, trainer: &Trainer, readback: &mut Readback) -> PendingLosses {
-        let terminal = (trainer.terminal.parameters_name(), trainer.terminal.parameters());
+        let terminal = (
+            trainer.terminal.parameters_name(),
+            trainer.terminal.parameters(),
+        );
         self.queue_with(trainer.potential.net.parameters(), terminal, readback)
     }
 
     /// As [`StepLosses::queue`] for any model parameters θ and (name, parameters) of the other
     /// player.
-    pub fn queue_with(self, model: Vec<Tensor<2>>, other: (&'static str, Vec<Tensor<2>>), readback: &mut Readback) -> PendingLosses {
-        let weight_sum = |params: Vec<Tensor<2>>| Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum();
+    pub fn queue_with(
+        self,
+        model: Vec<Tensor<2>>,
+        other: (&'static str, Vec<Tensor<2>>),
+        readback: &mut Readback,
+    ) -> PendingLosses {
+        let weight_sum = |params: Vec<Tensor<2>>| {
+            Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum()
+        };
         PendingLosses {
             slots: [
                 ("critic loss L_D", readback.push(self.critic)),
@@ -81,10 +100,16 @@ impl PendingLosses {
     pub fn check(&self, values: &ReadValues, iteration: usize) -> Result<LossValues, Diverged> {
         for (quantity, slot) in self.slots {
             if !values.scalar(slot).is_finite() {
-                return Err(Diverged { iteration, quantity });
+                return Err(Diverged {
+                    iteration,
+                    quantity,
+                });
             }
         }
-        Ok(LossValues { critic: values.scalar(self.slots[0].1), generator: values.scalar(self.slots[1].1) })
+        Ok(LossValues {
+            critic: values.scalar(self.slots[0].1),
+            generator: values.scalar(self.slots[1].1),
+        })
     }
 }
 
@@ -107,7 +132,12 @@ struct Streams {
 impl Streams {
     fn new(root: &mut Rng) -> Self {
         let (source, batches) = (root.fork(3), root.fork(4));
-        Self { start: (source.clone(), batches.clone()), source, batches, interpolation: root.fork(5) }
+        Self {
+            start: (source.clone(), batches.clone()),
+            source,
+            batches,
+            interpolation: root.fork(5),
+        }
     }
 
     /// The source and data batches start their sequence again (the interpolation weights, which
@@ -142,24 +172,39 @@ impl Trainer {
     }
 
     /// As [`Trainer::new`] with an explicit float dtype (tests use f64 where the backend has it).
-    pub fn with_dtype(config: TrainConfig, device: &Device, dtype: DType) -> Result<Self, ConfigError> {
+    pub fn with_dtype(
+        config: TrainConfig,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         let device = device.clone().autodiff();
         let mut root = Rng::new(config.seed);
         let mut init = root.fork(1);
         let track = |p: Tensor<2>| p.require_grad();
-        let potential = Potential { net: potential_network(&config, &mut init, &device, dtype).map(track) };
-        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2)).map_err(data_error)?;
+        let potential = Potential {
+            net: potential_network(&config, &mut init, &device, dtype).map(track),
+        };
+        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2))
+            .map_err(data_error)?;
         let terminal = match config.terminal {
             crate::config::Terminal::Critic => {
                 let critic = critic_network(&config, &mut init, &device, dtype).map(track);
-                let shift = config
-                    .divergence
-                    .has_shift()
-                    .then(|| matrix(vec![config.divergence.initial_shift() as f32], 1, 1, &device, dtype).require_grad());
+                let shift = config.divergence.has_shift().then(|| {
+                    matrix(
+                        vec![config.divergence.initial_shift() as f32],
+                        1,
+                        1,
+                        &device,
+                        dtype,
+                    )
+                    .require_grad()
+                });
                 Terminal::Critic(Critic::new(critic, shift))
             }
-            crate::config::Terminal::Ot => Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?),
+            crate::config::Terminal::Ot => {
+                Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?)
+            }
         };
         let streams = Streams::new(&mut root);
         Ok(Self {
@@ -178,7 +223,11 @@ impl Trainer {
 
     /// The Euler scheme of the configuration.
     pub fn scheme(&self) -> EulerScheme {
-        EulerScheme { lambda: self.config.lambda, t_final: self.config.t_final, steps: self.config.steps }
+        EulerScheme {
+            lambda: self.config.lambda,
+            t_final: self.config.t_final,
+            steps: self.config.steps,
+        }
     }
 
     /// The device without autodiff, for evaluation.
@@ -204,7 +253,9 @@ impl Trainer {
     /// rollout (on a CPU device, two halves side by side); the generator's rollout depends on θ
     /// only, so it is built meanwhile ([`join`]).
     pub fn step(&mut self) -> StepLosses {
-        if self.config.batch_streams == BatchStreams::ReleasedCode && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD) {
+        if self.config.batch_streams == BatchStreams::ReleasedCode
+            && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD)
+        {
             self.streams.restart_batches();
         }
         let (b, scheme) = (self.config.batch_size, self.scheme());
@@ -217,12 +268,31 @@ impl Trainer {
         let generator_device = self.device.clone();
         let generator_sources = self.source_batch(b, &generator_device);
         let side_by_side = self.side_by_side;
-        let x_end = frozen_end_points(&self.potential.frozen(), terminal_sources, &scheme, side_by_side); // [steps·B, d]
-        let Self { config, device, dtype, potential, terminal, data, streams, .. } = self;
+        let x_end = frozen_end_points(
+            &self.potential.frozen(),
+            terminal_sources,
+            &scheme,
+            side_by_side,
+        ); // [steps·B, d]
+        let Self {
+            config,
+            device,
+            dtype,
+            potential,
+            terminal,
+            data,
+            streams,
+            ..
+        } = self;
         let (critic, trajectory) = join(
             || match terminal {
                 Terminal::Critic(critic) => {
-                    let batches = DataBatches { data, rng: &mut streams.batches, device, dtype: *dtype };
+                    let batches = DataBatches {
+                        data,
+                        rng: &mut streams.batches,
+                        device,
+                        dtype: *dtype,
+                    };
                     critic_phase(critic, config, x_end, batches, &mut streams.interpolation)
                 }
                 Terminal::Ot(ot) => dual_phase(ot, config, x_end),
@@ -245,9 +315,19 @@ impl Trainer {
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
     /// (rolled out with θ's graph). Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
-        let loss = generator_loss_on(&self.potential, &self.terminal, trajectory, &self.scheme(), &self.config);
+        let loss = generator_loss_on(
+            &self.potential,
+            &self.terminal,
+            trajectory,
+            &self.scheme(),
+            &self.config,
+        );
         let gradients = loss.backward();
-        let updated = self.potential_adam.step(self.potential.net.parameters(), &gradients, self.config.potential_learning_rate);
+        let updated = self.potential_adam.step(
+            self.potential.net.parameters(),
+            &gradients,
+            self.config.potential_learning_rate,
+        );
         self.potential.net = self.potential.net.with_parameters(updated);
         loss.inner()
     }
@@ -257,7 +337,10 @@ impl Trainer {
 fn halves(batch: Tensor<2>) -> [Tensor<2>; 2] {
     let rows = batch.dims()[0];
     let half = rows / 2;
-    [batch.clone().narrow(0, 0, half), batch.narrow(0, half, rows - half)]
+    [
+        batch.clone().narrow(0, 0, half),
+        batch.narrow(0, half, rows - half),
+    ]
 }
 
 /// Where the critic's data batches come from: the pool, its stream, and the device and dtype
@@ -272,24 +355,44 @@ struct DataBatches<'a> {
 impl DataBatches<'_> {
     /// `rows` data points y ~ π, `[rows, d]`.
     fn next(&mut self, rows: usize) -> Tensor<2> {
-        matrix(self.data.batch(rows, self.rng), rows, self.data.dim, self.device, self.dtype)
+        matrix(
+            self.data.batch(rows, self.rng),
+            rows,
+            self.data.dim,
+            self.device,
+            self.dtype,
+        )
     }
 }
 
 /// The end points x_K of `sources` under the frozen flow `potential`, without θ-gradients,
 /// `[rows, d]`; with `side_by_side` the two halves of the batch are rolled out at once.
-fn frozen_end_points(potential: &Potential, sources: Tensor<2>, scheme: &EulerScheme, side_by_side: bool) -> Tensor<2> {
+fn frozen_end_points(
+    potential: &Potential,
+    sources: Tensor<2>,
+    scheme: &EulerScheme,
+    side_by_side: bool,
+) -> Tensor<2> {
     if !side_by_side {
         return rollout(potential, sources, scheme).end();
     }
     let [first, second] = halves(sources);
-    let (first, second) = join(|| rollout(potential, first, scheme).end(), || rollout(potential, second, scheme).end());
+    let (first, second) = join(
+        || rollout(potential, first, scheme).end(),
+        || rollout(potential, second, scheme).end(),
+    );
     Tensor::cat(vec![first, second], 0)
 }
 
 /// The critic steps on the frozen flow's end points `x_end` (`[n_critic·B, d]`, B rows a step).
 /// Returns the last step's L_D (detached).
-fn critic_phase(critic: &mut Critic, config: &TrainConfig, x_end: Tensor<2>, mut data: DataBatches, interpolation: &mut Rng) -> Tensor<1> {
+fn critic_phase(
+    critic: &mut Critic,
+    config: &TrainConfig,
+    x_end: Tensor<2>,
+    mut data: DataBatches,
+    interpolation: &mut Rng,
+) -> Tensor<1> {
     let b = config.batch_size;
     let mut last_loss = None;
     for step in 0..config.critic_steps {
@@ -298,7 +401,10 @@ fn critic_phase(critic: &mut Critic, config: &TrainConfig, x_end: Tensor<2>, mut
         let u = matrix(interpolation.uniform_vec(b), b, 1, data.device, data.dtype);
         let loss = critic_loss(critic, config, x, y, u);
         let gradients = loss.backward();
-        let mut updated = critic.adam.step(critic.parameters(), &gradients, config.critic_learning_rate);
+        let mut updated =
+            critic
+                .adam
+                .step(critic.parameters(), &gradients, config.critic_learning_rate);
         if critic.shift.is_some() {
             critic.shift = updated.pop();
         }
@@ -319,9 +425,18 @@ fn dual_phase(ot: &mut SemiDiscreteOt, config: &TrainConfig, x_end: Tensor<2>) -
 }
 
 /// L_D on end points x: `[B, d]`, data y: `[B, d]` and interpolation weights u: `[B, 1]`.
-fn critic_loss(critic: &Critic, config: &TrainConfig, x: Tensor<2>, y: Tensor<2>, u: Tensor<2>) -> Tensor<1> {
+fn critic_loss(
+    critic: &Critic,
+    config: &TrainConfig,
+    x: Tensor<2>,
+    y: Tensor<2>,
+    u: Tensor<2>,
+) -> Tensor<1> {
     let b = config.batch_size;
-    let phi = critic.net.forward(Tensor::cat(vec![x.clone(), y.clone()], 0)).output; // [2B, 1]
+    let phi = critic
+        .net
+        .forward(Tensor::cat(vec![x.clone(), y.clone()], 0))
+        .output; // [2B, 1]
     let phi_x = phi.clone().narrow(0, 0, b);
     let phi_y = phi.narrow(0, b, b);
     let data_term = match config.log_mean_exp {
@@ -334,28 +449,61 @@ fn critic_loss(critic: &Critic, config: &TrainConfig, x: Tensor<2>, y: Tensor<2>
         let x_hat = y.mul(u.clone()).add(x.mul(u.neg().add_scalar(1.0))); // u·y + (1−u)·x
         let pass = critic.net.forward(x_hat);
         let grad_phi = critic.net.input_gradient(&pass);
-        loss = loss.add(gradient_penalty(grad_phi, config.lipschitz, config.gradient_penalty));
+        loss = loss.add(gradient_penalty(
+            grad_phi,
+            config.lipschitz,
+            config.gradient_penalty,
+        ));
     }
     loss
 }
 
 /// Paper B's problem towards `ot_points` fresh data points of the configured target.
-pub fn ot_problem(config: &TrainConfig, device: &Device, dtype: DType, rng: &mut Rng) -> Result<SemiDiscreteOt, ConfigError> {
-    let points = DataPool::for_config(config, config.ot_points, rng).map_err(data_error)?.points;
-    let settings = OtSettings { lambda: config.ot_lambda, step: config.ot_step, normalise_cost: config.ot_normalise_cost };
-    Ok(SemiDiscreteOt::new(&points, config.dim, device, dtype, settings))
+pub fn ot_problem(
+    config: &TrainConfig,
+    device: &Device,
+    dtype: DType,
+    rng: &mut Rng,
+) -> Result<SemiDiscreteOt, ConfigError> {
+    let points = DataPool::for_config(config, config.ot_points, rng)
+        .map_err(data_error)?
+        .points;
+    let settings = OtSettings {
+        lambda: config.ot_lambda,
+        step: config.ot_step,
+        normalise_cost: config.ot_normalise_cost,
+    };
+    Ok(SemiDiscreteOt::new(
+        &points, config.dim, device, dtype, settings,
+    ))
 }
 
 /// Data that cannot be loaded (the MNIST file), as a configuration error on `dataset`.
 pub fn data_error(message: String) -> ConfigError {
-    ConfigError { field: "dataset", message }
+    ConfigError {
+        field: "dataset",
+        message,
+    }
 }
 
 /// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
 /// with t joined to its features and a ReLU head (papers.md §1.5).
-fn potential_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: DType) -> Network {
+fn potential_network(
+    config: &TrainConfig,
+    rng: &mut Rng,
+    device: &Device,
+    dtype: DType,
+) -> Network {
     match config.dataset.image_side() {
-        None => Mlp::glorot(config.dim + 1, &config.potential_widths, Activation::Tanh, rng, device, dtype).into(),
+        None => Mlp::glorot(
+            config.dim + 1,
+            &config.potential_widths,
+            Activation::Tanh,
+            rng,
+            device,
+            dtype,
+        )
+        .into(),
         Some(side) => ConvNet::glorot(side, 1, &config.potential_widths, rng, device, dtype).into(),
     }
 }
@@ -363,25 +511,53 @@ fn potential_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype
 /// φ_ω for the configuration's data: a ReLU MLP, or for images the paper's conv net.
 fn critic_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: DType) -> Network {
     match config.dataset.image_side() {
-        None => Mlp::glorot(config.dim, &config.critic_widths, Activation::Relu, rng, device, dtype).into(),
+        None => Mlp::glorot(
+            config.dim,
+            &config.critic_widths,
+            Activation::Relu,
+            rng,
+            device,
+            dtype,
+        )
+        .into(),
         Some(side) => ConvNet::glorot(side, 0, &config.critic_widths, rng, device, dtype).into(),
     }
 }
 
 /// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.
-pub fn generator_loss(potential: &Potential, terminal: &Terminal, x0: Tensor<2>, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
-    generator_loss_on(potential, terminal, rollout(potential, x0, scheme), scheme, config)
+pub fn generator_loss(
+    potential: &Potential,
+    terminal: &Terminal,
+    x0: Tensor<2>,
+    scheme: &EulerScheme,
+    config: &TrainConfig,
+) -> Tensor<1> {
+    generator_loss_on(
+        potential,
+        terminal,
+        rollout(potential, x0, scheme),
+        scheme,
+        config,
+    )
 }
 
 /// L_G on a trajectory already rolled out with `potential`.
-fn generator_loss_on(potential: &Potential, terminal: &Terminal, trajectory: Trajectory, scheme: &EulerScheme, config: &TrainConfig) -> Tensor<1> {
+fn generator_loss_on(
+    potential: &Potential,
+    terminal: &Terminal,
+    trajectory: Trajectory,
+    scheme: &EulerScheme,
+    config: &TrainConfig,
+) -> Tensor<1> {
     let terminal = terminal.potential(trajectory.end()).mean();
     if !config.w2_proximal {
         return terminal;
     }
     let energy = match config.kinetic_energy_at {
         KineticEnergyAt::StepPoints => kinetic_energy(&trajectory, scheme),
-        KineticEnergyAt::ReleasedCode => kinetic_energy_released_code(potential, &trajectory, scheme),
+        KineticEnergyAt::ReleasedCode => {
+            kinetic_energy_released_code(potential, &trajectory, scheme)
+        }
     };
     terminal.add(energy.mul_scalar(scheme.lambda))
 }
@@ -400,18 +576,32 @@ mod tests {
     /// the rows of one rollout, in order (an odd count makes the halves unequal).
     #[test]
     fn frozen_end_points_in_halves_match_one_rollout() {
-        let trainer = Trainer::new(TrainConfig::paper(Toy2d::Pinwheel, 3), &Device::flex()).unwrap();
+        let trainer =
+            Trainer::new(TrainConfig::paper(Toy2d::Pinwheel, 3), &Device::flex()).unwrap();
         let (rows, device) = (7, trainer.eval_device());
         let mut rng = Rng::new(5);
         let sources: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
         let frozen = trainer.potential.frozen();
-        let end = |side_by_side| to_f64(frozen_end_points(&frozen, matrix(sources.clone(), rows, 3, &device, DType::F32), &trainer.scheme(), side_by_side));
+        let end = |side_by_side| {
+            to_f64(frozen_end_points(
+                &frozen,
+                matrix(sources.clone(), rows, 3, &device, DType::F32),
+                &trainer.scheme(),
+                side_by_side,
+            ))
+        };
         let (halves, whole) = (end(true), end(false));
         assert_eq!(halves.len(), rows * 3);
         for (a, b) in halves.iter().zip(&whole) {
             assert!((a - b).abs() < 1e-5, "{halves:?} against {whole:?}");
         }
-        assert!(whole.iter().zip(&sources).any(|(x, &x0)| (x - x0 as f64).abs() > 1e-3), "the flow moved the points");
+        assert!(
+            whole
+                .iter()
+                .zip(&sources)
+                .any(|(x, &x0)| (x - x0 as f64).abs() > 1e-3),
+            "the flow moved the points"
+        );
     }
 
     /// With the released code's batch streams, an iteration that is a multiple of 100 draws the
@@ -422,14 +612,31 @@ mod tests {
         let step_at = |trainer: &mut Trainer, iteration| {
             trainer.iteration = iteration;
             trainer.step();
-            (next_source_draw(trainer), trainer.streams.batches.clone().next_u64())
+            (
+                next_source_draw(trainer),
+                trainer.streams.batches.clone().next_u64(),
+            )
         };
-        for (streams, restarts) in [(BatchStreams::ReleasedCode, true), (BatchStreams::Independent, false)] {
-            let config = TrainConfig { batch_streams: streams, ..TrainConfig::paper(Toy2d::Pinwheel, 2) };
+        for (streams, restarts) in [
+            (BatchStreams::ReleasedCode, true),
+            (BatchStreams::Independent, false),
+        ] {
+            let config = TrainConfig {
+                batch_streams: streams,
+                ..TrainConfig::paper(Toy2d::Pinwheel, 2)
+            };
             let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
             let after_first = step_at(&mut trainer, 0);
-            assert_eq!(step_at(&mut trainer, 200) == after_first, restarts, "{streams:?} at iteration 200");
-            assert_ne!(step_at(&mut trainer, 201), after_first, "{streams:?} at iteration 201");
+            assert_eq!(
+                step_at(&mut trainer, 200) == after_first,
+                restarts,
+                "{streams:?} at iteration 200"
+            );
+            assert_ne!(
+                step_at(&mut trainer, 201),
+                after_first,
+                "{streams:?} at iteration 201"
+            );
         }
     }
 }

@@ -3,17 +3,61 @@
 use std::process::Command;
 
 fn w1w2(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_w1w2")).args(args).output().expect("w1w2 runs")
+    Command::new(env!("CARGO_BIN_EXE_w1w2"))
+        .args(args)
+        .output()
+        .expect("w1w2 runs")
 }
 
 #[test]
 fn train_writes_json_lines_with_every_documented_field() {
-    let output = w1w2(&["train", "--dataset", "moons", "--dim", "3", "--iterations", "4", "--eval-every", "2", "--quiet"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.iter().map(|l| l["iteration"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 2, 4]);
-    for field in ["seconds", "sinkhorn", "w2", "kinetic_energy", "hj_residual", "terminal_residual", "straightness", "critic_loss", "generator_loss", "divergence", "extra_rms"] {
-        assert!(lines[2][field].is_number(), "{field} missing in {}", lines[2]);
+    let output = w1w2(&[
+        "train",
+        "--dataset",
+        "moons",
+        "--dim",
+        "3",
+        "--iterations",
+        "4",
+        "--eval-every",
+        "2",
+        "--quiet",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["iteration"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [0, 2, 4]
+    );
+    for field in [
+        "seconds",
+        "sinkhorn",
+        "w2",
+        "kinetic_energy",
+        "hj_residual",
+        "terminal_residual",
+        "straightness",
+        "critic_loss",
+        "generator_loss",
+        "divergence",
+        "extra_rms",
+    ] {
+        assert!(
+            lines[2][field].is_number(),
+            "{field} missing in {}",
+            lines[2]
+        );
     }
 }
 
@@ -30,8 +74,19 @@ fn bad_arguments_exit_with_code_2_and_a_message() {
 #[test]
 fn a_diverging_run_ends_with_a_diverged_line_and_code_3() {
     let config = std::env::temp_dir().join(format!("w1w2-diverging-{}.json", std::process::id()));
-    std::fs::write(&config, r#"{"critic_learning_rate": 1.0, "divergence": "reverse-kl", "data_pool": 1000}"#).unwrap();
-    let output = w1w2(&["train", "--config", config.to_str().unwrap(), "--iterations", "50", "--quiet"]);
+    std::fs::write(
+        &config,
+        r#"{"critic_learning_rate": 1.0, "divergence": "reverse-kl", "data_pool": 1000}"#,
+    )
+    .unwrap();
+    let output = w1w2(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--iterations",
+        "50",
+        "--quiet",
+    ]);
     std::fs::remove_file(&config).ok();
     assert_eq!(output.status.code(), Some(3));
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -54,11 +109,41 @@ fn mnist_training_writes_image_metrics_and_png_sample_grids() {
     )
     .unwrap();
     let grids = dir.join("grids");
-    let output = w1w2(&["train", "--config", config.to_str().unwrap(), "--iterations", "2", "--eval-every", "1", "--quiet", "--sample-grid", grids.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let last: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().lines().last().unwrap()).unwrap();
-    assert!(last["w2"].is_number() && last["kinetic_energy"].is_number() && last["divergence"].is_number(), "{last}");
-    assert!(last.get("sinkhorn").is_none() && last.get("extra_rms").is_none(), "no plane metrics for images: {last}");
+    let output = w1w2(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--iterations",
+        "2",
+        "--eval-every",
+        "1",
+        "--quiet",
+        "--sample-grid",
+        grids.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last: serde_json::Value = serde_json::from_str(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        last["w2"].is_number()
+            && last["kinetic_energy"].is_number()
+            && last["divergence"].is_number(),
+        "{last}"
+    );
+    assert!(
+        last.get("sinkhorn").is_none() && last.get("extra_rms").is_none(),
+        "no plane metrics for images: {last}"
+    );
     for iteration in 0..=2 {
         let png = std::fs::read(grids.join(format!("samples-{iteration:06}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG");
@@ -76,20 +161,56 @@ fn mnist_training_writes_image_metrics_and_png_sample_grids() {
 fn score_gives_a_runs_own_samples_the_metrics_of_its_last_line() {
     let samples = std::env::temp_dir().join(format!("w1w2-score-{}.csv", std::process::id()));
     let path = samples.to_str().unwrap();
-    let output = w1w2(&["train", "--dim", "3", "--seed", "5", "--iterations", "2", "--eval-every", "2", "--quiet", "--samples", path]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let last: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().lines().last().unwrap()).unwrap();
+    let output = w1w2(&[
+        "train",
+        "--dim",
+        "3",
+        "--seed",
+        "5",
+        "--iterations",
+        "2",
+        "--eval-every",
+        "2",
+        "--quiet",
+        "--samples",
+        path,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last: serde_json::Value = serde_json::from_str(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
     let output = w1w2(&["score", path, "--dataset", "pinwheel", "--seed", "5"]);
     let other_seed = w1w2(&["score", path, "--seed", "6"]);
     std::fs::remove_file(&samples).ok();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let score: serde_json::Value = serde_json::from_str(String::from_utf8(output.stdout).unwrap().trim()).unwrap();
-    assert_eq!((score["samples"].as_u64(), score["dim"].as_u64()), (Some(2000), Some(3)));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let score: serde_json::Value =
+        serde_json::from_str(String::from_utf8(output.stdout).unwrap().trim()).unwrap();
+    assert_eq!(
+        (score["samples"].as_u64(), score["dim"].as_u64()),
+        (Some(2000), Some(3))
+    );
     for field in ["sinkhorn", "w2", "extra_rms"] {
         assert_eq!(score[field], last[field], "{field}");
     }
-    let other: serde_json::Value = serde_json::from_str(String::from_utf8(other_seed.stdout).unwrap().trim()).unwrap();
-    assert_ne!(other["w2"], last["w2"], "another seed's held-out data give another W2");
+    let other: serde_json::Value =
+        serde_json::from_str(String::from_utf8(other_seed.stdout).unwrap().trim()).unwrap();
+    assert_ne!(
+        other["w2"], last["w2"],
+        "another seed's held-out data give another W2"
+    );
 }
 
 #[test]
@@ -101,7 +222,11 @@ fn score_names_the_bad_line_of_a_file_and_exits_with_code_2() {
     let one_column = w1w2(&["score", samples.to_str().unwrap()]);
     std::fs::remove_file(&samples).ok();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("line 3: expected 3 numbers"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("line 3: expected 3 numbers"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(one_column.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&one_column.stderr).contains("dim: must be between 2 and 64"));
 }

@@ -24,13 +24,19 @@ fn random_matrix(rows: usize, cols: usize, rng: &mut Rng, device: &Device) -> Te
 
 /// The network's value at one input row, as f64.
 fn value_at(net: &Network, row: &[f64], device: &Device) -> f64 {
-    let input = Tensor::<2>::from_data(burn::tensor::TensorData::new(row.to_vec(), [1, row.len()]), (device, F64));
+    let input = Tensor::<2>::from_data(
+        burn::tensor::TensorData::new(row.to_vec(), [1, row.len()]),
+        (device, F64),
+    );
     scalar(net.forward(input).output.reshape([1]))
 }
 
 fn assert_close(analytic: f64, numeric: f64, what: &str) {
     let tolerance = 1e-6 * (1.0 + numeric.abs());
-    assert!((analytic - numeric).abs() <= tolerance, "{what}: analytic {analytic} vs finite difference {numeric}");
+    assert!(
+        (analytic - numeric).abs() <= tolerance,
+        "{what}: analytic {analytic} vs finite difference {numeric}"
+    );
 }
 
 /// The analytic input gradient of `net` on `rows` random inputs against central differences.
@@ -45,8 +51,13 @@ fn check_input_gradient(net: &Network, rows: usize, rng: &mut Rng, what: &str) {
             let (mut plus, mut minus) = (row.to_vec(), row.to_vec());
             plus[i] += h;
             minus[i] -= h;
-            let numeric = (value_at(net, &plus, &device) - value_at(net, &minus, &device)) / (2.0 * h);
-            assert_close(gradient[b * width + i], numeric, &format!("{what} ∂y/∂s[{b},{i}]"));
+            let numeric =
+                (value_at(net, &plus, &device) - value_at(net, &minus, &device)) / (2.0 * h);
+            assert_close(
+                gradient[b * width + i],
+                numeric,
+                &format!("{what} ∂y/∂s[{b},{i}]"),
+            );
         }
     }
 }
@@ -78,7 +89,12 @@ fn conv_net_input_gradient_matches_finite_differences() {
 
 /// Central differences of `loss` with respect to every `stride`-th entry of every parameter of
 /// `net`, compared with the autodiff gradient of the same loss.
-fn check_parameter_gradient(net: &Network, loss: impl Fn(&Network) -> Tensor<1>, what: &str, stride: usize) {
+fn check_parameter_gradient(
+    net: &Network,
+    loss: impl Fn(&Network) -> Tensor<1>,
+    what: &str,
+    stride: usize,
+) {
     let device = device().autodiff();
     let tracked = net.map(|p| p.autodiff().require_grad());
     let gradients = loss(&tracked).backward();
@@ -87,18 +103,27 @@ fn check_parameter_gradient(net: &Network, loss: impl Fn(&Network) -> Tensor<1>,
         let [rows, cols] = parameter.dims();
         let values = to_f64(parameter.clone().inner());
         // A parameter the loss does not reach (the output bias, for a loss of ∇ₓU) has gradient 0.
-        let analytic = parameter.grad(&gradients).map_or_else(|| vec![0.0; values.len()], to_f64);
+        let analytic = parameter
+            .grad(&gradients)
+            .map_or_else(|| vec![0.0; values.len()], to_f64);
         for entry in (0..values.len()).step_by(stride) {
             let perturbed = |delta: f64| {
                 let mut shifted = values.clone();
                 shifted[entry] += delta;
-                let tensor = Tensor::<2>::from_data(burn::tensor::TensorData::new(shifted, [rows, cols]), (&device, F64));
+                let tensor = Tensor::<2>::from_data(
+                    burn::tensor::TensorData::new(shifted, [rows, cols]),
+                    (&device, F64),
+                );
                 let mut parameters = net.parameters();
                 parameters[index] = tensor;
                 scalar(loss(&net.with_parameters(parameters)).inner())
             };
             let numeric = (perturbed(h) - perturbed(-h)) / (2.0 * h);
-            assert_close(analytic[entry], numeric, &format!("{what}: parameter {index} entry {entry}"));
+            assert_close(
+                analytic[entry],
+                numeric,
+                &format!("{what}: parameter {index} entry {entry}"),
+            );
         }
     }
 }
@@ -109,18 +134,50 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
     // mixed second derivatives ∂θ∂ₓU that burn only gets through the analytic input gradient.
     let device = device().autodiff();
     let mut rng = Rng::new(5);
-    let potential_net: Network = Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64).into();
+    let potential_net: Network =
+        Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64).into();
     let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
     let x0 = random_matrix(8, 2, &mut rng, &device);
-    let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
-    let config = TrainConfig { lambda: 0.5, ..TrainConfig::default() };
+    let scheme = EulerScheme {
+        lambda: 0.5,
+        t_final: 1.0,
+        steps: 2,
+    };
+    let config = TrainConfig {
+        lambda: 0.5,
+        ..TrainConfig::default()
+    };
     let data: Vec<f32> = rng.normal_vec(5 * 2);
-    let mut ot = SemiDiscreteOt::new(&data, 2, &device, F64, OtSettings { lambda: 0.1, step: 0.1, normalise_cost: false });
+    let mut ot = SemiDiscreteOt::new(
+        &data,
+        2,
+        &device,
+        F64,
+        OtSettings {
+            lambda: 0.1,
+            step: 0.1,
+            normalise_cost: false,
+        },
+    );
     ot.psi = matrix(rng.normal_vec(5), 1, 5, &device.clone().inner(), F64);
-    for (name, terminal) in [("L_G with a critic", Terminal::Critic(Critic::new(critic.into(), None))), ("L_G with the OT cost", Terminal::Ot(ot))] {
+    for (name, terminal) in [
+        (
+            "L_G with a critic",
+            Terminal::Critic(Critic::new(critic.into(), None)),
+        ),
+        ("L_G with the OT cost", Terminal::Ot(ot)),
+    ] {
         check_parameter_gradient(
             &potential_net,
-            |net| generator_loss(&Potential { net: net.clone() }, &terminal, x0.clone(), &scheme, &config),
+            |net| {
+                generator_loss(
+                    &Potential { net: net.clone() },
+                    &terminal,
+                    x0.clone(),
+                    &scheme,
+                    &config,
+                )
+            },
             name,
             1,
         );
@@ -137,11 +194,26 @@ fn conv_generator_loss_theta_gradient_matches_finite_differences() {
     let critic: Network = ConvNet::glorot(8, 0, &[4], &mut rng, &device, F64).into();
     let terminal = Terminal::Critic(Critic::new(critic.frozen(), None));
     let x0 = random_matrix(2, 64, &mut rng, &device);
-    let scheme = EulerScheme { lambda: 0.5, t_final: 1.0, steps: 2 };
-    let config = TrainConfig { lambda: 0.5, ..TrainConfig::default() };
+    let scheme = EulerScheme {
+        lambda: 0.5,
+        t_final: 1.0,
+        steps: 2,
+    };
+    let config = TrainConfig {
+        lambda: 0.5,
+        ..TrainConfig::default()
+    };
     check_parameter_gradient(
         &potential_net,
-        |net| generator_loss(&Potential { net: net.clone() }, &terminal, x0.clone(), &scheme, &config),
+        |net| {
+            generator_loss(
+                &Potential { net: net.clone() },
+                &terminal,
+                x0.clone(),
+                &scheme,
+                &config,
+            )
+        },
         "L_G through conv nets",
         5,
     );
@@ -151,7 +223,9 @@ fn conv_generator_loss_theta_gradient_matches_finite_differences() {
 fn gradient_penalty_omega_gradient_matches_finite_differences() {
     let device = device().autodiff();
     let mut rng = Rng::new(8);
-    let critic: Network = Mlp::glorot(2, &[6, 5], Activation::Relu, &mut rng, &device, F64).map(|p| p.mul_scalar(3.0)).into();
+    let critic: Network = Mlp::glorot(2, &[6, 5], Activation::Relu, &mut rng, &device, F64)
+        .map(|p| p.mul_scalar(3.0))
+        .into();
     let x_hat = random_matrix(10, 2, &mut rng, &device);
     check_parameter_gradient(
         &critic,
@@ -165,24 +239,45 @@ fn gradient_penalty_omega_gradient_matches_finite_differences() {
 fn kinetic_energy_is_that_of_the_euler_displacements() {
     let device = device();
     let mut rng = Rng::new(2);
-    let potential = Potential { net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64).into() };
-    let scheme = EulerScheme { lambda: 0.3, t_final: 1.5, steps: 3 };
+    let potential = Potential {
+        net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64).into(),
+    };
+    let scheme = EulerScheme {
+        lambda: 0.3,
+        t_final: 1.5,
+        steps: 3,
+    };
     let trajectory = rollout(&potential, random_matrix(20, 2, &mut rng, &device), &scheme);
     let dt = scheme.dt();
-    let positions: Vec<Vec<f64>> = trajectory.positions.iter().map(|x| to_f64(x.clone())).collect();
+    let positions: Vec<Vec<f64>> = trajectory
+        .positions
+        .iter()
+        .map(|x| to_f64(x.clone()))
+        .collect();
     // v_k = (x_{k+1} − x_k)/Δt, so KE = Σ_k Δt·½·mean_b |x_{k+1} − x_k|²/Δt².
     let expected: f64 = positions
         .windows(2)
         .map(|pair| {
-            let squared: f64 = pair[0].iter().zip(&pair[1]).map(|(a, b)| (b - a).powi(2)).sum();
+            let squared: f64 = pair[0]
+                .iter()
+                .zip(&pair[1])
+                .map(|(a, b)| (b - a).powi(2))
+                .sum();
             dt * 0.5 * squared / 20.0 / (dt * dt)
         })
         .sum();
     let energy = scalar(kinetic_energy(&trajectory, &scheme));
-    assert!((energy - expected).abs() < 1e-9 * expected.max(1.0), "KE {energy} vs {expected}");
+    assert!(
+        (energy - expected).abs() < 1e-9 * expected.max(1.0),
+        "KE {energy} vs {expected}"
+    );
     // And the velocity is −∇ₓU/λ at (x_k, t_k), with ∇ₓU checked above.
     let v0 = to_f64(trajectory.velocities[0].clone());
-    let grad0 = to_f64(potential.gradient(trajectory.positions[0].clone(), 0.0).space);
+    let grad0 = to_f64(
+        potential
+            .gradient(trajectory.positions[0].clone(), 0.0)
+            .space,
+    );
     for (v, g) in v0.iter().zip(&grad0) {
         assert!((v + g / scheme.lambda).abs() < 1e-12);
     }
@@ -193,10 +288,21 @@ fn tanh_layers_stay_finite_for_huge_preactivations() {
     // e^{2z} overflows f32 for z > 44: the θ-gradient must still be finite there.
     let device = device().autodiff();
     let mut rng = Rng::new(4);
-    let net = Mlp::glorot(2, &[3], Activation::Tanh, &mut rng, &device, DType::F32).map(|p| p.require_grad());
-    let x = matrix(vec![500.0, -500.0, -300.0, 200.0], 2, 2, &device, DType::F32);
+    let net = Mlp::glorot(2, &[3], Activation::Tanh, &mut rng, &device, DType::F32)
+        .map(|p| p.require_grad());
+    let x = matrix(
+        vec![500.0, -500.0, -300.0, 200.0],
+        2,
+        2,
+        &device,
+        DType::F32,
+    );
     let pass = net.forward(x);
-    let loss = pass.output.clone().sum().add(net.input_gradient(&pass).square().sum());
+    let loss = pass
+        .output
+        .clone()
+        .sum()
+        .add(net.input_gradient(&pass).square().sum());
     let gradients = loss.backward();
     for parameter in net.parameters() {
         if let Some(gradient) = parameter.grad(&gradients) {

@@ -23,7 +23,10 @@ fn the_digits_have_mnists_pixel_moments() {
     let mean = sum / count;
     let std = (squares / count - mean * mean).sqrt();
     assert!((mean - 0.1307).abs() < 0.005, "mean pixel {mean}");
-    assert!((std - 0.3081).abs() < 0.005, "pixel standard deviation {std}");
+    assert!(
+        (std - 0.3081).abs() < 0.005,
+        "pixel standard deviation {std}"
+    );
 }
 
 #[test]
@@ -36,14 +39,24 @@ fn the_mnist_preset_draws_digits_and_a_uniform_source() {
     // ρ₀ = U[0, 0.5]^784: mean 0.25, variance 0.5²/12.
     let x0 = source_sample(&config, 100, &mut Rng::new(2));
     let mean = x0.iter().map(|&v| f64::from(v)).sum::<f64>() / x0.len() as f64;
-    let variance = x0.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / x0.len() as f64;
+    let variance = x0
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / x0.len() as f64;
     assert!(x0.iter().all(|v| (0.0..0.5).contains(v)));
-    assert!((mean - 0.25).abs() < 0.005 && (variance - 0.25 / 12.0).abs() < 0.001, "mean {mean}, variance {variance}");
+    assert!(
+        (mean - 0.25).abs() < 0.005 && (variance - 0.25 / 12.0).abs() < 0.001,
+        "mean {mean}, variance {variance}"
+    );
 }
 
 #[test]
 fn mnist_refuses_a_dimension_other_than_its_pixels() {
-    let config = TrainConfig { dim: 12, ..TrainConfig::mnist() };
+    let config = TrainConfig {
+        dim: 12,
+        ..TrainConfig::mnist()
+    };
     let error = config.validate().unwrap_err();
     assert_eq!(error.field, "dim");
     assert!(error.message.contains("784"));

@@ -59,7 +59,12 @@ fn sinkhorn_divergence_matches_geomloss() {
             "{}: ours {value:.12e}, geomloss {:.12e}, relative error {error:.2e}",
             case.name, case.sinkhorn
         );
-        assert!(error < 1e-6, "{}: {value} vs geomloss {}", case.name, case.sinkhorn);
+        assert!(
+            error < 1e-6,
+            "{}: {value} vs geomloss {}",
+            case.name,
+            case.sinkhorn
+        );
     }
 }
 
@@ -68,7 +73,9 @@ fn sinkhorn_divergence_matches_geomloss() {
 fn exact_w2_matches_pot() {
     let mut checked = 0;
     for case in fixture_cases() {
-        let Some(reference) = case.exact_w2 else { continue };
+        let Some(reference) = case.exact_w2 else {
+            continue;
+        };
         let value = exact_w2(&case.x, &case.y, case.dim);
         let error = relative_error(value, reference);
         println!(
@@ -78,7 +85,10 @@ fn exact_w2_matches_pot() {
         assert!(error < 1e-9, "{}: {value} vs POT {reference}", case.name);
         checked += 1;
     }
-    assert!(checked >= 3, "the fixture should hold at least three equal-size pairs");
+    assert!(
+        checked >= 3,
+        "the fixture should hold at least three equal-size pairs"
+    );
 }
 
 #[test]
@@ -86,10 +96,18 @@ fn sliced_w2_is_below_exact_w2_and_zero_on_identical_clouds() {
     let mut rng = Rng::new(11);
     for case in fixture_cases() {
         let sliced = sliced_w2(&case.x, &case.y, case.dim, 200, &mut rng);
-        assert!(sliced.is_finite() && sliced > 0.0, "{}: sliced W2 {sliced}", case.name);
+        assert!(
+            sliced.is_finite() && sliced > 0.0,
+            "{}: sliced W2 {sliced}",
+            case.name
+        );
         if let Some(exact) = case.exact_w2 {
             println!("{}: sliced {sliced:.6}, exact {exact:.6}", case.name);
-            assert!(sliced <= exact + 1e-9, "{}: sliced {sliced} > exact {exact}", case.name);
+            assert!(
+                sliced <= exact + 1e-9,
+                "{}: sliced {sliced} > exact {exact}",
+                case.name
+            );
         }
         assert_eq!(
             sliced_w2(&case.x, &case.x, case.dim, 20, &mut rng),
@@ -106,7 +124,11 @@ fn exact_w2_of_a_translate_is_the_shift_length() {
     let dim = 3;
     let shift = [0.3f32, -1.2, 0.5];
     let x = rng.normal_vec(150 * dim);
-    let y: Vec<f32> = x.iter().enumerate().map(|(i, &v)| v + shift[i % dim]).collect();
+    let y: Vec<f32> = x
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| v + shift[i % dim])
+        .collect();
     // The shift as the f32 sums actually realise it, so that the check is exact up to f64 error.
     let realised: Vec<f64> = (0..dim).map(|k| y[k] as f64 - x[k] as f64).collect();
     let shift_len = realised.iter().map(|s| s * s).sum::<f64>().sqrt();
@@ -117,7 +139,11 @@ fn exact_w2_of_a_translate_is_the_shift_length() {
 #[test]
 fn point_masses_have_closed_forms() {
     let (a, b) = ([0.5f32, -1.0], [2.0f32, 1.0]);
-    let squared: f64 = a.iter().zip(&b).map(|(p, q)| ((p - q) as f64).powi(2)).sum();
+    let squared: f64 = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| ((p - q) as f64).powi(2))
+        .sum();
     assert!((exact_w2(&a, &b, 2) - squared.sqrt()).abs() < 1e-12);
     let mut rng = Rng::new(1);
     assert!((sliced_w2(&a, &b, 2, 50, &mut rng) - squared.sqrt()).abs() <= squared.sqrt());

@@ -9,7 +9,12 @@ use w1w2_flow::sdot::GROUPS;
 use w1w2_flow::snapshot::{GRID_IMAGES, PATH_IMAGES, SnapshotRequest, View, snapshot};
 
 const REQUEST: SnapshotRequest = SnapshotRequest {
-    view: View { x_min: -6.0, x_max: 6.0, y_min: -6.0, y_max: 6.0 },
+    view: View {
+        x_min: -6.0,
+        x_max: 6.0,
+        y_min: -6.0,
+        y_max: 6.0,
+    },
     critic_grid: 8,
     velocity_grid: 5,
     time: 0.5,
@@ -18,7 +23,10 @@ const REQUEST: SnapshotRequest = SnapshotRequest {
 
 #[test]
 fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
-    let config = TrainConfig { data_pool: 2_000, ..TrainConfig::paper(Toy2d::Moons, 4) };
+    let config = TrainConfig {
+        data_pool: 2_000,
+        ..TrainConfig::paper(Toy2d::Moons, 4)
+    };
     let batch = EvaluationBatch::for_config(&config, 50).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
     let losses = run.step();
@@ -31,7 +39,10 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
     assert_eq!(s.velocity.len(), 25 * 2);
     assert_eq!(s.predicted_lines.len(), 3 * 4);
     assert_eq!(s.extra_rms_by_time.len(), steps + 1);
-    assert!(s.cells.is_empty() && s.barycentres.is_empty(), "no OT picture with a critic");
+    assert!(
+        s.cells.is_empty() && s.barycentres.is_empty(),
+        "no OT picture with a critic"
+    );
     // x_0 is the batch's sources, x_K the trainer's own end points, and each predicted line ends
     // at its particle's x_K.
     let plane_sources = first_two(&batch.sources, 4);
@@ -46,13 +57,24 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
         assert!((s.predicted_lines[4 * h + 3] - x_end[2 * h + 1]).abs() < 1e-5);
     }
     // The source N(0, I) has RMS ≈ 1 in the extra coordinates at t = 0.
-    assert!((s.extra_rms_by_time[0] - 1.0).abs() < 0.25, "{}", s.extra_rms_by_time[0]);
+    assert!(
+        (s.extra_rms_by_time[0] - 1.0).abs() < 0.25,
+        "{}",
+        s.extra_rms_by_time[0]
+    );
 }
 
 #[test]
 fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres() {
-    for config in [TrainConfig::ot_generator(Toy2d::EightGaussians, 2), TrainConfig::ot_flow(Toy2d::EightGaussians, 2)] {
-        let config = TrainConfig { data_pool: 2_000, ot_points: 400, ..config };
+    for config in [
+        TrainConfig::ot_generator(Toy2d::EightGaussians, 2),
+        TrainConfig::ot_flow(Toy2d::EightGaussians, 2),
+    ] {
+        let config = TrainConfig {
+            data_pool: 2_000,
+            ot_points: 400,
+            ..config
+        };
         let batch = EvaluationBatch::for_config(&config, 50).unwrap();
         let mut run = Run::new(config, &Device::flex()).unwrap();
         let losses = run.step();
@@ -60,7 +82,10 @@ fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres
         assert_eq!(s.cells.len(), 64 * GROUPS);
         for (point, shares) in s.cells.chunks(GROUPS).enumerate() {
             let total: f32 = shares.iter().sum();
-            assert!((total - 1.0).abs() < 1e-4, "lattice point {point}: group shares sum to {total}");
+            assert!(
+                (total - 1.0).abs() < 1e-4,
+                "lattice point {point}: group shares sum to {total}"
+            );
         }
         // Each arrow starts at a shown sample and ends at a barycentre of data points, which lies
         // inside the data's bounding box (8 gaussians: within radius ≈ 4 + 3·0.5).
@@ -68,7 +93,8 @@ fn ot_snapshots_colour_the_plane_by_group_and_point_samples_at_their_barycentres
         let x_end = first_two(&samples(&run, &batch), 2);
         for h in 0..3 {
             assert!((s.barycentres[4 * h] - x_end[2 * h]).abs() < 1e-5);
-            let target = (s.barycentres[4 * h + 2].powi(2) + s.barycentres[4 * h + 3].powi(2)).sqrt();
+            let target =
+                (s.barycentres[4 * h + 2].powi(2) + s.barycentres[4 * h + 3].powi(2)).sqrt();
             assert!(target < 6.0, "barycentre at radius {target}");
         }
     }
@@ -94,18 +120,29 @@ fn image_snapshots_hold_the_sample_grid_the_paths_and_the_fine_step_end_points()
     assert_eq!(images.samples.len(), GRID_IMAGES * pixels);
     assert_eq!(images.paths.len(), (steps + 1) * PATH_IMAGES * pixels);
     assert_eq!(images.fine.len(), PATH_IMAGES * pixels);
-    assert!(s.trajectories.is_empty() && s.critic.is_empty() && s.velocity.is_empty(), "no plane for images");
+    assert!(
+        s.trajectories.is_empty() && s.critic.is_empty() && s.velocity.is_empty(),
+        "no plane for images"
+    );
     assert!(s.diagnostics.sinkhorn.is_none() && s.diagnostics.extra_rms.is_none());
     // The paths start at the batch's sources and end at the grid's first samples, which are the
     // trainer's own end points.
     let path_images = PATH_IMAGES * pixels;
     assert_eq!(&images.paths[..path_images], &batch.sources[..path_images]);
-    assert_eq!(&images.paths[steps * path_images..], &images.samples[..path_images]);
+    assert_eq!(
+        &images.paths[steps * path_images..],
+        &images.samples[..path_images]
+    );
     let x_end = samples(&run, &batch);
     for (a, b) in images.samples.iter().zip(&x_end) {
         assert!((a - b).abs() < 1e-5);
     }
     // Δt/8 is a different discretisation of the same flow: close to, but not equal to, x_K.
-    let shift: f32 = images.fine.iter().zip(&images.samples).map(|(a, b)| (a - b).abs()).sum();
+    let shift: f32 = images
+        .fine
+        .iter()
+        .zip(&images.samples)
+        .map(|(a, b)| (a - b).abs())
+        .sum();
     assert!(shift > 0.0 && images.fine.iter().all(|v| v.is_finite()));
 }

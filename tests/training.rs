@@ -45,7 +45,12 @@ const MOONS_W2_RATIO: f64 = 0.8;
 #[test]
 fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_fifth() {
     let (before, after) = before_and_after(moons(5e-3), 300);
-    assert!(after.w2 <= before.w2 * MOONS_W2_RATIO, "exact W2 {} → {}", before.w2, after.w2);
+    assert!(
+        after.w2 <= before.w2 * MOONS_W2_RATIO,
+        "exact W2 {} → {}",
+        before.w2,
+        after.w2
+    );
     let flow = after.flow.expect("a flow has paths");
     for (name, value) in [
         ("kinetic energy", flow.kinetic_energy),
@@ -61,7 +66,12 @@ fn three_hundred_iterations_on_moons_lower_exact_w2_by_a_fifth() {
 #[test]
 fn a_flow_that_does_not_learn_fails_the_moons_check() {
     let (before, after) = before_and_after(moons(1e-12), 300);
-    assert!(after.w2 > before.w2 * MOONS_W2_RATIO, "exact W2 {} → {} with U frozen", before.w2, after.w2);
+    assert!(
+        after.w2 > before.w2 * MOONS_W2_RATIO,
+        "exact W2 {} → {} with U frozen",
+        before.w2,
+        after.w2
+    );
 }
 
 #[test]
@@ -79,7 +89,11 @@ fn an_exploding_run_reports_the_iteration_and_quantity() {
     let diverged = outcome.expect_err("a critic learning rate of 1 with reverse KL diverges");
     assert_eq!(diverged.quantity, "critic loss L_D");
     assert!(diverged.iteration >= 1 && diverged.iteration <= 500);
-    assert!(diverged.to_string().contains(&format!("iteration {}", diverged.iteration)));
+    assert!(
+        diverged
+            .to_string()
+            .contains(&format!("iteration {}", diverged.iteration))
+    );
 }
 
 /// Sinkhorn after / before 250 iterations of the OT generator on 8 gaussians: 0.014–0.031 over
@@ -88,10 +102,17 @@ const OT_GENERATOR_SINKHORN_RATIO: f64 = 0.1;
 
 #[test]
 fn a_short_ot_generator_training_on_eight_gaussians_lowers_sinkhorn_tenfold() {
-    let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_generator(Toy2d::EightGaussians, 2) };
+    let config = TrainConfig {
+        eval_batch: 500,
+        data_pool: 20_000,
+        ..TrainConfig::ot_generator(Toy2d::EightGaussians, 2)
+    };
     let (before, after) = before_and_after(config, 250);
     let (before, after) = (before.sinkhorn.unwrap(), after.sinkhorn.unwrap());
-    assert!(after <= before * OT_GENERATOR_SINKHORN_RATIO, "Sinkhorn {before} → {after}");
+    assert!(
+        after <= before * OT_GENERATOR_SINKHORN_RATIO,
+        "Sinkhorn {before} → {after}"
+    );
 }
 
 /// Sinkhorn after / before 500 iterations of the flow with the OT terminal cost on pinwheel:
@@ -101,8 +122,15 @@ const OT_FLOW_SINKHORN_RATIO: f64 = 0.5;
 
 #[test]
 fn a_short_flow_with_the_ot_terminal_cost_halves_sinkhorn() {
-    let config = TrainConfig { eval_batch: 500, data_pool: 20_000, ..TrainConfig::ot_flow(Toy2d::Pinwheel, 2) };
+    let config = TrainConfig {
+        eval_batch: 500,
+        data_pool: 20_000,
+        ..TrainConfig::ot_flow(Toy2d::Pinwheel, 2)
+    };
     let (before, after) = before_and_after(config, 500);
     let (before, after) = (before.sinkhorn.unwrap(), after.sinkhorn.unwrap());
-    assert!(after <= before * OT_FLOW_SINKHORN_RATIO, "Sinkhorn {before} → {after}");
+    assert!(
+        after <= before * OT_FLOW_SINKHORN_RATIO,
+        "Sinkhorn {before} → {after}"
+    );
 }

@@ -28,14 +28,22 @@ impl Images {
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let header = MAGIC.len() + 4;
         if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
-            return Err("not an MNIST file of this project: its first bytes are not W1W2MNI1".into());
+            return Err(
+                "not an MNIST file of this project: its first bytes are not W1W2MNI1".into(),
+            );
         }
-        let count = u32::from_le_bytes(bytes[MAGIC.len()..header].try_into().expect("four bytes")) as usize;
+        let count =
+            u32::from_le_bytes(bytes[MAGIC.len()..header].try_into().expect("four bytes")) as usize;
         let expected = header + count * PIXELS;
         if count == 0 || bytes.len() != expected {
-            return Err(format!("the MNIST file is damaged: {count} digits need {expected} bytes, it has {}", bytes.len()));
+            return Err(format!(
+                "the MNIST file is damaged: {count} digits need {expected} bytes, it has {}",
+                bytes.len()
+            ));
         }
-        Ok(Self { levels: bytes[header..].to_vec() })
+        Ok(Self {
+            levels: bytes[header..].to_vec(),
+        })
     }
 
     /// The number of digits.
@@ -49,7 +57,9 @@ impl Images {
 
     /// Digit `index` as pixel values level/255 ∈ [0, 1].
     pub fn pixels(&self, index: usize) -> impl Iterator<Item = f32> + '_ {
-        self.levels[index * PIXELS..(index + 1) * PIXELS].iter().map(|&level| f32::from(level) / 255.0)
+        self.levels[index * PIXELS..(index + 1) * PIXELS]
+            .iter()
+            .map(|&level| f32::from(level) / 255.0)
     }
 }
 
@@ -97,9 +107,17 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_mnist_file() {
-        assert!(Images::parse(b"<!DOCTYPE html><html>").unwrap_err().contains("not an MNIST file"));
+        assert!(
+            Images::parse(b"<!DOCTYPE html><html>")
+                .unwrap_err()
+                .contains("not an MNIST file")
+        );
         let truncated = file(3, &vec![0; 2 * PIXELS]);
         assert!(Images::parse(&truncated).unwrap_err().contains("damaged"));
-        assert!(Images::parse(&file(0, &[])).unwrap_err().contains("damaged"));
+        assert!(
+            Images::parse(&file(0, &[]))
+                .unwrap_err()
+                .contains("damaged")
+        );
     }
 }

@@ -71,7 +71,9 @@ impl FromStr for Dataset {
         if text == MNIST {
             return Ok(Self::Mnist);
         }
-        text.parse().map(Self::Shape).map_err(|_| not_one_of(text, Self::names()))
+        text.parse()
+            .map(Self::Shape)
+            .map_err(|_| not_one_of(text, Self::names()))
     }
 }
 
@@ -95,7 +97,11 @@ pub fn source_sample(config: &TrainConfig, rows: usize, rng: &mut Rng) -> Vec<f3
     let count = rows * config.dim;
     match config.dataset {
         Dataset::Shape(_) => rng.normal_vec(count),
-        Dataset::Mnist => rng.uniform_vec(count).into_iter().map(|u| 0.5 * u).collect(),
+        Dataset::Mnist => rng
+            .uniform_vec(count)
+            .into_iter()
+            .map(|u| 0.5 * u)
+            .collect(),
     }
 }
 
@@ -109,7 +115,10 @@ pub struct DataPool {
 impl DataPool {
     /// `len` points of `dataset`, embedded in the first two coordinates of R^dim.
     pub fn generate(dataset: Toy2d, len: usize, dim: usize, rng: &mut Rng) -> Self {
-        Self { points: embed::embed(&dataset.sample(len, rng), dim), dim }
+        Self {
+            points: embed::embed(&dataset.sample(len, rng), dim),
+            dim,
+        }
     }
 
     /// `len` points of the configured target: the user's points when given (drawn with
@@ -117,14 +126,24 @@ impl DataPool {
     pub fn for_config(config: &TrainConfig, len: usize, rng: &mut Rng) -> Result<Self, String> {
         Ok(match (&config.points, config.dataset) {
             (Some(points), _) if !points.is_empty() => {
-                let plane: Vec<f32> = (0..len).flat_map(|_| points[rng.below(points.len())]).collect();
-                Self { points: embed::embed(&plane, config.dim), dim: config.dim }
+                let plane: Vec<f32> = (0..len)
+                    .flat_map(|_| points[rng.below(points.len())])
+                    .collect();
+                Self {
+                    points: embed::embed(&plane, config.dim),
+                    dim: config.dim,
+                }
             }
             (_, Dataset::Shape(shape)) => Self::generate(shape, len, config.dim, rng),
             (_, Dataset::Mnist) => {
                 let digits = images::mnist()?;
-                let points = (0..len).flat_map(|_| digits.pixels(rng.below(digits.len()))).collect();
-                Self { points, dim: images::PIXELS }
+                let points = (0..len)
+                    .flat_map(|_| digits.pixels(rng.below(digits.len())))
+                    .collect();
+                Self {
+                    points,
+                    dim: images::PIXELS,
+                }
             }
         })
     }

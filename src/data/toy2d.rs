@@ -97,30 +97,49 @@ fn pinwheel(rng: &mut Rng) -> [f64; 2] {
     let tangential = 0.1 * rng.normal();
     let angle = TAU * arm as f64 / ARMS as f64 + 0.25 * radial.exp();
     let (sin, cos) = angle.sin_cos();
-    [1.4 * (radial * cos + tangential * sin), 1.4 * (tangential * cos - radial * sin)]
+    [
+        1.4 * (radial * cos + tangential * sin),
+        1.4 * (tangential * cos - radial * sin),
+    ]
 }
 
 fn moons(rng: &mut Rng) -> [f64; 2] {
     let (sin, cos) = (PI * rng.uniform()).sin_cos();
-    let [x, y] = if rng.below(2) == 0 { [cos, sin] } else { [1.0 - cos, 0.5 - sin] };
-    [4.2 * (x + 0.05 * rng.normal() - 0.5), 4.2 * (y + 0.05 * rng.normal() - 0.2)]
+    let [x, y] = if rng.below(2) == 0 {
+        [cos, sin]
+    } else {
+        [1.0 - cos, 0.5 - sin]
+    };
+    [
+        4.2 * (x + 0.05 * rng.normal() - 0.5),
+        4.2 * (y + 0.05 * rng.normal() - 0.2),
+    ]
 }
 
 fn eight_gaussians(rng: &mut Rng) -> [f64; 2] {
     let (sin, cos) = (FRAC_PI_4 * rng.below(8) as f64).sin_cos();
-    [2.0 * cos + 0.2 * rng.normal(), 2.0 * sin + 0.2 * rng.normal()]
+    [
+        2.0 * cos + 0.2 * rng.normal(),
+        2.0 * sin + 0.2 * rng.normal(),
+    ]
 }
 
 fn circles(rng: &mut Rng) -> [f64; 2] {
     let radius = if rng.below(2) == 0 { 1.0 } else { 0.5 };
     let (sin, cos) = (TAU * rng.uniform()).sin_cos();
-    [2.0 * (radius * cos + 0.08 * rng.normal()), 2.0 * (radius * sin + 0.08 * rng.normal())]
+    [
+        2.0 * (radius * cos + 0.08 * rng.normal()),
+        2.0 * (radius * sin + 0.08 * rng.normal()),
+    ]
 }
 
 fn swiss_roll(rng: &mut Rng) -> [f64; 2] {
     let t = 1.5 * PI * (1.0 + 2.0 * rng.uniform());
     let (sin, cos) = t.sin_cos();
-    [0.35 * (t * cos + rng.normal()), 0.35 * (t * sin + rng.normal())]
+    [
+        0.35 * (t * cos + rng.normal()),
+        0.35 * (t * sin + rng.normal()),
+    ]
 }
 
 fn two_spirals(rng: &mut Rng) -> [f64; 2] {
@@ -141,7 +160,10 @@ fn checkerboard(rng: &mut Rng) -> [f64; 2] {
     let i = square / 2;
     let j = 2 * (square % 2) + i % 2;
     let centre = |index: usize| 0.5 * index as f64 - 0.75;
-    [centre(i) + 0.5 * (rng.uniform() - 0.5), centre(j) + 0.5 * (rng.uniform() - 0.5)]
+    [
+        centre(i) + 0.5 * (rng.uniform() - 0.5),
+        centre(j) + 0.5 * (rng.uniform() - 0.5),
+    ]
 }
 
 #[cfg(test)]
@@ -160,8 +182,10 @@ mod tests {
     }
 
     fn moments(points: &[f32]) -> Moments {
-        let rows: Vec<[f64; 2]> =
-            points.chunks_exact(2).map(|p| [p[0] as f64, p[1] as f64]).collect();
+        let rows: Vec<[f64; 2]> = points
+            .chunks_exact(2)
+            .map(|p| [p[0] as f64, p[1] as f64])
+            .collect();
         let n = rows.len() as f64;
         let mean_of = |f: &dyn Fn(&[f64; 2]) -> f64| rows.iter().map(f).sum::<f64>() / n;
         let mean = [mean_of(&|p| p[0]), mean_of(&|p| p[1])];
@@ -172,7 +196,12 @@ mod tests {
         ];
         let radius_mean = mean_of(&|p| p[0].hypot(p[1]));
         let radius_std = (mean_of(&|p| (p[0].hypot(p[1]) - radius_mean).powi(2))).sqrt();
-        Moments { mean, covariance, radius_mean, radius_std }
+        Moments {
+            mean,
+            covariance,
+            radius_mean,
+            radius_std,
+        }
     }
 
     /// Reference moments of the released generator (`data_generator.py` of
@@ -181,15 +210,30 @@ mod tests {
     /// for each example, in float64, covariance divided by n.
     fn reference(dataset: Toy2d) -> Moments {
         let (mean, covariance, radius_mean, radius_std) = match dataset {
-            Toy2d::Pinwheel => ([-0.0004, -0.0000], [1.0774, -0.0000, 1.0783], 1.4078, 0.4170),
-            Toy2d::Moons => ([-0.0001, 0.2100], [13.2742, -3.4098, 4.3515], 3.8865, 1.6015),
+            Toy2d::Pinwheel => (
+                [-0.0004, -0.0000],
+                [1.0774, -0.0000, 1.0783],
+                1.4078,
+                0.4170,
+            ),
+            Toy2d::Moons => (
+                [-0.0001, 0.2100],
+                [13.2742, -3.4098, 4.3515],
+                3.8865,
+                1.6015,
+            ),
             Toy2d::EightGaussians => ([-0.0007, 0.0005], [2.0390, 0.0001, 2.0415], 2.0101, 0.1995),
             Toy2d::Circles => ([-0.0001, -0.0000], [1.2758, 0.0002, 1.2757], 1.5097, 0.5217),
             Toy2d::SwissRoll => ([0.7011, 0.0732], [5.4950, 0.5213, 6.0382], 3.3187, 1.0080),
             Toy2d::TwoSpirals => ([0.0000, 0.0000], [1.0610, 0.2398, 1.0286], 1.3577, 0.4962),
             Toy2d::Checkerboard => ([0.0001, -0.0001], [0.3335, 0.0625, 0.3333], 0.7653, 0.2849),
         };
-        Moments { mean, covariance, radius_mean, radius_std }
+        Moments {
+            mean,
+            covariance,
+            radius_mean,
+            radius_std,
+        }
     }
 
     /// Allowed error, as a fraction of the shape's size: 3 % of the reference spread σ
@@ -209,7 +253,10 @@ mod tests {
             let context = format!("{}: ours {ours:?}, reference {reference:?}", dataset.name());
             for axis in 0..2 {
                 let error = (ours.mean[axis] - reference.mean[axis]).abs();
-                assert!(error <= TOLERANCE * spread, "mean[{axis}] off by {error}; {context}");
+                assert!(
+                    error <= TOLERANCE * spread,
+                    "mean[{axis}] off by {error}; {context}"
+                );
             }
             for entry in 0..3 {
                 let error = (ours.covariance[entry] - reference.covariance[entry]).abs();
@@ -219,9 +266,15 @@ mod tests {
                 );
             }
             let radius_error = (ours.radius_mean / reference.radius_mean - 1.0).abs();
-            assert!(radius_error <= TOLERANCE, "radius mean off by {radius_error:.4}; {context}");
+            assert!(
+                radius_error <= TOLERANCE,
+                "radius mean off by {radius_error:.4}; {context}"
+            );
             let spread_error = (ours.radius_std / reference.radius_std - 1.0).abs();
-            assert!(spread_error <= TOLERANCE, "radius std off by {spread_error:.4}; {context}");
+            assert!(
+                spread_error <= TOLERANCE,
+                "radius std off by {spread_error:.4}; {context}"
+            );
         }
     }
 

@@ -23,29 +23,67 @@ impl Adam {
     /// β₁ = 0.5, β₂ = 0.9 as the paper; ε = 1e-7 on √v̂ (Keras' default). The released code's
     /// TensorFlow 1 optimiser adds 1e-8 to √v, which at these gradient sizes changes nothing.
     pub fn paper() -> Self {
-        Self { beta1: 0.5, beta2: 0.9, epsilon: 1e-7, moments: None, steps: 0 }
+        Self {
+            beta1: 0.5,
+            beta2: 0.9,
+            epsilon: 1e-7,
+            moments: None,
+            steps: 0,
+        }
     }
 
     /// One step θ ← θ − lr·m̂/(√v̂ + ε) for each tracked parameter; returns the new parameters,
     /// tracked again. A parameter the loss does not reach has gradient zero (so, with zero
     /// moments, keeps its value).
-    pub fn step(&mut self, parameters: Vec<Tensor<2>>, gradients: &Gradients, learning_rate: f64) -> Vec<Tensor<2>> {
+    pub fn step(
+        &mut self,
+        parameters: Vec<Tensor<2>>,
+        gradients: &Gradients,
+        learning_rate: f64,
+    ) -> Vec<Tensor<2>> {
         self.steps += 1;
         let correction1 = 1.0 - self.beta1.powi(self.steps);
         let correction2 = 1.0 - self.beta2.powi(self.steps);
         let shapes: Vec<[usize; 2]> = parameters.iter().map(|p| p.dims()).collect();
-        let g = end_to_end(parameters.iter().map(|p| p.grad(gradients).unwrap_or_else(|| p.clone().inner().zeros_like())).collect());
+        let g = end_to_end(
+            parameters
+                .iter()
+                .map(|p| {
+                    p.grad(gradients)
+                        .unwrap_or_else(|| p.clone().inner().zeros_like())
+                })
+                .collect(),
+        );
         let theta = end_to_end(parameters.into_iter().map(|p| p.inner()).collect());
-        let (m, v) = self.moments.get_or_insert_with(|| (g.zeros_like(), g.zeros_like()));
-        *m = m.clone().mul_scalar(self.beta1).add(g.clone().mul_scalar(1.0 - self.beta1));
-        *v = v.clone().mul_scalar(self.beta2).add(g.square().mul_scalar(1.0 - self.beta2));
-        let denominator = v.clone().div_scalar(correction2).sqrt().add_scalar(self.epsilon);
-        let theta = theta.sub(m.clone().div(denominator).mul_scalar(learning_rate / correction1));
+        let (m, v) = self
+            .moments
+            .get_or_insert_with(|| (g.zeros_like(), g.zeros_like()));
+        *m = m
+            .clone()
+            .mul_scalar(self.beta1)
+            .add(g.clone().mul_scalar(1.0 - self.beta1));
+        *v = v
+            .clone()
+            .mul_scalar(self.beta2)
+            .add(g.square().mul_scalar(1.0 - self.beta2));
+        let denominator = v
+            .clone()
+            .div_scalar(correction2)
+            .sqrt()
+            .add_scalar(self.epsilon);
+        let theta = theta.sub(
+            m.clone()
+                .div(denominator)
+                .mul_scalar(learning_rate / correction1),
+        );
         let mut offset = 0;
         shapes
             .into_iter()
             .map(|[rows, cols]| {
-                let parameter = theta.clone().narrow(1, offset, rows * cols).reshape([rows, cols]);
+                let parameter = theta
+                    .clone()
+                    .narrow(1, offset, rows * cols)
+                    .reshape([rows, cols]);
                 offset += rows * cols;
                 parameter.autodiff().require_grad()
             })
@@ -72,21 +110,51 @@ mod tests {
     #[test]
     fn steps_move_each_entry_against_its_gradient_and_leave_unreached_parameters() {
         let device = Device::flex().autodiff();
-        let matrix_of = |values: Vec<f32>, rows, cols| matrix(values, rows, cols, &device, DType::F32).require_grad();
-        let weights_a = matrix(vec![3.0, -1.0, 2.0, -4.0, 0.5, 1.0], 2, 3, &device, DType::F32);
+        let matrix_of = |values: Vec<f32>, rows, cols| {
+            matrix(values, rows, cols, &device, DType::F32).require_grad()
+        };
+        let weights_a = matrix(
+            vec![3.0, -1.0, 2.0, -4.0, 0.5, 1.0],
+            2,
+            3,
+            &device,
+            DType::F32,
+        );
         let weights_c = matrix(vec![-2.0, 5.0, 1.0], 3, 1, &device, DType::F32);
-        let mut parameters = vec![matrix_of(vec![0.0; 6], 2, 3), matrix_of(vec![7.0, 8.0], 1, 2), matrix_of(vec![1.0; 3], 3, 1)];
+        let mut parameters = vec![
+            matrix_of(vec![0.0; 6], 2, 3),
+            matrix_of(vec![7.0, 8.0], 1, 2),
+            matrix_of(vec![1.0; 3], 3, 1),
+        ];
         let (mut adam, learning_rate, steps) = (Adam::paper(), 0.01, 2);
         for _ in 0..steps {
-            let [a, _, c] = [parameters[0].clone(), parameters[1].clone(), parameters[2].clone()];
-            let loss = a.mul(weights_a.clone()).sum().add(c.mul(weights_c.clone()).sum()); // Σ w⊙θ: ∇ = w
+            let [a, _, c] = [
+                parameters[0].clone(),
+                parameters[1].clone(),
+                parameters[2].clone(),
+            ];
+            let loss = a
+                .mul(weights_a.clone())
+                .sum()
+                .add(c.mul(weights_c.clone()).sum()); // Σ w⊙θ: ∇ = w
             parameters = adam.step(parameters, &loss.backward(), learning_rate);
         }
-        let moved = |start: f64, gradient: f64| start - steps as f64 * learning_rate * gradient.signum();
-        let values: Vec<Vec<f64>> = parameters.into_iter().map(|p: Tensor<2>| to_f64(p.inner())).collect();
-        let expected_a: Vec<f64> = [3.0, -1.0, 2.0, -4.0, 0.5, 1.0].iter().map(|&g| moved(0.0, g)).collect();
+        let moved =
+            |start: f64, gradient: f64| start - steps as f64 * learning_rate * gradient.signum();
+        let values: Vec<Vec<f64>> = parameters
+            .into_iter()
+            .map(|p: Tensor<2>| to_f64(p.inner()))
+            .collect();
+        let expected_a: Vec<f64> = [3.0, -1.0, 2.0, -4.0, 0.5, 1.0]
+            .iter()
+            .map(|&g| moved(0.0, g))
+            .collect();
         let expected_c: Vec<f64> = [-2.0, 5.0, 1.0].iter().map(|&g| moved(1.0, g)).collect();
-        for (got, expected) in [(&values[0], &expected_a), (&values[1], &vec![7.0, 8.0]), (&values[2], &expected_c)] {
+        for (got, expected) in [
+            (&values[0], &expected_a),
+            (&values[1], &vec![7.0, 8.0]),
+            (&values[2], &expected_c),
+        ] {
             for (g, e) in got.iter().zip(expected.iter()) {
                 assert!((g - e).abs() < 1e-6, "{got:?} against {expected:?}");
             }

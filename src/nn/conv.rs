@@ -54,17 +54,41 @@ pub struct ConvPass {
 impl ConvNet {
     /// Glorot-normal kernels (fans in·k², out·k², as Keras) and a Glorot-normal head with zero
     /// biases, as the paper. The input is a `side`×`side` image followed by `extra` values.
-    pub fn glorot(side: usize, extra: usize, head_widths: &[usize], rng: &mut Rng, device: &Device, dtype: DType) -> Self {
+    pub fn glorot(
+        side: usize,
+        extra: usize,
+        head_widths: &[usize],
+        rng: &mut Rng,
+        device: &Device,
+        dtype: DType,
+    ) -> Self {
         let mut kernels = Vec::with_capacity(BLOCKS);
         let mut channels_in = 1;
         for _ in 0..BLOCKS {
             let area = KERNEL * KERNEL;
-            let weights = glorot_normal(channels_in * area, CHANNELS * area, CHANNELS * channels_in * area, rng);
+            let weights = glorot_normal(
+                channels_in * area,
+                CHANNELS * area,
+                CHANNELS * channels_in * area,
+                rng,
+            );
             kernels.push(matrix(weights, CHANNELS, channels_in * area, device, dtype));
             channels_in = CHANNELS;
         }
-        let head = Mlp::glorot(features(side) + extra, head_widths, Activation::Relu, rng, device, dtype);
-        Self { kernels, head, side, extra }
+        let head = Mlp::glorot(
+            features(side) + extra,
+            head_widths,
+            Activation::Relu,
+            rng,
+            device,
+            dtype,
+        );
+        Self {
+            kernels,
+            head,
+            side,
+            extra,
+        }
     }
 
     /// Input width: the pixels and the extra inputs.
@@ -75,17 +99,23 @@ impl ConvNet {
     /// The kernel of a block as `[out, in, k, k]`.
     fn kernel(&self, block: usize) -> Tensor<4> {
         let [out, fan_in] = self.kernels[block].dims();
-        self.kernels[block].clone().reshape([out, fan_in / (KERNEL * KERNEL), KERNEL, KERNEL])
+        self.kernels[block]
+            .clone()
+            .reshape([out, fan_in / (KERNEL * KERNEL), KERNEL, KERNEL])
     }
 
     /// The network's value on `input`: `[batch, side² + extra]`.
     pub fn forward(&self, input: Tensor<2>) -> ConvPass {
         let [batch, _] = input.dims();
         let pixels = self.side * self.side;
-        let mut h: Tensor<4> = input.clone().narrow(1, 0, pixels).reshape([batch, 1, self.side, self.side]);
+        let mut h: Tensor<4> = input
+            .clone()
+            .narrow(1, 0, pixels)
+            .reshape([batch, 1, self.side, self.side]);
         let mut blocked = Vec::with_capacity(BLOCKS);
         for block in 0..BLOCKS {
-            let a = burn::tensor::activation::relu(conv2d(h, self.kernel(block), None, same_padding()));
+            let a =
+                burn::tensor::activation::relu(conv2d(h, self.kernel(block), None, same_padding()));
             let pooled = max_pool2d(a.clone(), MaxPoolOptions::new([2, 2]));
             let is_window_max = a.clone().equal(upsample(pooled.clone().detach()));
             blocked.push(is_window_max.bool_and(a.greater_elem(0.0)).bool_not());
@@ -96,7 +126,11 @@ impl ConvNet {
             head_input = Tensor::cat(vec![head_input, input.narrow(1, pixels, self.extra)], 1);
         }
         let head = self.head.forward(head_input);
-        ConvPass { output: head.output.clone(), blocked, head }
+        ConvPass {
+            output: head.output.clone(),
+            blocked,
+            head,
+        }
     }
 
     /// ∇ of the output with respect to the input, `[batch, side² + extra]`.
@@ -104,28 +138,49 @@ impl ConvNet {
         let g_head = self.head.input_gradient(&pass.head); // [batch, features + extra]
         let [batch, _] = g_head.dims();
         let pooled_side = self.side >> BLOCKS;
-        let mut g: Tensor<4> = g_head.clone().narrow(1, 0, features(self.side)).reshape([batch, CHANNELS, pooled_side, pooled_side]);
+        let mut g: Tensor<4> = g_head.clone().narrow(1, 0, features(self.side)).reshape([
+            batch,
+            CHANNELS,
+            pooled_side,
+            pooled_side,
+        ]);
         for block in (0..BLOCKS).rev() {
             let through_pool = upsample(g).mask_fill(pass.blocked[block].clone(), 0.0);
-            g = conv_transpose2d(through_pool, self.kernel(block), None, same_padding_transposed());
+            g = conv_transpose2d(
+                through_pool,
+                self.kernel(block),
+                None,
+                same_padding_transposed(),
+            );
         }
         let g_pixels: Tensor<2> = g.reshape([batch, self.side * self.side]);
         if self.extra == 0 {
             return g_pixels;
         }
-        Tensor::cat(vec![g_pixels, g_head.narrow(1, features(self.side), self.extra)], 1)
+        Tensor::cat(
+            vec![g_pixels, g_head.narrow(1, features(self.side), self.extra)],
+            1,
+        )
     }
 
     /// Every kernel, then the head's weights and biases.
     pub fn parameters(&self) -> Vec<Tensor<2>> {
-        self.kernels.iter().cloned().chain(self.head.parameters()).collect()
+        self.kernels
+            .iter()
+            .cloned()
+            .chain(self.head.parameters())
+            .collect()
     }
 
     /// The same architecture holding `parameters` (in the order of [`ConvNet::parameters`]).
     pub fn with_parameters(&self, parameters: Vec<Tensor<2>>) -> Self {
         let mut values = parameters;
         let head = values.split_off(self.kernels.len());
-        Self { kernels: values, head: self.head.with_parameters(head), ..self.clone() }
+        Self {
+            kernels: values,
+            head: self.head.with_parameters(head),
+            ..self.clone()
+        }
     }
 }
 
@@ -148,5 +203,7 @@ fn same_padding_transposed() -> ConvTransposeOptions<2> {
 /// Nearest-neighbour upsampling by 2: each value fills its 2×2 window. `[b, c, s, s]` → `[b, c, 2s, 2s]`.
 fn upsample(x: Tensor<4>) -> Tensor<4> {
     let [b, c, h, w] = x.dims();
-    x.reshape([b, c, h, 1, w, 1]).expand([b, c, h, 2, w, 2]).reshape([b, c, 2 * h, 2 * w])
+    x.reshape([b, c, h, 1, w, 1])
+        .expand([b, c, h, 2, w, 2])
+        .reshape([b, c, 2 * h, 2 * w])
 }

@@ -48,7 +48,14 @@ impl Mlp {
     /// Glorot-normal weights (Keras' `glorot_normal`: a normal truncated at two standard
     /// deviations, scaled to variance 2/(fan_in + fan_out)) and zero biases, as the paper.
     /// `widths` lists the hidden widths; the output has width 1.
-    pub fn glorot(input: usize, widths: &[usize], activation: Activation, rng: &mut Rng, device: &Device, dtype: DType) -> Self {
+    pub fn glorot(
+        input: usize,
+        widths: &[usize],
+        activation: Activation,
+        rng: &mut Rng,
+        device: &Device,
+        dtype: DType,
+    ) -> Self {
         Self::glorot_map(input, widths, 1, activation, rng, device, dtype)
     }
 
@@ -70,7 +77,13 @@ impl Mlp {
             .map(|pair| {
                 let (fan_in, fan_out) = (pair[0], pair[1]);
                 Dense {
-                    weight: matrix(glorot_normal(fan_in, fan_out, fan_in * fan_out, rng), fan_in, fan_out, device, dtype),
+                    weight: matrix(
+                        glorot_normal(fan_in, fan_out, fan_in * fan_out, rng),
+                        fan_in,
+                        fan_out,
+                        device,
+                        dtype,
+                    ),
                     bias: matrix(vec![0.0; fan_out], 1, fan_out, device, dtype),
                 }
             })
@@ -85,7 +98,10 @@ impl Mlp {
 
     /// y = h_n w + c, keeping h_1..h_n. `input`: `[batch, in]`.
     pub fn forward(&self, input: Tensor<2>) -> ForwardPass {
-        let (last, hidden_layers) = self.layers.split_last().expect("an MLP has an output layer");
+        let (last, hidden_layers) = self
+            .layers
+            .split_last()
+            .expect("an MLP has an output layer");
         let mut hidden = Vec::with_capacity(hidden_layers.len());
         let mut h = input;
         for layer in hidden_layers {
@@ -103,8 +119,15 @@ impl Mlp {
     /// ∇_s y for every row of the batch, `[batch, in]`, from a forward pass's activations
     /// (scalar-valued networks only).
     pub fn input_gradient(&self, pass: &ForwardPass) -> Tensor<2> {
-        let (last, hidden_layers) = self.layers.split_last().expect("an MLP has an output layer");
-        debug_assert_eq!(last.weight.dims()[1], 1, "the input gradient of a scalar-valued network");
+        let (last, hidden_layers) = self
+            .layers
+            .split_last()
+            .expect("an MLP has an output layer");
+        debug_assert_eq!(
+            last.weight.dims()[1],
+            1,
+            "the input gradient of a scalar-valued network"
+        );
         // g_n = wᵀ, a [1, width] row broadcast over the batch.
         let mut g = last.weight.clone().transpose();
         for (layer, h) in hidden_layers.iter().zip(&pass.hidden).rev() {
@@ -124,7 +147,10 @@ impl Mlp {
 
     /// Every weight and bias, in layer order (weight, bias, weight, bias, …).
     pub fn parameters(&self) -> Vec<Tensor<2>> {
-        self.layers.iter().flat_map(|l| [l.weight.clone(), l.bias.clone()]).collect()
+        self.layers
+            .iter()
+            .flat_map(|l| [l.weight.clone(), l.bias.clone()])
+            .collect()
     }
 
     /// The same architecture holding `parameters` (in the order of [`Mlp::parameters`]).
@@ -138,7 +164,10 @@ impl Mlp {
                 bias: values.next().expect("a bias per layer"),
             })
             .collect();
-        Self { layers, activation: self.activation }
+        Self {
+            layers,
+            activation: self.activation,
+        }
     }
 
     /// The parameters mapped through `f` (move to a device, cast, track gradients, detach…).
@@ -158,17 +187,30 @@ impl Mlp {
 /// would multiply 0 by ∞. Far below zero e^{2z} underflows to 0, which is harmless both ways, so
 /// there is no lower bound (a two-sided clamp costs the CPU backend 8× a one-sided one).
 fn tanh(z: Tensor<2>) -> Tensor<2> {
-    z.clamp_max(20.0).mul_scalar(2.0).exp().add_scalar(1.0).recip().mul_scalar(-2.0).add_scalar(1.0)
+    z.clamp_max(20.0)
+        .mul_scalar(2.0)
+        .exp()
+        .add_scalar(1.0)
+        .recip()
+        .mul_scalar(-2.0)
+        .add_scalar(1.0)
 }
 
 /// `count` Glorot-normal weights of a layer with fans (`fan_in`, `fan_out`): Keras'
 /// `glorot_normal`, a normal truncated at two standard deviations, scaled to variance
 /// 2/(fan_in + fan_out).
-pub(super) fn glorot_normal(fan_in: usize, fan_out: usize, count: usize, rng: &mut Rng) -> Vec<f32> {
+pub(super) fn glorot_normal(
+    fan_in: usize,
+    fan_out: usize,
+    count: usize,
+    rng: &mut Rng,
+) -> Vec<f32> {
     // The standard deviation of N(0,1) truncated to [−2, 2].
     const TRUNCATED_STD: f64 = 0.879_625_661_034_239_8;
     let std = (2.0 / (fan_in + fan_out) as f64).sqrt() / TRUNCATED_STD;
-    (0..count).map(|_| (truncated_normal(rng) * std) as f32).collect()
+    (0..count)
+        .map(|_| (truncated_normal(rng) * std) as f32)
+        .collect()
 }
 
 /// A standard normal sample conditioned on |z| ≤ 2 (rejection).

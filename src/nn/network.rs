@@ -20,7 +20,10 @@ pub struct NetworkPass {
     kept: Kept,
 }
 
-#[allow(clippy::large_enum_variant, reason = "one per forward pass, moved once; boxing would only add an allocation")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per forward pass, moved once; boxing would only add an allocation"
+)]
 enum Kept {
     Dense(ForwardPass),
     Conv(ConvPass),
@@ -52,11 +55,17 @@ impl Network {
         match self {
             Self::Dense(net) => {
                 let pass = net.forward(input);
-                NetworkPass { output: pass.output.clone(), kept: Kept::Dense(pass) }
+                NetworkPass {
+                    output: pass.output.clone(),
+                    kept: Kept::Dense(pass),
+                }
             }
             Self::Conv(net) => {
                 let pass = net.forward(input);
-                NetworkPass { output: pass.output.clone(), kept: Kept::Conv(pass) }
+                NetworkPass {
+                    output: pass.output.clone(),
+                    kept: Kept::Conv(pass),
+                }
             }
         }
     }

@@ -41,9 +41,15 @@ impl Readback {
     pub fn read(self) -> ReadValues {
         let offsets = self.offsets();
         if self.parts.is_empty() {
-            return ReadValues { values: Vec::new(), offsets };
+            return ReadValues {
+                values: Vec::new(),
+                offsets,
+            };
         }
-        let values = Tensor::cat(self.parts, 0).into_data().iter::<f32>().collect();
+        let values = Tensor::cat(self.parts, 0)
+            .into_data()
+            .iter::<f32>()
+            .collect();
         ReadValues { values, offsets }
     }
 
@@ -51,10 +57,19 @@ impl Readback {
     pub async fn read_async(self) -> Result<ReadValues, String> {
         let offsets = self.offsets();
         if self.parts.is_empty() {
-            return Ok(ReadValues { values: Vec::new(), offsets });
+            return Ok(ReadValues {
+                values: Vec::new(),
+                offsets,
+            });
         }
-        let data = Tensor::cat(self.parts, 0).into_data_async().await.map_err(|e| format!("reading back from the device failed: {e:?}"))?;
-        Ok(ReadValues { values: data.iter::<f32>().collect(), offsets })
+        let data = Tensor::cat(self.parts, 0)
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading back from the device failed: {e:?}"))?;
+        Ok(ReadValues {
+            values: data.iter::<f32>().collect(),
+            offsets,
+        })
     }
 }
 

@@ -3,7 +3,13 @@
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 /// A row-major `[rows, cols]` host buffer as a tensor of the given float dtype.
-pub fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device, dtype: DType) -> Tensor<2> {
+pub fn matrix(
+    values: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    device: &Device,
+    dtype: DType,
+) -> Tensor<2> {
     Tensor::from_data(TensorData::new(values, [rows, cols]), (device, dtype))
 }
 

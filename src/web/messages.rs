@@ -31,7 +31,10 @@ impl LiveSettings {
                 *target = value;
             }
         };
-        set(&mut config.potential_learning_rate, self.potential_learning_rate);
+        set(
+            &mut config.potential_learning_rate,
+            self.potential_learning_rate,
+        );
         set(&mut config.critic_learning_rate, self.critic_learning_rate);
         set(&mut config.lambda, self.lambda);
         set(&mut config.lipschitz, self.lipschitz);
@@ -56,7 +59,12 @@ impl ViewRequest {
     pub fn request(&self) -> SnapshotRequest {
         let [x_min, x_max, y_min, y_max] = self.window;
         SnapshotRequest {
-            view: View { x_min, x_max, y_min, y_max },
+            view: View {
+                x_min,
+                x_max,
+                y_min,
+                y_max,
+            },
             critic_grid: self.critic_grid.clamp(2, 256),
             velocity_grid: self.velocity_grid.clamp(2, 64),
             time: self.time,
@@ -110,7 +118,11 @@ impl<'a> SnapshotMessage<'a> {
             generator_loss: s.losses.map(|l| l.generator),
             diagnostics: &s.diagnostics,
             // A generator's "trajectory" is its samples alone: no Euler steps.
-            steps: if self.config.mode == Mode::Flow { self.config.steps } else { 0 },
+            steps: if self.config.mode == Mode::Flow {
+                self.config.steps
+            } else {
+                0
+            },
             t_final: self.config.t_final,
             lambda: self.config.lambda,
             dim: self.config.dim,
@@ -122,8 +134,14 @@ impl<'a> SnapshotMessage<'a> {
             fine_factor: crate::snapshot::FINE_FACTOR,
         };
         let message = Object::new();
-        let metrics = metrics.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))?;
-        let set = |key: &str, value: &JsValue| Reflect::set(&message, &key.into(), value).map(|_| ()).map_err(|_| JsError::new("cannot build the snapshot message"));
+        let metrics = metrics
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let set = |key: &str, value: &JsValue| {
+            Reflect::set(&message, &key.into(), value)
+                .map(|_| ())
+                .map_err(|_| JsError::new("cannot build the snapshot message"))
+        };
         set("metrics", &metrics)?;
         for (key, values) in [
             ("trajectories", &s.trajectories),

@@ -34,10 +34,19 @@ pub fn default_config() -> Result<JsValue, JsError> {
 /// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
 /// set and dimension (the paper's λ and c_GP depend on d).
 #[wasm_bindgen(js_name = presetConfig)]
-pub fn preset_config(mode: &str, terminal: &str, dataset: &str, dim: usize) -> Result<JsValue, JsError> {
+pub fn preset_config(
+    mode: &str,
+    terminal: &str,
+    dataset: &str,
+    dim: usize,
+) -> Result<JsValue, JsError> {
     let dataset: crate::data::Dataset = dataset.parse().map_err(|e: String| JsError::new(&e))?;
-    let mode: Mode = mode.parse().map_err(|e: String| JsError::new(&format!("mode {e}")))?;
-    let terminal: Terminal = terminal.parse().map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
+    let mode: Mode = mode
+        .parse()
+        .map_err(|e: String| JsError::new(&format!("mode {e}")))?;
+    let terminal: Terminal = terminal
+        .parse()
+        .map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
     to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
 }
 
@@ -66,8 +75,11 @@ pub fn parse_points(text: &str) -> Result<JsValue, JsError> {
 }
 
 fn parse_config(config: JsValue) -> Result<TrainConfig, JsError> {
-    let config: TrainConfig = serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("invalid configuration: {e}")))?;
-    config.validate().map_err(|e| JsError::new(&e.to_string()))?;
+    let config: TrainConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| JsError::new(&format!("invalid configuration: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| JsError::new(&e.to_string()))?;
     Ok(config)
 }
 
@@ -92,7 +104,11 @@ async fn webgpu_device() -> Result<(Device, String), JsError> {
         .await
         .map_err(|e| JsError::new(&format!("WebGPU could not be initialised: {e}")))?;
     let info = setup.adapter.get_info();
-    let name = if info.name.is_empty() { format!("{:?}", info.backend) } else { info.name };
+    let name = if info.name.is_empty() {
+        format!("{:?}", info.backend)
+    } else {
+        info.name
+    };
     WEBGPU.with(|cell| *cell.borrow_mut() = Some((device.clone(), name.clone())));
     Ok((device, name))
 }
@@ -115,17 +131,36 @@ pub struct Session {
 impl Session {
     /// A session on `backend` ("webgpu" or "cpu") for `config`; `eval_points` particles are
     /// evaluated and drawn.
-    pub async fn create(config: JsValue, backend: String, eval_points: usize) -> Result<Session, JsError> {
+    pub async fn create(
+        config: JsValue,
+        backend: String,
+        eval_points: usize,
+    ) -> Result<Session, JsError> {
         let config = parse_config(config)?;
         let (device, adapter) = match backend.as_str() {
             "webgpu" => webgpu_device().await?,
             "cpu" => (Device::flex(), "wasm CPU (flex, SIMD)".to_string()),
-            other => return Err(JsError::new(&format!("backend '{other}' is not webgpu or cpu"))),
+            other => {
+                return Err(JsError::new(&format!(
+                    "backend '{other}' is not webgpu or cpu"
+                )));
+            }
         };
-        let batch = Rc::new(EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000)).map_err(|e| JsError::new(&e.to_string()))?);
+        let batch = Rc::new(
+            EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000))
+                .map_err(|e| JsError::new(&e.to_string()))?,
+        );
         let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
-        let state = State { run, batch, last_losses: None };
-        Ok(Session { state: Rc::new(RefCell::new(state)), backend, adapter })
+        let state = State {
+            run,
+            batch,
+            last_losses: None,
+        };
+        Ok(Session {
+            state: Rc::new(RefCell::new(state)),
+            backend,
+            adapter,
+        })
     }
 
     /// The backend in use: "webgpu" or "cpu".
@@ -165,11 +200,14 @@ impl Session {
     /// Changes what can change without a reset: learning rates, λ, L, the penalty weight and
     /// paper B's λ.
     pub fn update(&self, settings: JsValue) -> Result<(), JsError> {
-        let settings: LiveSettings = serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
+        let settings: LiveSettings = serde_wasm_bindgen::from_value(settings)
+            .map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
         let mut state = self.state.borrow_mut();
         let mut config = state.run.config().clone();
         settings.apply(&mut config);
-        config.validate().map_err(|e| JsError::new(&e.to_string()))?;
+        config
+            .validate()
+            .map_err(|e| JsError::new(&e.to_string()))?;
         state.run.set_config(config);
         Ok(())
     }
@@ -178,20 +216,31 @@ impl Session {
     /// arrays are Float32Arrays the worker can transfer). Rejects with "diverged at iteration …"
     /// when a quantity is not finite.
     pub fn snapshot(&self, view: JsValue) -> Result<js_sys::Promise, JsError> {
-        let view: ViewRequest = serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
+        let view: ViewRequest = serde_wasm_bindgen::from_value(view)
+            .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
         let request = view.request();
         let mut readback = Readback::default();
         let (pending, batch) = {
             let mut state = self.state.borrow_mut();
             let losses = state.last_losses.take();
             let batch = state.batch.clone();
-            (queue_snapshot(&state.run, &batch, losses, &request, &mut readback), batch)
+            (
+                queue_snapshot(&state.run, &batch, losses, &request, &mut readback),
+                batch,
+            )
         };
         let config = self.state.borrow().run.config().clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let values = readback.read_async().await.map_err(|e| JsValue::from(JsError::new(&e)))?;
-            let snapshot = pending.finish(&values, &batch).map_err(|d| JsValue::from(JsError::new(&d.to_string())))?;
-            SnapshotMessage::new(&snapshot, &config).to_js().map_err(JsValue::from)
+            let values = readback
+                .read_async()
+                .await
+                .map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let snapshot = pending
+                .finish(&values, &batch)
+                .map_err(|d| JsValue::from(JsError::new(&d.to_string())))?;
+            SnapshotMessage::new(&snapshot, &config)
+                .to_js()
+                .map_err(JsValue::from)
         }))
     }
 }

@@ -22,17 +22,23 @@ struct BenchRecord {
 
 pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let device = args.backend.device();
-    let mut cases = vec![(Dataset::Shape(Toy2d::Pinwheel), 2, 10, args.iterations), (Dataset::Shape(Toy2d::Pinwheel), 12, 10, args.iterations)];
+    let mut cases = vec![
+        (Dataset::Shape(Toy2d::Pinwheel), 2, 10, args.iterations),
+        (Dataset::Shape(Toy2d::Pinwheel), 12, 10, args.iterations),
+    ];
     if args.mnist {
         cases.push((Dataset::Mnist, 784, 1, args.mnist_iterations));
     }
     for (dataset, dim, warm_up, iterations) in cases {
         let config = TrainConfig::paper(dataset, dim);
-        let mut trainer = Trainer::new(config, &device).map_err(|e| Failure::runtime(e.to_string()))?;
+        let mut trainer =
+            Trainer::new(config, &device).map_err(|e| Failure::runtime(e.to_string()))?;
         let mut timed = |iterations: usize| -> Result<f64, Failure> {
             let started = Instant::now();
             for _ in 0..iterations {
-                trainer.step_checked().map_err(|e| Failure::runtime(e.to_string()))?;
+                trainer
+                    .step_checked()
+                    .map_err(|e| Failure::runtime(e.to_string()))?;
             }
             Ok(started.elapsed().as_secs_f64())
         };
@@ -47,11 +53,18 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             milliseconds_per_iteration: 1e3 * seconds / iterations as f64,
         };
         if args.json {
-            println!("{}", serde_json::to_string(&record).map_err(|e| Failure::runtime(e.to_string()))?);
+            println!(
+                "{}",
+                serde_json::to_string(&record).map_err(|e| Failure::runtime(e.to_string()))?
+            );
         } else {
             println!(
                 "{} d={:<3} {:<8} {:>7.1} iterations/s  ({:.2} ms each, 5 critic steps + 1 generator step, batch 200)",
-                record.dataset, record.dim, record.backend, record.iterations_per_second, record.milliseconds_per_iteration
+                record.dataset,
+                record.dim,
+                record.backend,
+                record.iterations_per_second,
+                record.milliseconds_per_iteration
             );
         }
     }

@@ -18,7 +18,10 @@ pub fn write_grid(path: &Path, samples: &[f32], side: usize) -> Result<(), Failu
     let extent = GRID * side + (GRID + 1) * GAP;
     let mut canvas = vec![0u8; extent * extent];
     for (index, image) in samples.chunks_exact(pixels).take(count).enumerate() {
-        let (top, left) = (GAP + (index / GRID) * (side + GAP), GAP + (index % GRID) * (side + GAP));
+        let (top, left) = (
+            GAP + (index / GRID) * (side + GAP),
+            GAP + (index % GRID) * (side + GAP),
+        );
         for (row, values) in image.chunks_exact(side).enumerate() {
             let start = (top + row) * extent + left;
             for (pixel, value) in canvas[start..start + side].iter_mut().zip(values) {
@@ -32,5 +35,7 @@ pub fn write_grid(path: &Path, samples: &[f32], side: usize) -> Result<(), Failu
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|e| failure(e.to_string()))?;
-    writer.write_image_data(&canvas).map_err(|e| failure(e.to_string()))
+    writer
+        .write_image_data(&canvas)
+        .map_err(|e| failure(e.to_string()))
 }

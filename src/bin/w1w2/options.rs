@@ -10,7 +10,11 @@ use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
 
 #[derive(Parser)]
-#[command(name = "w1w2", version, about = "Train, evaluate and benchmark W1⊕W2 proximal generative flows and OT generators")]
+#[command(
+    name = "w1w2",
+    version,
+    about = "Train, evaluate and benchmark W1⊕W2 proximal generative flows and OT generators"
+)]
 pub enum Command {
     /// Train a flow (or an OT generator), writing one JSON object of metrics per line every
     /// --eval-every iterations.
@@ -155,12 +159,18 @@ pub struct Failure {
 impl Failure {
     /// A bad argument or configuration: exit code 2.
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { message: message.into(), exit_code: 2 }
+        Self {
+            message: message.into(),
+            exit_code: 2,
+        }
     }
 
     /// An I/O or other runtime failure: exit code 1.
     pub fn runtime(message: impl Into<String>) -> Self {
-        Self { message: message.into(), exit_code: 1 }
+        Self {
+            message: message.into(),
+            exit_code: 1,
+        }
     }
 }
 
@@ -169,8 +179,9 @@ impl TrainArgs {
     pub fn config(&self) -> Result<TrainConfig, Failure> {
         let mut config = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Failure::usage(format!("cannot read --config {}: {e}", path.display())))?;
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::usage(format!("cannot read --config {}: {e}", path.display()))
+                })?;
                 serde_json::from_str::<TrainConfig>(&text)
                     .map_err(|e| Failure::usage(format!("--config {}: {e}", path.display())))?
             }
@@ -210,12 +221,16 @@ impl TrainArgs {
         }
         config.w1_proximal &= !self.no_w1;
         config.w2_proximal &= !self.no_w2;
-        config.validate().map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
+        config
+            .validate()
+            .map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
         if self.eval_every == 0 {
             return Err(Failure::usage("--eval-every must be at least 1"));
         }
         if self.sample_grid.is_some() && config.dataset.image_side().is_none() {
-            return Err(Failure::usage("--sample-grid draws images; it needs --dataset mnist"));
+            return Err(Failure::usage(
+                "--sample-grid draws images; it needs --dataset mnist",
+            ));
         }
         Ok(config)
     }

@@ -14,7 +14,13 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(total: usize, enabled: bool) -> Self {
-        Self { total, started: Instant::now(), last_drawn: None, enabled, note: String::new() }
+        Self {
+            total,
+            started: Instant::now(),
+            last_drawn: None,
+            enabled,
+            note: String::new(),
+        }
     }
 
     /// Sets the text shown after the bar.
@@ -25,7 +31,10 @@ impl Progress {
     /// Redraws the bar for `done` iterations.
     pub fn update(&mut self, done: usize) {
         let now = Instant::now();
-        let due = self.last_drawn.is_none_or(|t| now - t >= Duration::from_millis(200)) || done == self.total;
+        let due = self
+            .last_drawn
+            .is_none_or(|t| now - t >= Duration::from_millis(200))
+            || done == self.total;
         if !self.enabled || !due {
             return;
         }
@@ -34,7 +43,10 @@ impl Progress {
         let filled = WIDTH * done / self.total.max(1);
         let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
         let bar: String = "#".repeat(filled) + &".".repeat(WIDTH - filled);
-        eprint!("\r[{bar}] {done}/{} it  {rate:.1} it/s  {}   ", self.total, self.note);
+        eprint!(
+            "\r[{bar}] {done}/{} it  {rate:.1} it/s  {}   ",
+            self.total, self.note
+        );
         if done == self.total {
             eprintln!();
         }

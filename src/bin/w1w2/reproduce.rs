@@ -55,21 +55,47 @@ impl From<&Record> for RecordSummary {
 }
 
 pub fn run(args: ReproduceArgs) -> Result<(), Failure> {
-    std::fs::create_dir_all(&args.out).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.out.display())))?;
-    let w2_only = TrainConfig { w1_proximal: false, ..TrainConfig::paper(Toy2d::Pinwheel, 12) };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.out.display())))?;
+    let w2_only = TrainConfig {
+        w1_proximal: false,
+        ..TrainConfig::paper(Toy2d::Pinwheel, 12)
+    };
     let cases = [
-        Case { name: "pinwheel-2d", title: "W1⊕W2, pinwheel, d = 2", config: TrainConfig::paper(Toy2d::Pinwheel, 2) },
-        Case { name: "pinwheel-12d", title: "W1⊕W2, pinwheel, d = 12", config: TrainConfig::paper(Toy2d::Pinwheel, 12) },
-        Case { name: "pinwheel-12d-w2-only", title: "W2 only, pinwheel, d = 12", config: w2_only },
+        Case {
+            name: "pinwheel-2d",
+            title: "W1⊕W2, pinwheel, d = 2",
+            config: TrainConfig::paper(Toy2d::Pinwheel, 2),
+        },
+        Case {
+            name: "pinwheel-12d",
+            title: "W1⊕W2, pinwheel, d = 12",
+            config: TrainConfig::paper(Toy2d::Pinwheel, 12),
+        },
+        Case {
+            name: "pinwheel-12d-w2-only",
+            title: "W2 only, pinwheel, d = 12",
+            config: w2_only,
+        },
     ];
     let outcomes: Vec<Result<Outcome, Failure>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cases.iter().map(|case| scope.spawn(|| run_case(case, &args))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Failure::runtime("a run panicked")))).collect()
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|case| scope.spawn(|| run_case(case, &args)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Failure::runtime("a run panicked")))
+            })
+            .collect()
     });
     let outcomes = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
     let table = table(&cases, &outcomes, &args);
     let path = args.out.join("reproduction.md");
-    std::fs::write(&path, table).map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, table)
+        .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }
@@ -79,15 +105,33 @@ fn run_case(case: &Case, args: &ReproduceArgs) -> Result<Outcome, Failure> {
     let path = args.out.join(format!("{}.jsonl", case.name));
     let mut lines = String::new();
     let mut records = Vec::new();
-    let outcome = train(case.config.clone(), &device, args.iterations, args.eval_every, |record, _, _| {
-        eprintln!("[{}] iteration {} W2 {:.4} Sinkhorn {:.2e}", case.name, record.iteration, record.diagnostics.w2, record.diagnostics.sinkhorn.unwrap_or(f64::NAN));
-        lines.push_str(&serde_json::to_string(record).map_err(|e| Failure::runtime(e.to_string()))?);
-        lines.push('\n');
-        records.push(RecordSummary::from(record));
-        Ok(())
-    }, |_| {})?;
+    let outcome = train(
+        case.config.clone(),
+        &device,
+        args.iterations,
+        args.eval_every,
+        |record, _, _| {
+            eprintln!(
+                "[{}] iteration {} W2 {:.4} Sinkhorn {:.2e}",
+                case.name,
+                record.iteration,
+                record.diagnostics.w2,
+                record.diagnostics.sinkhorn.unwrap_or(f64::NAN)
+            );
+            lines.push_str(
+                &serde_json::to_string(record).map_err(|e| Failure::runtime(e.to_string()))?,
+            );
+            lines.push('\n');
+            records.push(RecordSummary::from(record));
+            Ok(())
+        },
+        |_| {},
+    )?;
     let diverged = outcome.err().map(|d| {
-        lines.push_str(&format!("{{\"iteration\":{},\"diverged\":true,\"quantity\":\"{}\"}}\n", d.iteration, d.quantity));
+        lines.push_str(&format!(
+            "{{\"iteration\":{},\"diverged\":true,\"quantity\":\"{}\"}}\n",
+            d.iteration, d.quantity
+        ));
         d.to_string()
     });
     write(&path, &lines)?;
@@ -95,12 +139,17 @@ fn run_case(case: &Case, args: &ReproduceArgs) -> Result<Outcome, Failure> {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, text)
+        .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The record at `iteration`, or the last one before it.
 fn at(records: &[RecordSummary], iteration: usize) -> Option<RecordSummary> {
-    records.iter().rev().find(|r| r.iteration <= iteration).copied()
+    records
+        .iter()
+        .rev()
+        .find(|r| r.iteration <= iteration)
+        .copied()
 }
 
 fn table(cases: &[Case], outcomes: &[Outcome], args: &ReproduceArgs) -> String {
@@ -113,7 +162,10 @@ fn table(cases: &[Case], outcomes: &[Outcome], args: &ReproduceArgs) -> String {
          Targets from the paper's official code run on the same kind of machine.\n",
         args.iterations, args.eval_every
     );
-    let _ = writeln!(text, "| run | iteration | exact W2 | Sinkhorn | extra-coordinate RMS | divergence | terminal residual | kinetic energy | straightness | training time (s) |");
+    let _ = writeln!(
+        text,
+        "| run | iteration | exact W2 | Sinkhorn | extra-coordinate RMS | divergence | terminal residual | kinetic energy | straightness | training time (s) |"
+    );
     let _ = writeln!(text, "|---|---|---|---|---|---|---|---|---|---|");
     for (case, outcome) in cases.iter().zip(outcomes) {
         let mut marks: Vec<usize> = vec![0, 5_000, 15_000, args.iterations];
@@ -125,7 +177,16 @@ fn table(cases: &[Case], outcomes: &[Outcome], args: &ReproduceArgs) -> String {
                 let _ = writeln!(
                     text,
                     "| {} | {} | {:.4} | {:.2e} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0} |",
-                    case.title, r.iteration, r.w2, r.sinkhorn, extra, r.divergence, r.terminal_residual, r.kinetic_energy, r.straightness, r.seconds
+                    case.title,
+                    r.iteration,
+                    r.w2,
+                    r.sinkhorn,
+                    extra,
+                    r.divergence,
+                    r.terminal_residual,
+                    r.kinetic_energy,
+                    r.straightness,
+                    r.seconds
                 );
             }
         }

@@ -52,11 +52,18 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
         args.eval_every,
         |record, run, batch| {
             let note = match record.diagnostics.sinkhorn {
-                Some(sinkhorn) => format!("W2 {:.3}  Sinkhorn {sinkhorn:.2e}", record.diagnostics.w2),
-                None => format!("W2 {:.3}  divergence {:.3}", record.diagnostics.w2, record.diagnostics.divergence),
+                Some(sinkhorn) => {
+                    format!("W2 {:.3}  Sinkhorn {sinkhorn:.2e}", record.diagnostics.w2)
+                }
+                None => format!(
+                    "W2 {:.3}  divergence {:.3}",
+                    record.diagnostics.w2, record.diagnostics.divergence
+                ),
             };
             progress.borrow_mut().note(note);
-            if let (Some(folder), Some(side)) = (&args.sample_grid, run.config().dataset.image_side()) {
+            if let (Some(folder), Some(side)) =
+                (&args.sample_grid, run.config().dataset.image_side())
+            {
                 write_sample_grid(folder, run, batch, side)?;
             }
             write_json(&mut out, record)
@@ -68,13 +75,23 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
             if let Some(path) = &args.samples {
                 write_samples(path, &run, &batch)?;
             }
-            out.flush().map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+            out.flush()
+                .map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
         }
         Err(diverged) => {
-            let record = DivergedRecord { iteration: diverged.iteration, diverged: true, quantity: diverged.quantity, message: diverged.to_string() };
+            let record = DivergedRecord {
+                iteration: diverged.iteration,
+                diverged: true,
+                quantity: diverged.quantity,
+                message: diverged.to_string(),
+            };
             write_json(&mut out, &record)?;
-            out.flush().map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))?;
-            Err(Failure { message: diverged.to_string(), exit_code: 3 })
+            out.flush()
+                .map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))?;
+            Err(Failure {
+                message: diverged.to_string(),
+                exit_code: 3,
+            })
         }
     }
 }
@@ -90,12 +107,17 @@ pub fn train(
     mut on_record: impl FnMut(&Record, &Run, &EvaluationBatch) -> Result<(), Failure>,
     mut on_step: impl FnMut(usize),
 ) -> Result<Result<(Run, EvaluationBatch), Diverged>, Failure> {
-    let invalid = |e: w1w2_flow::config::ConfigError| Failure::usage(format!("invalid configuration: {e}"));
+    let invalid =
+        |e: w1w2_flow::config::ConfigError| Failure::usage(format!("invalid configuration: {e}"));
     let mut run = Run::new(config, device).map_err(invalid)?;
-    let batch = EvaluationBatch::for_config(run.config(), run.config().eval_batch).map_err(invalid)?;
+    let batch =
+        EvaluationBatch::for_config(run.config(), run.config().eval_batch).map_err(invalid)?;
     let mut seconds = 0.0;
     let mut losses: Option<LossValues> = None;
-    let mut record = |run: &Run, seconds: f64, losses: Option<LossValues>| -> Result<Result<(), Diverged>, Failure> {
+    let mut record = |run: &Run,
+                      seconds: f64,
+                      losses: Option<LossValues>|
+     -> Result<Result<(), Diverged>, Failure> {
         let diagnostics = match evaluate(run, &batch) {
             Ok(diagnostics) => diagnostics,
             Err(diverged) => return Ok(Err(diverged)),
@@ -132,27 +154,41 @@ pub fn train(
 }
 
 fn create(path: &Path) -> Result<File, Failure> {
-    File::create(path).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))
+    File::create(path)
+        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))
 }
 
 /// One JSON line, flushed at once so that a run can be followed as it goes (`tail -f`).
 fn write_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure> {
     let line = serde_json::to_string(value).map_err(|e| Failure::runtime(e.to_string()))?;
-    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
 }
 
 /// The samples of the evaluation batch's first 64 sources as `folder/samples-<iteration>.png`.
-fn write_sample_grid(folder: &Path, run: &Run, batch: &EvaluationBatch, side: usize) -> Result<(), Failure> {
-    std::fs::create_dir_all(folder).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", folder.display())))?;
+fn write_sample_grid(
+    folder: &Path,
+    run: &Run,
+    batch: &EvaluationBatch,
+    side: usize,
+) -> Result<(), Failure> {
+    std::fs::create_dir_all(folder)
+        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", folder.display())))?;
     let samples = w1w2_flow::diagnostics::samples(run, &batch.first(64));
-    write_grid(&folder.join(format!("samples-{:06}.png", run.iteration())), &samples, side)
+    write_grid(
+        &folder.join(format!("samples-{:06}.png", run.iteration())),
+        &samples,
+        side,
+    )
 }
 
 /// The evaluation batch's samples (a flow's end points x_K), one row per sample, d columns.
 fn write_samples(path: &Path, run: &Run, batch: &EvaluationBatch) -> Result<(), Failure> {
     let samples = w1w2_flow::diagnostics::samples(run, batch);
     let mut file = BufWriter::new(create(path)?);
-    let write_error = |e: std::io::Error| Failure::runtime(format!("cannot write {}: {e}", path.display()));
+    let write_error =
+        |e: std::io::Error| Failure::runtime(format!("cannot write {}: {e}", path.display()));
     for row in samples.chunks(batch.dim) {
         let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
         writeln!(file, "{}", cells.join(",")).map_err(write_error)?;
