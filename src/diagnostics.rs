@@ -16,7 +16,7 @@ use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::{matrix, to_f32};
 use crate::ot_generator::{OtGenerator, sample_latent};
 use crate::rng::Rng;
-use crate::run::Run;
+use crate::run::Training;
 use crate::train::{Diverged, Trainer, data_error};
 
 /// A fixed batch to evaluate on: sources (x₀ ~ ρ₀ for a flow, latents z ~ ζ for a generator),
@@ -142,20 +142,8 @@ pub struct PendingDiagnostics {
     iteration: usize,
 }
 
-/// Queues the indicators of `run` on `batch` onto `readback`; returns them with the batch's
-/// trajectory (still on the device; a generator's is its samples alone) for whoever draws it.
-pub fn measure(
-    run: &Run,
-    batch: &EvaluationBatch,
-    readback: &mut Readback,
-) -> (PendingDiagnostics, Trajectory) {
-    match run {
-        Run::Flow(trainer) => measure_flow(trainer, batch, readback),
-        Run::Generator(generator) => measure_generator(generator, batch, readback),
-    }
-}
-
-fn measure_flow(
+/// [`Training::measure`] of a flow: the indicators of paths and of the terminal cost.
+pub(crate) fn measure_flow(
     trainer: &Trainer,
     batch: &EvaluationBatch,
     readback: &mut Readback,
@@ -204,7 +192,8 @@ fn measure_flow(
     (pending, trajectory)
 }
 
-fn measure_generator(
+/// [`Training::measure`] of a generator: its samples and the dual value.
+pub(crate) fn measure_generator(
     generator: &OtGenerator,
     batch: &EvaluationBatch,
     readback: &mut Readback,
@@ -226,9 +215,9 @@ fn measure_generator(
 }
 
 /// The indicators of `run` on `batch`, read back synchronously.
-pub fn evaluate(run: &Run, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+pub fn evaluate(run: &dyn Training, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let (pending, _) = measure(run, batch, &mut readback);
+    let (pending, _) = run.measure(batch, &mut readback);
     pending.finish(&readback.read(), batch)
 }
 
@@ -396,14 +385,6 @@ pub fn first_two(points: &[f32], dim: usize) -> Vec<f32> {
 
 /// The samples of the batch's sources under the current run (a flow's end points x_K),
 /// `[n, d]` row-major.
-pub fn samples(run: &Run, batch: &EvaluationBatch) -> Vec<f32> {
-    match run {
-        Run::Flow(trainer) => {
-            let x0 = batch.sources_on(&trainer.eval_device(), trainer.dtype());
-            to_f32(rollout(&trainer.potential.frozen(), x0, &trainer.scheme()).end())
-        }
-        Run::Generator(generator) => to_f32(
-            generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype())),
-        ),
-    }
+pub fn samples(run: &dyn Training, batch: &EvaluationBatch) -> Vec<f32> {
+    to_f32(run.end_points(batch.sources_on(&run.eval_device(), run.dtype())))
 }

@@ -6,12 +6,15 @@
 use burn::tensor::{DType, Device, Tensor};
 
 use crate::config::{ConfigError, Latent, TrainConfig};
+use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_generator};
+use crate::flow::Trajectory;
 use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, Mlp};
 use crate::rng::Rng;
+use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
-use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, ot_problem};
+use crate::train::{PendingLosses, StepLosses, Trainer, ot_problem};
 
 /// `rows` latent samples z ~ ζ of dimension `dim`, row-major.
 pub fn sample_latent(latent: Latent, rows: usize, dim: usize, rng: &mut Rng) -> Vec<f32> {
@@ -74,16 +77,6 @@ impl OtGenerator {
         })
     }
 
-    /// The device without autodiff, for evaluation.
-    pub fn eval_device(&self) -> Device {
-        self.device.clone().inner()
-    }
-
-    /// The float dtype of every tensor of the run.
-    pub fn dtype(&self) -> DType {
-        self.dtype
-    }
-
     fn latent_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
         let dim = self.config.latent_dim;
         matrix(
@@ -128,9 +121,35 @@ impl OtGenerator {
             generator: loss.inner(),
         }
     }
+}
 
-    /// Queues `losses` with the weight sums that reveal a non-finite θ or ψ.
-    pub fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
+impl Training for OtGenerator {
+    fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    fn set_config(&mut self, config: TrainConfig) {
+        self.config = config;
+    }
+
+    fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    fn eval_device(&self) -> Device {
+        self.device.clone().inner()
+    }
+
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn step(&mut self) -> StepLosses {
+        OtGenerator::step(self)
+    }
+
+    /// The losses with the weight sums that reveal a non-finite θ or ψ.
+    fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
         losses.queue_with(
             self.generator.parameters(),
             ("dual vector ψ", vec![self.ot.psi.clone()]),
@@ -138,11 +157,27 @@ impl OtGenerator {
         )
     }
 
-    /// [`OtGenerator::step`], then one readback that fails on the first non-finite quantity.
-    pub fn step_checked(&mut self) -> Result<LossValues, Diverged> {
-        let mut readback = Readback::default();
-        let losses = self.step();
-        let pending = self.queue_losses(losses, &mut readback);
-        pending.check(&readback.read(), self.iteration)
+    fn measure(
+        &self,
+        batch: &EvaluationBatch,
+        readback: &mut Readback,
+    ) -> (PendingDiagnostics, Trajectory) {
+        measure_generator(self, batch, readback)
+    }
+
+    fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
+        self.generate(sources)
+    }
+
+    fn terminal_field(&self, x: Tensor<2>) -> Tensor<2> {
+        self.ot.transform(x)
+    }
+
+    fn ot(&self) -> Option<&SemiDiscreteOt> {
+        Some(&self.ot)
+    }
+
+    fn flow(&self) -> Option<&Trainer> {
+        None
     }
 }

@@ -1,21 +1,74 @@
-//! A training run of either kind the configuration's `mode` names: paper A's flow (with a critic
-//! or an OT terminal cost) or paper B's OT generator. The CLI and the page drive this.
+//! A training run, whatever trains it: the [`Training`] interface that paper A's flow (with a
+//! critic or an OT terminal cost) and paper B's OT generator implement, and [`Run`], the one the
+//! configuration's `mode` names. The CLI, the page, the diagnostics and the snapshots see only
+//! this interface.
 
-use burn::tensor::{DType, Device};
+use burn::tensor::{DType, Device, Tensor};
 
 use crate::config::{ConfigError, Mode, TrainConfig};
+use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
+use crate::flow::Trajectory;
 use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
+use crate::sdot::SemiDiscreteOt;
 use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
 
-#[allow(
-    clippy::large_enum_variant,
-    reason = "one per run, never copied in a loop"
-)]
-pub enum Run {
-    Flow(Trainer),
-    Generator(OtGenerator),
+/// What every kind of training run offers to those who drive it and draw it.
+pub trait Training {
+    /// The configuration it runs.
+    fn config(&self) -> &TrainConfig;
+
+    /// Replaces the configuration of the running model (the live settings; the caller
+    /// validates).
+    fn set_config(&mut self, config: TrainConfig);
+
+    /// Completed iterations.
+    fn iteration(&self) -> usize;
+
+    /// The device without autodiff, for evaluation.
+    fn eval_device(&self) -> Device;
+
+    /// The float dtype of every tensor of the run.
+    fn dtype(&self) -> DType;
+
+    /// One iteration: the terminal player's steps, then the model's; nothing is read back.
+    fn step(&mut self) -> StepLosses;
+
+    /// Queues `losses` with the weight sums that reveal a non-finite parameter.
+    fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses;
+
+    /// One iteration and one readback that fails on the first non-finite quantity.
+    fn step_checked(&mut self) -> Result<LossValues, Diverged> {
+        let mut readback = Readback::default();
+        let losses = self.step();
+        let pending = self.queue_losses(losses, &mut readback);
+        pending.check(&readback.read(), self.iteration())
+    }
+
+    /// Queues the indicators on `batch` onto `readback`, with the batch's trajectory (still on
+    /// the device; a generator's is its samples alone).
+    fn measure(
+        &self,
+        batch: &EvaluationBatch,
+        readback: &mut Readback,
+    ) -> (PendingDiagnostics, Trajectory);
+
+    /// Where `sources` (`[n, d]` or latents `[n, latent_dim]`, on the evaluation device) end:
+    /// a flow's x_K, a generator's g_θ(z). `[n, d]`.
+    fn end_points(&self, sources: Tensor<2>) -> Tensor<2>;
+
+    /// The terminal cost at points x, `[n, 1]`: the critic φ(x) or paper B's ψ^{c,λ}(x).
+    fn terminal_field(&self, x: Tensor<2>) -> Tensor<2>;
+
+    /// Paper B's semi-discrete OT problem, when the run has one.
+    fn ot(&self) -> Option<&SemiDiscreteOt>;
+
+    /// The flow, when the run is one (its paths, velocities and predicted lines are drawn).
+    fn flow(&self) -> Option<&Trainer>;
 }
+
+/// The run the configuration's `mode` names.
+pub struct Run(Box<dyn Training>);
 
 impl Run {
     /// A run on `device` in f32.
@@ -29,56 +82,64 @@ impl Run {
         device: &Device,
         dtype: DType,
     ) -> Result<Self, ConfigError> {
-        Ok(match config.mode {
-            Mode::Flow => Self::Flow(Trainer::with_dtype(config, device, dtype)?),
-            Mode::Generator => Self::Generator(OtGenerator::with_dtype(config, device, dtype)?),
-        })
+        Ok(Self(match config.mode {
+            Mode::Flow => Box::new(Trainer::with_dtype(config, device, dtype)?),
+            Mode::Generator => Box::new(OtGenerator::with_dtype(config, device, dtype)?),
+        }))
+    }
+}
+
+/// A run is its model's training: every call goes to the trainer the mode chose.
+impl Training for Run {
+    fn config(&self) -> &TrainConfig {
+        self.0.config()
     }
 
-    pub fn config(&self) -> &TrainConfig {
-        match self {
-            Self::Flow(trainer) => &trainer.config,
-            Self::Generator(generator) => &generator.config,
-        }
+    fn set_config(&mut self, config: TrainConfig) {
+        self.0.set_config(config);
     }
 
-    /// Replaces the configuration of a running run (the live settings; the caller validates).
-    pub fn set_config(&mut self, config: TrainConfig) {
-        match self {
-            Self::Flow(trainer) => trainer.config = config,
-            Self::Generator(generator) => generator.config = config,
-        }
+    fn iteration(&self) -> usize {
+        self.0.iteration()
     }
 
-    /// Completed iterations.
-    pub fn iteration(&self) -> usize {
-        match self {
-            Self::Flow(trainer) => trainer.iteration,
-            Self::Generator(generator) => generator.iteration,
-        }
+    fn eval_device(&self) -> Device {
+        self.0.eval_device()
     }
 
-    /// One iteration; nothing is read back.
-    pub fn step(&mut self) -> StepLosses {
-        match self {
-            Self::Flow(trainer) => trainer.step(),
-            Self::Generator(generator) => generator.step(),
-        }
+    fn dtype(&self) -> DType {
+        self.0.dtype()
     }
 
-    /// One iteration and one readback that fails on the first non-finite quantity.
-    pub fn step_checked(&mut self) -> Result<LossValues, Diverged> {
-        match self {
-            Self::Flow(trainer) => trainer.step_checked(),
-            Self::Generator(generator) => generator.step_checked(),
-        }
+    fn step(&mut self) -> StepLosses {
+        self.0.step()
     }
 
-    /// Queues `losses` with the weight sums that reveal a non-finite parameter.
-    pub fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
-        match self {
-            Self::Flow(trainer) => losses.queue(trainer, readback),
-            Self::Generator(generator) => generator.queue_losses(losses, readback),
-        }
+    fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
+        self.0.queue_losses(losses, readback)
+    }
+
+    fn measure(
+        &self,
+        batch: &EvaluationBatch,
+        readback: &mut Readback,
+    ) -> (PendingDiagnostics, Trajectory) {
+        self.0.measure(batch, readback)
+    }
+
+    fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
+        self.0.end_points(sources)
+    }
+
+    fn terminal_field(&self, x: Tensor<2>) -> Tensor<2> {
+        self.0.terminal_field(x)
+    }
+
+    fn ot(&self) -> Option<&SemiDiscreteOt> {
+        self.0.ot()
+    }
+
+    fn flow(&self) -> Option<&Trainer> {
+        self.0.flow()
     }
 }

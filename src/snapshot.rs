@@ -7,13 +7,12 @@
 
 use burn::tensor::Tensor;
 
-use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics, measure};
+use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics};
 use crate::flow::rollout;
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
-use crate::run::Run;
+use crate::run::Training;
 use crate::sdot::{GROUPS, SemiDiscreteOt};
-use crate::terminal::Terminal;
 use crate::train::{Diverged, LossValues, PendingLosses, StepLosses};
 
 /// The window of the plane (first two coordinates; the others are 0) the fields are drawn on.
@@ -110,7 +109,7 @@ struct PendingImages {
 
 /// Queues a snapshot of `run` onto `readback`; `losses` are the last step's, if any.
 pub fn queue_snapshot(
-    run: &Run,
+    run: &dyn Training,
     batch: &EvaluationBatch,
     losses: Option<StepLosses>,
     request: &SnapshotRequest,
@@ -118,8 +117,8 @@ pub fn queue_snapshot(
 ) -> PendingSnapshot {
     let (n, d) = (batch.len, batch.dim);
     let losses = losses.map(|l| run.queue_losses(l, readback));
-    let (diagnostics, trajectory) = measure(run, batch, readback);
-    if let (true, Run::Flow(trainer)) = (batch.images, run) {
+    let (diagnostics, trajectory) = run.measure(batch, readback);
+    if let (true, Some(trainer)) = (batch.images, run.flow()) {
         let sources = trajectory.positions[0]
             .clone()
             .narrow(0, 0, PATH_IMAGES.min(n));
@@ -169,10 +168,7 @@ pub fn queue_snapshot(
     };
     let highlighted = request.highlighted.min(n);
     let shown = trajectory.end().narrow(0, 0, highlighted);
-    let (device, dtype) = match run {
-        Run::Flow(trainer) => (trainer.eval_device(), trainer.dtype()),
-        Run::Generator(generator) => (generator.eval_device(), generator.dtype()),
-    };
+    let (device, dtype) = (run.eval_device(), run.dtype());
     let critic_lattice = matrix(
         lattice(&request.view, request.critic_grid, d),
         request.critic_grid.pow(2),
@@ -181,12 +177,13 @@ pub fn queue_snapshot(
         dtype,
     );
 
-    let (critic, velocity, predicted_lines, ot) = match run {
-        Run::Flow(trainer) => {
+    let critic = run.terminal_field(critic_lattice.clone());
+    let (velocity, predicted_lines) = match run.flow() {
+        Some(trainer) => {
             let scheme = trainer.scheme();
-            let terminal = &trainer.terminal;
             let start = shown.clone().add(
-                terminal
+                trainer
+                    .terminal
                     .gradient(shown.clone())
                     .mul_scalar(scheme.t_final / scheme.lambda),
             );
@@ -203,25 +200,11 @@ pub fn queue_snapshot(
                 request.time.clamp(0.0, scheme.t_final),
                 scheme.lambda,
             );
-            let ot = match terminal {
-                Terminal::Ot(ot) => Some(ot),
-                Terminal::Critic(_) => None,
-            };
-            (
-                terminal.potential(critic_lattice.clone()),
-                Some(plane(&velocity)),
-                Some(lines),
-                ot,
-            )
+            (Some(plane(&velocity)), Some(lines))
         }
-        Run::Generator(generator) => (
-            generator.ot.transform(critic_lattice.clone()),
-            None,
-            None,
-            Some(&generator.ot),
-        ),
+        None => (None, None),
     };
-    let (cells, barycentres) = match ot {
+    let (cells, barycentres) = match run.ot() {
         Some(ot) => {
             let (cells, arrows) = transport_picture(ot, critic_lattice, shown);
             (Some(readback.push(cells)), Some(readback.push(arrows)))
@@ -323,7 +306,7 @@ fn lattice(view: &View, grid: usize, dim: usize) -> Vec<f32> {
 
 /// A snapshot of `run`, read back synchronously (native and the CPU backend in the browser).
 pub fn snapshot(
-    run: &Run,
+    run: &dyn Training,
     batch: &EvaluationBatch,
     losses: Option<StepLosses>,
     request: &SnapshotRequest,

@@ -16,6 +16,7 @@ use crate::config::{
     TrainConfig,
 };
 use crate::data::{DataPool, source_sample};
+use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_flow};
 use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
 use crate::flow::{
     EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout,
@@ -25,6 +26,7 @@ use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, ConvNet, Mlp, Network};
 use crate::parallel::{join, splits_batches};
 use crate::rng::Rng;
+use crate::run::Training;
 use crate::sdot::{OtSettings, SemiDiscreteOt};
 use crate::terminal::{Critic, Terminal};
 
@@ -63,18 +65,8 @@ pub struct PendingLosses {
 }
 
 impl StepLosses {
-    /// Queues the losses onto `readback`, with the sums of `trainer`'s current weights (a sum is
-    /// non-finite iff some weight is).
-    pub fn queue(self, trainer: &Trainer, readback: &mut Readback) -> PendingLosses {
-        let terminal = (
-            trainer.terminal.parameters_name(),
-            trainer.terminal.parameters(),
-        );
-        self.queue_with(trainer.potential.net.parameters(), terminal, readback)
-    }
-
-    /// As [`StepLosses::queue`] for any model parameters θ and (name, parameters) of the other
-    /// player.
+    /// Queues the losses onto `readback`, with the sums of the model's parameters θ and of the
+    /// other player's (named): a sum is non-finite iff some weight is.
     pub fn queue_with(
         self,
         model: Vec<Tensor<2>>,
@@ -230,16 +222,6 @@ impl Trainer {
         }
     }
 
-    /// The device without autodiff, for evaluation.
-    pub fn eval_device(&self) -> Device {
-        self.device.clone().inner()
-    }
-
-    /// The float dtype of every tensor of the run.
-    pub fn dtype(&self) -> DType {
-        self.dtype
-    }
-
     /// `rows` samples x₀ ~ ρ₀ from the source stream, on `device`.
     fn source_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
         let x0 = source_sample(&self.config, rows, &mut self.streams.source);
@@ -304,14 +286,6 @@ impl Trainer {
         StepLosses { critic, generator }
     }
 
-    /// [`Trainer::step`], then one readback that fails on the first non-finite quantity.
-    pub fn step_checked(&mut self) -> Result<LossValues, Diverged> {
-        let mut readback = Readback::default();
-        let losses = self.step();
-        let pending = losses.queue(self, &mut readback);
-        pending.check(&readback.read(), self.iteration)
-    }
-
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
     /// (rolled out with θ's graph). Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
@@ -330,6 +304,64 @@ impl Trainer {
         );
         self.potential.net = self.potential.net.with_parameters(updated);
         loss.inner()
+    }
+}
+
+impl Training for Trainer {
+    fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    fn set_config(&mut self, config: TrainConfig) {
+        self.config = config;
+    }
+
+    fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    fn eval_device(&self) -> Device {
+        self.device.clone().inner()
+    }
+
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn step(&mut self) -> StepLosses {
+        Trainer::step(self)
+    }
+
+    fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
+        let terminal = (self.terminal.parameters_name(), self.terminal.parameters());
+        losses.queue_with(self.potential.net.parameters(), terminal, readback)
+    }
+
+    fn measure(
+        &self,
+        batch: &EvaluationBatch,
+        readback: &mut Readback,
+    ) -> (PendingDiagnostics, Trajectory) {
+        measure_flow(self, batch, readback)
+    }
+
+    fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
+        rollout(&self.potential.frozen(), sources, &self.scheme()).end()
+    }
+
+    fn terminal_field(&self, x: Tensor<2>) -> Tensor<2> {
+        self.terminal.potential(x)
+    }
+
+    fn ot(&self) -> Option<&SemiDiscreteOt> {
+        match &self.terminal {
+            Terminal::Ot(ot) => Some(ot),
+            Terminal::Critic(_) => None,
+        }
+    }
+
+    fn flow(&self) -> Option<&Trainer> {
+        Some(self)
     }
 }
 
@@ -571,6 +603,7 @@ mod tests {
     use crate::data::toy2d::Toy2d;
     use crate::nn::tensor_io::{matrix, to_f64};
     use crate::rng::Rng;
+    use crate::run::Training;
 
     /// Rows are independent under the flow, so rolling out two halves side by side must give
     /// the rows of one rollout, in order (an odd count makes the halves unequal).

@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
-use w1w2_flow::run::Run;
+use w1w2_flow::run::{Run, Training};
 use w1w2_flow::train::{Diverged, Trainer};
 
 /// The held-out diagnostics of a run of `config` before and after `iterations` iterations.

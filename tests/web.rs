@@ -5,9 +5,9 @@
 use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, measure};
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
 use w1w2_flow::nn::readback::Readback;
-use w1w2_flow::run::Run;
+use w1w2_flow::run::Training;
 use w1w2_flow::train::{Diverged, LossValues, Trainer};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -48,7 +48,7 @@ async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Ve
     for _ in 0..iterations {
         let mut readback = Readback::default();
         let step = trainer.step();
-        let pending = step.queue(trainer, &mut readback);
+        let pending = trainer.queue_losses(step, &mut readback);
         let values = readback.read_async().await.expect("readback");
         losses.push(
             pending
@@ -75,9 +75,9 @@ async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Ve
     )
 }
 
-async fn evaluate(run: &Run, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
+async fn evaluate(run: &dyn Training, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
     let mut readback = Readback::default();
-    let (pending, _) = measure(run, batch, &mut readback);
+    let (pending, _) = run.measure(batch, &mut readback);
     pending.finish(&readback.read_async().await.expect("readback"), batch)
 }
 
@@ -184,13 +184,10 @@ async fn cpu_backend_in_the_browser_lowers_w2_on_moons() {
         ..TrainConfig::paper(Toy2d::Moons, 2)
     };
     let batch = EvaluationBatch::for_config(&config, 300).unwrap();
-    let mut run = Run::Flow(Trainer::new(config, &Device::flex()).unwrap());
-    let before = evaluate(&run, &batch).await.unwrap();
-    let Run::Flow(trainer) = &mut run else {
-        unreachable!()
-    };
-    train(trainer, 100).await;
-    let after = evaluate(&run, &batch)
+    let mut trainer = Trainer::new(config, &Device::flex()).unwrap();
+    let before = evaluate(&trainer, &batch).await.unwrap();
+    train(&mut trainer, 100).await;
+    let after = evaluate(&trainer, &batch)
         .await
         .expect("every diagnostic finite after 100 iterations");
     console_log!("exact W2 {} → {} after 100 iterations", before.w2, after.w2);

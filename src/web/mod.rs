@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Mode, Terminal, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
 use crate::nn::readback::Readback;
-use crate::run::Run;
+use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
 use crate::train::StepLosses;
 use messages::{LiveSettings, SnapshotMessage, ViewRequest};

@@ -7,6 +7,7 @@ use serde::Serialize;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::run::Training;
 use w1w2_flow::train::Trainer;
 
 use crate::options::{BenchArgs, Failure};

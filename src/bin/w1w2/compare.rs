@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::run::Run;
+use w1w2_flow::run::{Run, Training};
 
 use crate::options::{CompareArgs, Failure};
 use crate::train::train;
