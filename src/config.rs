@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
 use crate::data::images::PIXELS;
 use crate::data::toy2d::Toy2d;
+use crate::data::{DataPool, Dataset};
 use crate::divergence::Divergence;
 use crate::names::named;
+use crate::rng::Rng;
 
 /// Where the kinetic energy is evaluated (papers.md §1.6-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +297,16 @@ impl TrainConfig {
             (Mode::Flow, Terminal::Ot) => Self::ot_flow(dataset, dim),
             (Mode::Flow, Terminal::Critic) => Self::paper(dataset, dim),
         }
+    }
+
+    /// `len` points of the configured target ([`DataPool::for_target`]).
+    pub fn data_pool(&self, len: usize, rng: &mut Rng) -> Result<DataPool, String> {
+        DataPool::for_target(self.dataset, self.points.as_deref(), self.dim, len, rng)
+    }
+
+    /// `rows` draws of the flow's source ρ₀ ([`Dataset::source_sample`]).
+    pub fn source_sample(&self, rows: usize, rng: &mut Rng) -> Vec<f32> {
+        self.dataset.source_sample(self.dim, rows, rng)
     }
 
     /// The dimension of what the model is fed: d for the flow, the latent's for the generator.

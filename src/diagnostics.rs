@@ -9,7 +9,6 @@ use burn::tensor::Tensor;
 use serde::Serialize;
 
 use crate::config::{ConfigError, Mode, TrainConfig};
-use crate::data::{DataPool, source_sample};
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::metrics;
 use crate::nn::readback::{ReadValues, Readback, Slot};
@@ -40,12 +39,10 @@ impl EvaluationBatch {
         let mut rng = Rng::new(config.seed ^ 0xE7A1_0000_0000_0001);
         let source_dim = config.source_dim();
         let sources = match config.mode {
-            Mode::Flow => source_sample(config, len, &mut rng),
+            Mode::Flow => config.source_sample(len, &mut rng),
             Mode::Generator => sample_latent(config.latent, len, source_dim, &mut rng),
         };
-        let data = DataPool::for_config(config, len, &mut rng)
-            .map_err(data_error)?
-            .points;
+        let data = config.data_pool(len, &mut rng).map_err(data_error)?.points;
         Ok(Self {
             sources,
             source_dim,

@@ -15,7 +15,7 @@ use crate::config::{
     BatchStreams, ConfigError, KineticEnergyAt, LogMeanExp, RELEASED_CODE_REPLAY_PERIOD,
     TrainConfig,
 };
-use crate::data::{DataPool, source_sample};
+use crate::data::DataPool;
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_flow};
 use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
 use crate::flow::{
@@ -177,7 +177,8 @@ impl Trainer {
         let potential = Potential {
             net: potential_network(&config, &mut init, &device, dtype).map(track),
         };
-        let data = DataPool::for_config(&config, config.data_pool, &mut root.fork(2))
+        let data = config
+            .data_pool(config.data_pool, &mut root.fork(2))
             .map_err(data_error)?;
         let terminal = match config.terminal {
             crate::config::Terminal::Critic => {
@@ -224,7 +225,7 @@ impl Trainer {
 
     /// `rows` samples x₀ ~ ρ₀ from the source stream, on `device`.
     fn source_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
-        let x0 = source_sample(&self.config, rows, &mut self.streams.source);
+        let x0 = self.config.source_sample(rows, &mut self.streams.source);
         matrix(x0, rows, self.config.dim, device, self.dtype)
     }
 
@@ -497,7 +498,8 @@ pub fn ot_problem(
     dtype: DType,
     rng: &mut Rng,
 ) -> Result<SemiDiscreteOt, ConfigError> {
-    let points = DataPool::for_config(config, config.ot_points, rng)
+    let points = config
+        .data_pool(config.ot_points, rng)
         .map_err(data_error)?
         .points;
     let settings = OtSettings {

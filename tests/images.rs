@@ -3,7 +3,6 @@
 
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::images::{PIXELS, mnist};
-use w1w2_flow::data::{DataPool, source_sample};
 use w1w2_flow::rng::Rng;
 
 #[test]
@@ -33,11 +32,11 @@ fn the_digits_have_mnists_pixel_moments() {
 fn the_mnist_preset_draws_digits_and_a_uniform_source() {
     let config = TrainConfig::mnist();
     config.validate().unwrap();
-    let pool = DataPool::for_config(&config, 50, &mut Rng::new(1)).unwrap();
+    let pool = config.data_pool(50, &mut Rng::new(1)).unwrap();
     assert_eq!((pool.len(), pool.dim), (50, PIXELS));
     assert!(pool.points.iter().all(|p| (0.0..=1.0).contains(p)));
     // ρ₀ = U[0, 0.5]^784: mean 0.25, variance 0.5²/12.
-    let x0 = source_sample(&config, 100, &mut Rng::new(2));
+    let x0 = config.source_sample(100, &mut Rng::new(2));
     let mean = x0.iter().map(|&v| f64::from(v)).sum::<f64>() / x0.len() as f64;
     let variance = x0
         .iter()

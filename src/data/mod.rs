@@ -12,7 +12,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrainConfig;
 use crate::names::not_one_of;
 use crate::rng::Rng;
 use toy2d::Toy2d;
@@ -91,17 +90,19 @@ impl TryFrom<String> for Dataset {
     }
 }
 
-/// `rows` draws of the source ρ₀ in R^d, row-major: N(0, I_d), or for images U[0, 0.5]^d
-/// (papers.md §1.5, MNIST column).
-pub fn source_sample(config: &TrainConfig, rows: usize, rng: &mut Rng) -> Vec<f32> {
-    let count = rows * config.dim;
-    match config.dataset {
-        Dataset::Shape(_) => rng.normal_vec(count),
-        Dataset::Mnist => rng
-            .uniform_vec(count)
-            .into_iter()
-            .map(|u| 0.5 * u)
-            .collect(),
+impl Dataset {
+    /// `rows` draws of the source ρ₀ in R^dim, row-major: N(0, I_dim), or for images
+    /// U[0, 0.5]^dim (papers.md §1.5, MNIST column).
+    pub fn source_sample(self, dim: usize, rows: usize, rng: &mut Rng) -> Vec<f32> {
+        let count = rows * dim;
+        match self {
+            Self::Shape(_) => rng.normal_vec(count),
+            Self::Mnist => rng
+                .uniform_vec(count)
+                .into_iter()
+                .map(|u| 0.5 * u)
+                .collect(),
+        }
     }
 }
 
@@ -121,20 +122,27 @@ impl DataPool {
         }
     }
 
-    /// `len` points of the configured target: the user's points when given (drawn with
-    /// replacement), else the data set (MNIST digits drawn with replacement from the 10,000).
-    pub fn for_config(config: &TrainConfig, len: usize, rng: &mut Rng) -> Result<Self, String> {
-        Ok(match (&config.points, config.dataset) {
+    /// `len` points of a target in R^dim: the user's `points` when given (drawn with
+    /// replacement), else `dataset` (MNIST digits drawn with replacement from the 10,000, in
+    /// their own dimension).
+    pub fn for_target(
+        dataset: Dataset,
+        points: Option<&[[f32; 2]]>,
+        dim: usize,
+        len: usize,
+        rng: &mut Rng,
+    ) -> Result<Self, String> {
+        Ok(match (points, dataset) {
             (Some(points), _) if !points.is_empty() => {
                 let plane: Vec<f32> = (0..len)
                     .flat_map(|_| points[rng.below(points.len())])
                     .collect();
                 Self {
-                    points: embed::embed(&plane, config.dim),
-                    dim: config.dim,
+                    points: embed::embed(&plane, dim),
+                    dim,
                 }
             }
-            (_, Dataset::Shape(shape)) => Self::generate(shape, len, config.dim, rng),
+            (_, Dataset::Shape(shape)) => Self::generate(shape, len, dim, rng),
             (_, Dataset::Mnist) => {
                 let digits = images::mnist()?;
                 let points = (0..len)
