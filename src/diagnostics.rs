@@ -10,13 +10,15 @@ use serde::Serialize;
 
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
+use crate::losses::Diverged;
 use crate::metrics;
+use crate::models::data_error;
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::{matrix, to_f32};
 use crate::ot_generator::{OtGenerator, sample_latent};
 use crate::rng::Rng;
 use crate::run::Training;
-use crate::train::{Diverged, Trainer, data_error};
+use crate::train::Trainer;
 
 /// A fixed batch to evaluate on: sources (x₀ ~ ρ₀ for a flow, latents z ~ ζ for a generator),
 /// `[len, source_dim]`, and held-out data, `[len, dim]`, row-major.

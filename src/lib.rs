@@ -19,15 +19,18 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`config`] | every hyperparameter, the paper's defaults, validation |
+//! | `names` | one spelling per enum variant, for the CLI, serde and the page |
 //! | [`data`] | the 2-D shapes, their embedding in R^d, the data pool |
 //! | [`nn`] | MLPs with analytic input gradients, Adam |
 //! | [`flow`] | U_θ, v = −∇ₓU/λ, Euler rollout, kinetic energy |
 //! | [`divergence`] | f, f*, Λ_f, the gradient penalty |
 //! | [`terminal`] | the flow's terminal cost: paper A's critic or paper B's OT cost |
-//! | [`train`] | the critic (or dual) and generator steps of the flow |
+//! | [`train`] | the flow's trainer: the critic (or dual) steps and the generator step |
+//! | [`losses`] | the losses of an iteration, their readback, divergence detection |
+//! | [`models`] | what a configuration builds: U_θ, φ_ω, paper B's OT problem |
 //! | [`ot_generator`] | paper B's OT generator g_θ and its training step |
 //! | [`parallel`] | fork–join of two trainer phases (two threads natively, in turn on wasm) |
-//! | [`run`] | a run of either kind, as the CLI and the page drive it |
+//! | [`run`] | the [`Training`](run::Training) interface both trainers implement, and the run a mode names |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
 //! | `backend` | choosing a native device by name (the CLI's `--backend`) |
@@ -43,7 +46,9 @@ pub mod data;
 pub mod diagnostics;
 pub mod divergence;
 pub mod flow;
+pub mod losses;
 pub mod metrics;
+pub mod models;
 mod names;
 pub mod nn;
 pub mod ot_generator;

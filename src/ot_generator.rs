@@ -8,13 +8,15 @@ use burn::tensor::{DType, Device, Tensor};
 use crate::config::{ConfigError, Latent, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_generator};
 use crate::flow::Trajectory;
+use crate::losses::{PendingLosses, StepLosses};
+use crate::models::ot_problem;
 use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, Mlp};
 use crate::rng::Rng;
 use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
-use crate::train::{PendingLosses, StepLosses, Trainer, ot_problem};
+use crate::train::Trainer;
 
 /// `rows` latent samples z ~ ζ of dimension `dim`, row-major.
 pub fn sample_latent(latent: Latent, rows: usize, dim: usize, rng: &mut Rng) -> Vec<f32> {

@@ -8,10 +8,11 @@ use burn::tensor::{DType, Device, Tensor};
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
 use crate::flow::Trajectory;
+use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
 use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
 use crate::sdot::SemiDiscreteOt;
-use crate::train::{Diverged, LossValues, PendingLosses, StepLosses, Trainer};
+use crate::train::Trainer;
 
 /// What every kind of training run offers to those who drive it and draw it.
 pub trait Training {

@@ -9,11 +9,11 @@ use burn::tensor::Tensor;
 
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics};
 use crate::flow::rollout;
+use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::run::Training;
 use crate::sdot::{GROUPS, SemiDiscreteOt};
-use crate::train::{Diverged, LossValues, PendingLosses, StepLosses};
 
 /// The window of the plane (first two coordinates; the others are 0) the fields are drawn on.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -7,8 +7,6 @@
 //! With paper B's OT terminal cost the critic steps become Nψ steps of averaged dual ascent on
 //! H_λ(ψ) (papers.md §2.2), and G = ψ^{c,λ}; "L_D" is then −H_λ(ψ) on the last dual batch.
 
-use std::fmt;
-
 use burn::tensor::{DType, Device, Tensor};
 
 use crate::config::{
@@ -21,96 +19,16 @@ use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
 use crate::flow::{
     EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout,
 };
-use crate::nn::readback::{ReadValues, Readback, Slot};
+use crate::losses::{PendingLosses, StepLosses};
+use crate::models::{critic_network, data_error, ot_problem, potential_network};
+use crate::nn::Adam;
+use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
-use crate::nn::{Activation, Adam, ConvNet, Mlp, Network};
 use crate::parallel::{join, splits_batches};
 use crate::rng::Rng;
 use crate::run::Training;
-use crate::sdot::{OtSettings, SemiDiscreteOt};
+use crate::sdot::SemiDiscreteOt;
 use crate::terminal::{Critic, Terminal};
-
-/// Training stopped because a quantity became NaN or infinite.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Diverged {
-    /// The iteration (1-based) whose step produced the value.
-    pub iteration: usize,
-    /// What became non-finite, in words.
-    pub quantity: &'static str,
-}
-
-impl fmt::Display for Diverged {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            out,
-            "diverged at iteration {}: the {} became non-finite",
-            self.iteration, self.quantity
-        )
-    }
-}
-
-impl std::error::Error for Diverged {}
-
-/// The losses of one iteration, still on the device (reading them back is the caller's choice).
-pub struct StepLosses {
-    /// L_D of the last critic step (−H_λ(ψ) of the last dual step), `[1]`.
-    pub critic: Tensor<1>,
-    /// L_G, `[1]`.
-    pub generator: Tensor<1>,
-}
-
-/// Where [`StepLosses`] will be in a readback.
-pub struct PendingLosses {
-    slots: [(&'static str, Slot); 4],
-}
-
-impl StepLosses {
-    /// Queues the losses onto `readback`, with the sums of the model's parameters θ and of the
-    /// other player's (named): a sum is non-finite iff some weight is.
-    pub fn queue_with(
-        self,
-        model: Vec<Tensor<2>>,
-        other: (&'static str, Vec<Tensor<2>>),
-        readback: &mut Readback,
-    ) -> PendingLosses {
-        let weight_sum = |params: Vec<Tensor<2>>| {
-            Tensor::cat(params.into_iter().map(|p| p.inner().sum()).collect(), 0).sum()
-        };
-        PendingLosses {
-            slots: [
-                ("critic loss L_D", readback.push(self.critic)),
-                ("generator loss L_G", readback.push(self.generator)),
-                ("model weights θ", readback.push(weight_sum(model))),
-                (other.0, readback.push(weight_sum(other.1))),
-            ],
-        }
-    }
-}
-
-impl PendingLosses {
-    /// The losses, or the first quantity that is not finite, named with `iteration`.
-    pub fn check(&self, values: &ReadValues, iteration: usize) -> Result<LossValues, Diverged> {
-        for (quantity, slot) in self.slots {
-            if !values.scalar(slot).is_finite() {
-                return Err(Diverged {
-                    iteration,
-                    quantity,
-                });
-            }
-        }
-        Ok(LossValues {
-            critic: values.scalar(self.slots[0].1),
-            generator: values.scalar(self.slots[1].1),
-        })
-    }
-}
-
-/// The losses of one iteration, read back.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LossValues {
-    pub critic: f64,
-    pub generator: f64,
-}
 
 /// The random streams of a run, each independent and fixed by the seed.
 struct Streams {
@@ -489,73 +407,6 @@ fn critic_loss(
         ));
     }
     loss
-}
-
-/// Paper B's problem towards `ot_points` fresh data points of the configured target.
-pub fn ot_problem(
-    config: &TrainConfig,
-    device: &Device,
-    dtype: DType,
-    rng: &mut Rng,
-) -> Result<SemiDiscreteOt, ConfigError> {
-    let points = config
-        .data_pool(config.ot_points, rng)
-        .map_err(data_error)?
-        .points;
-    let settings = OtSettings {
-        lambda: config.ot_lambda,
-        step: config.ot_step,
-        normalise_cost: config.ot_normalise_cost,
-    };
-    Ok(SemiDiscreteOt::new(
-        &points, config.dim, device, dtype, settings,
-    ))
-}
-
-/// Data that cannot be loaded (the MNIST file), as a configuration error on `dataset`.
-pub fn data_error(message: String) -> ConfigError {
-    ConfigError {
-        field: "dataset",
-        message,
-    }
-}
-
-/// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
-/// with t joined to its features and a ReLU head (papers.md §1.5).
-fn potential_network(
-    config: &TrainConfig,
-    rng: &mut Rng,
-    device: &Device,
-    dtype: DType,
-) -> Network {
-    match config.dataset.image_side() {
-        None => Mlp::glorot(
-            config.dim + 1,
-            &config.potential_widths,
-            Activation::Tanh,
-            rng,
-            device,
-            dtype,
-        )
-        .into(),
-        Some(side) => ConvNet::glorot(side, 1, &config.potential_widths, rng, device, dtype).into(),
-    }
-}
-
-/// φ_ω for the configuration's data: a ReLU MLP, or for images the paper's conv net.
-fn critic_network(config: &TrainConfig, rng: &mut Rng, device: &Device, dtype: DType) -> Network {
-    match config.dataset.image_side() {
-        None => Mlp::glorot(
-            config.dim,
-            &config.critic_widths,
-            Activation::Relu,
-            rng,
-            device,
-            dtype,
-        )
-        .into(),
-        Some(side) => ConvNet::glorot(side, 0, &config.critic_widths, rng, device, dtype).into(),
-    }
 }
 
 /// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.

@@ -6,9 +6,10 @@ use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
+use w1w2_flow::losses::{Diverged, LossValues};
 use w1w2_flow::nn::readback::Readback;
 use w1w2_flow::run::Training;
-use w1w2_flow::train::{Diverged, LossValues, Trainer};
+use w1w2_flow::train::Trainer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 

@@ -14,10 +14,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{Mode, Terminal, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
+use crate::losses::StepLosses;
 use crate::nn::readback::Readback;
 use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
-use crate::train::StepLosses;
 use messages::{LiveSettings, SnapshotMessage, ViewRequest};
 
 #[wasm_bindgen(start)]

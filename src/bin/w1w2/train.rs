@@ -9,8 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
+use w1w2_flow::losses::{Diverged, LossValues};
 use w1w2_flow::run::{Run, Training};
-use w1w2_flow::train::{Diverged, LossValues};
 
 use crate::grid::write_grid;
 use crate::options::{Failure, TrainArgs};
