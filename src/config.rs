@@ -68,14 +68,14 @@ named!(Mode, [Flow => "flow", Generator => "generator"]);
 /// The flow's terminal cost: what scores where the particles end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
-pub enum Terminal {
+pub enum TerminalCost {
     /// Paper A: a critic φ_ω estimating a Lipschitz-regularised f-divergence.
     Critic,
     /// Paper B: the entropic semi-discrete OT cost W_c^λ to the data, no discriminator.
     Ot,
 }
 
-named!(Terminal, [Critic => "critic", Ot => "ot"]);
+named!(TerminalCost, [Critic => "critic", Ot => "ot"]);
 
 /// The generator's latent law ζ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +96,7 @@ pub struct TrainConfig {
     /// What is trained: paper A's flow or paper B's generator.
     pub mode: Mode,
     /// The flow's terminal cost (flow mode only).
-    pub terminal: Terminal,
+    pub terminal: TerminalCost,
     /// The target data set.
     pub dataset: Dataset,
     /// The user's own 2-D points (drawn in the page or read from a CSV); when given they are the
@@ -194,7 +194,7 @@ impl Default for TrainConfig {
             data_pool: 100_000,
             eval_batch: 2000,
             mode: Mode::Flow,
-            terminal: Terminal::Critic,
+            terminal: TerminalCost::Critic,
             ot_lambda: 0.01,
             ot_dual_steps: 10,
             ot_step: 0.005,
@@ -268,7 +268,7 @@ impl TrainConfig {
     /// its target; 2.4% at λ = 0.05).
     pub fn ot_flow(dataset: impl Into<Dataset>, dim: usize) -> Self {
         Self {
-            terminal: Terminal::Ot,
+            terminal: TerminalCost::Ot,
             lambda: 0.05,
             ..Self::paper(dataset, dim)
         }
@@ -291,11 +291,16 @@ impl TrainConfig {
 
     /// The preset of a mode and terminal cost: [`TrainConfig::paper`], [`TrainConfig::ot_flow`]
     /// or [`TrainConfig::ot_generator`].
-    pub fn preset(mode: Mode, terminal: Terminal, dataset: impl Into<Dataset>, dim: usize) -> Self {
+    pub fn preset(
+        mode: Mode,
+        terminal: TerminalCost,
+        dataset: impl Into<Dataset>,
+        dim: usize,
+    ) -> Self {
         match (mode, terminal) {
             (Mode::Generator, _) => Self::ot_generator(dataset, dim),
-            (Mode::Flow, Terminal::Ot) => Self::ot_flow(dataset, dim),
-            (Mode::Flow, Terminal::Critic) => Self::paper(dataset, dim),
+            (Mode::Flow, TerminalCost::Ot) => Self::ot_flow(dataset, dim),
+            (Mode::Flow, TerminalCost::Critic) => Self::paper(dataset, dim),
         }
     }
 
@@ -360,7 +365,9 @@ impl TrainConfig {
                     ),
                 );
             }
-            if self.points.is_some() || self.mode != Mode::Flow || self.terminal != Terminal::Critic
+            if self.points.is_some()
+                || self.mode != Mode::Flow
+                || self.terminal != TerminalCost::Critic
             {
                 return err(
                     "dataset",
@@ -555,7 +562,7 @@ mod tests {
         .unwrap();
         let generator = TrainConfig::preset(
             Mode::Generator,
-            Terminal::Critic,
+            TerminalCost::Critic,
             Dataset::Shape(Toy2d::EightGaussians),
             2,
         );

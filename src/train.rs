@@ -99,7 +99,7 @@ impl Trainer {
             .data_pool(config.data_pool, &mut root.fork(2))
             .map_err(data_error)?;
         let terminal = match config.terminal {
-            crate::config::Terminal::Critic => {
+            crate::config::TerminalCost::Critic => {
                 let critic = critic_network(&config, &mut init, &device, dtype).map(track);
                 let shift = config.divergence.has_shift().then(|| {
                     matrix(
@@ -113,7 +113,7 @@ impl Trainer {
                 });
                 Terminal::Critic(Critic::new(critic, shift))
             }
-            crate::config::Terminal::Ot => {
+            crate::config::TerminalCost::Ot => {
                 Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?)
             }
         };

@@ -4,7 +4,7 @@ use js_sys::{Float32Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::config::{Mode, Terminal, TrainConfig};
+use crate::config::{Mode, TerminalCost, TrainConfig};
 use crate::diagnostics::Diagnostics;
 use crate::snapshot::{Snapshot, SnapshotRequest, View};
 
@@ -87,7 +87,7 @@ struct Metrics<'a> {
     lambda: f64,
     dim: usize,
     mode: Mode,
-    terminal: Terminal,
+    terminal: TerminalCost,
     ot_lambda: f64,
     /// How many groups `cells` blends per lattice point.
     groups: usize,

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use crate::config::{Mode, Terminal, TrainConfig};
+use crate::config::{Mode, TerminalCost, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
 use crate::losses::StepLosses;
 use crate::nn::readback::Readback;
@@ -44,7 +44,7 @@ pub fn preset_config(
     let mode: Mode = mode
         .parse()
         .map_err(|e: String| JsError::new(&format!("mode {e}")))?;
-    let terminal: Terminal = terminal
+    let terminal: TerminalCost = terminal
         .parse()
         .map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
     to_js(&TrainConfig::preset(mode, terminal, dataset, dim))

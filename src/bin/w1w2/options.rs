@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser};
 use w1w2_flow::backend::Backend;
-use w1w2_flow::config::{LogMeanExp, Mode, Terminal, TrainConfig};
+use w1w2_flow::config::{LogMeanExp, Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
@@ -46,7 +46,7 @@ pub struct TrainArgs {
     pub mode: Option<Mode>,
     /// The flow's terminal cost: critic (paper A) | ot (paper B's entropic semi-discrete OT).
     #[arg(long)]
-    pub terminal: Option<Terminal>,
+    pub terminal: Option<TerminalCost>,
     /// λ of paper B: the entropic regularisation of the OT cost (0 = unregularised).
     #[arg(long)]
     pub ot_lambda: Option<f64>,
@@ -187,7 +187,7 @@ impl TrainArgs {
             }
             None => TrainConfig::preset(
                 self.mode.unwrap_or(Mode::Flow),
-                self.terminal.unwrap_or(Terminal::Critic),
+                self.terminal.unwrap_or(TerminalCost::Critic),
                 self.dataset.unwrap_or(Dataset::Shape(Toy2d::Pinwheel)),
                 self.dim.unwrap_or(2),
             ),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde::Serialize;
-use w1w2_flow::config::{Mode, Terminal, TrainConfig};
+use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::points::{Rows, parse_rows};
 use w1w2_flow::diagnostics::{EvaluationBatch, SampleMetrics, sample_metrics};
@@ -24,7 +24,7 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     let rows = read_samples(&args.samples)?;
     let mut config = TrainConfig::preset(
         Mode::Flow,
-        Terminal::Critic,
+        TerminalCost::Critic,
         Dataset::Shape(args.dataset),
         rows.dim,
     );
