@@ -90,15 +90,7 @@ fn test(args: &[String]) -> Result<(), String> {
     }
     shell::step("format and lints (cargo fmt --check, cargo clippy --all-targets -D warnings)");
     shell::cargo(&["fmt", "--all", "--check"])?;
-    shell::cargo(&[
-        "clippy",
-        "--release",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
+    clippy(None)?;
     data::mnist()?;
     shell::step("native tests (cargo test --release --workspace)");
     shell::cargo(&["test", "--release", "--workspace"])?;
@@ -106,6 +98,8 @@ fn test(args: &[String]) -> Result<(), String> {
 
     tools::debian_packages()?;
     wasm::build_page()?;
+    shell::step("lints of the WebAssembly build (cargo clippy --target wasm32-unknown-unknown)");
+    clippy(Some("wasm32-unknown-unknown"))?;
     shell::step(
         "browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader",
     );
@@ -146,4 +140,14 @@ fn test(args: &[String]) -> Result<(), String> {
             .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
             .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),
     )
+}
+
+/// `cargo clippy` on every target of the workspace with warnings denied, for `target` if given.
+fn clippy(target: Option<&str>) -> Result<(), String> {
+    let mut args = vec!["clippy", "--release", "--workspace", "--all-targets"];
+    if let Some(target) = target {
+        args.extend(["--target", target]);
+    }
+    args.extend(["--", "-D", "warnings"]);
+    shell::cargo(&args)
 }
