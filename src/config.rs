@@ -1,4 +1,4 @@
-//! Every hyperparameter of a run, with the paper's defaults (papers.md §1.5) and the limits
+//! Every hyperparameter of a run, with the paper's defaults (docs/method.md §5) and the limits
 //! that [`TrainConfig::validate`] enforces: the one place where a limit lives.
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use crate::divergence::Divergence;
 use crate::names::named;
 use crate::rng::Rng;
 
-/// Where the kinetic energy is evaluated (papers.md §1.6-1).
+/// Where the kinetic energy is evaluated (docs/method.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum KineticEnergyAt {
@@ -22,7 +22,7 @@ pub enum KineticEnergyAt {
 
 named!(KineticEnergyAt, [StepPoints => "step-points", ReleasedCode => "released-code"]);
 
-/// How the DV-KL critic loss takes log mean e^φ over the data (papers.md §1.3).
+/// How the DV-KL critic loss takes log mean e^φ over the data (docs/method.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum LogMeanExp {
@@ -35,7 +35,7 @@ pub enum LogMeanExp {
 
 named!(LogMeanExp, [Stable => "stable", ReleasedCode => "released-code"]);
 
-/// How the streams of source and data batches run (papers.md §1.6-7).
+/// How the streams of source and data batches run (docs/method.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum BatchStreams {
@@ -224,7 +224,7 @@ impl std::error::Error for ConfigError {}
 
 impl TrainConfig {
     /// The paper's hyperparameters for `dataset` in R^dim: 2-D λ 0.5, c_GP 0.1; embedded
-    /// (d > 2) λ 0.1, c_GP 0.01 (papers.md §1.5).
+    /// (d > 2) λ 0.1, c_GP 0.01 (docs/method.md §5).
     /// MNIST is [`TrainConfig::mnist`] whatever `dim`.
     pub fn paper(dataset: impl Into<Dataset>, dim: usize) -> Self {
         let dataset = dataset.into();
@@ -241,7 +241,7 @@ impl TrainConfig {
         }
     }
 
-    /// The paper's MNIST run in pixel space (papers.md §1.5): T = 5, Δt = 1, λ = 0.05, L = 1,
+    /// The paper's MNIST run in pixel space (docs/method.md §5): T = 5, Δt = 1, λ = 0.05, L = 1,
     /// c_GP = 0.1, rates 1e-4 (φ) and 5e-4 (U), conv potential with a [512]×3 head and conv critic
     /// with a [256]×3 head, N_Q = 6,000 digits.
     pub fn mnist() -> Self {

@@ -1,5 +1,5 @@
-//! Optimality indicators of a trained flow (or generator) on a fixed evaluation batch (DESIGN.md §3
-//! "Diagnostics"): how far (U, φ) are from solving the mean-field-game system of paper A.
+//! Optimality indicators of a trained flow (or generator) on a fixed evaluation batch (docs/method.md
+//! §8): how far (U, φ) are from solving the mean-field-game system of paper A.
 //!
 //! Everything is computed on the device and queued on a [`Readback`], so that the indicators
 //! (and whatever else a snapshot needs) cost one transfer; the sample metrics are then computed on

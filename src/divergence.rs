@@ -1,4 +1,4 @@
-//! Lipschitz-regularised f-divergences: the W1 proximal of paper A (papers.md §1.1–1.2).
+//! Lipschitz-regularised f-divergences: the W1 proximal of paper A (docs/method.md §1–2).
 //!
 //! D_f^L(P‖Q) = sup_{φ ∈ Lip_L} E_P[φ] − Λ_f(φ), Λ_f(φ) = inf_ν (ν + E_Q[f*(φ − ν)]),
 //! P = the flow's end points, Q = the data. The Lipschitz bound is imposed softly by the one-sided
@@ -101,7 +101,7 @@ impl Divergence {
         }
     }
 
-    /// The convex conjugate f*(y) = sup_x (xy − f(x)) as a scalar (papers.md §1.2 table).
+    /// The convex conjugate f*(y) = sup_x (xy − f(x)) as a scalar (docs/method.md §2).
     pub fn conjugate(self, y: f64) -> f64 {
         match self {
             Self::KullbackLeibler => y.exp() - 1.0,
@@ -151,7 +151,7 @@ impl Divergence {
 }
 
 /// log mean e^φ over data values φ(y), `[batch, 1]` → `[1]`, computed directly as the released
-/// code does (papers.md §1.3): non-finite once e^φ overflows or every e^φ underflows in f32.
+/// code does (docs/method.md §6): non-finite once e^φ overflows or every e^φ underflows in f32.
 /// [`Divergence::data_term`] is the stable form of the same quantity.
 pub fn log_mean_exp_released_code(phi_data: Tensor<2>) -> Tensor<1> {
     phi_data.exp().mean().log()

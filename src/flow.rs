@@ -1,5 +1,5 @@
 //! The generator of paper A: a potential U_θ(x, t) whose negative gradient, scaled by 1/λ, is the
-//! velocity, integrated by forward Euler (papers.md §1.3).
+//! velocity, integrated by forward Euler (docs/method.md §3).
 //!
 //! v_k = −∇ₓU(x_k, t_k)/λ, x_{k+1} = x_k + Δt·v_k, t_k = kΔt, k = 0..K−1, K = T/Δt.
 
@@ -113,7 +113,7 @@ pub fn rollout(potential: &Potential, x0: Tensor<2>, scheme: &EulerScheme) -> Tr
     }
 }
 
-/// Kinetic energy KE = Σ_k Δt·½·mean_b |v_k|², at the points the Euler step uses (DESIGN.md §3).
+/// Kinetic energy KE = Σ_k Δt·½·mean_b |v_k|², at the points the Euler step uses (docs/method.md §3).
 pub fn kinetic_energy(trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1> {
     let dt = scheme.dt();
     let per_step: Vec<Tensor<1>> = trajectory
@@ -124,7 +124,7 @@ pub fn kinetic_energy(trajectory: &Trajectory, scheme: &EulerScheme) -> Tensor<1
     Tensor::cat(per_step, 0).sum().mul_scalar(0.5 * dt)
 }
 
-/// The released code's kinetic energy, offered only to reproduce it (papers.md §1.6-1):
+/// The released code's kinetic energy, offered only to reproduce it (docs/method.md §6):
 /// Σ_k Δt·½·mean_b |∇ₓU(sg(x_{k+1}), t_k)/λ|², the post-step point with the pre-step time, the
 /// positions detached so that the penalty acts on θ only through U.
 pub fn kinetic_energy_released_code(

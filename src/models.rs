@@ -38,7 +38,7 @@ pub fn data_error(message: String) -> ConfigError {
 }
 
 /// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
-/// with t joined to its features and a ReLU head (papers.md §1.5).
+/// with t joined to its features and a ReLU head (docs/method.md §5).
 pub fn potential_network(
     config: &TrainConfig,
     rng: &mut Rng,

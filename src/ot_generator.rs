@@ -1,4 +1,4 @@
-//! Paper B's OT generator (papers.md §2.2): g_θ maps a latent z ~ ζ to data space. Per iteration,
+//! Paper B's OT generator (docs/method.md §9): g_θ maps a latent z ~ ζ to data space. Per iteration,
 //! Nψ steps of averaged dual ascent on H_λ(ψ) with θ frozen (warm start), then one Adam step of θ
 //! on mean_b ψ^{c,λ}(g_θ(z_b)) with ψ frozen, whose gradient is the theorem's
 //! E_z[Σ_j χ_j(g_θ(z)) ∂_θ c(g_θ(z), y_j)].

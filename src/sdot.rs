@@ -1,17 +1,17 @@
 //! Semi-discrete entropic optimal transport (paper B, Houdard–Leclaire–Papadakis–Rabin;
-//! papers.md §2): the cost of moving a continuous law μ onto data ν = Σ_j ν_j δ_{y_j}, with
+//! docs/method.md §9): the cost of moving a continuous law μ onto data ν = Σ_j ν_j δ_{y_j}, with
 //! ν_j = 1/J and c(x, y) = s·|x − y|² (s = 1, or 1/mean_j |y_j|² when normalised).
 //!
 //! The semi-dual W_c^λ(μ, ν) = max_ψ H_λ(ψ), H_λ(ψ) = ∫ψ^{c,λ} dμ + Σ_j ν_j ψ_j, with the
 //! (c,λ)-transform
-//!   ψ^{c,λ}(x) = −λ log Σ_j ν_j exp((ψ_j − c(x, y_j))/λ)        (λ > 0, papers.md §2.1)
+//!   ψ^{c,λ}(x) = −λ log Σ_j ν_j exp((ψ_j − c(x, y_j))/λ)        (λ > 0, docs/method.md §9)
 //!   ψ^c(x)     = min_j c(x, y_j) − ψ_j                            (λ = 0)
 //! and the soft assignments χ_j(x) = ν_j e^{(ψ_j − c(x,y_j))/λ} / Σ_k ν_k e^{(ψ_k − c(x,y_k))/λ}
 //! (one-hot of the Laguerre cell at λ = 0). For λ > 0, θ ↦ W_c^λ(g_θ#ζ, ν) is C¹ with
 //! ∇_θ W = E_z[Σ_j χ_j(g_θ(z)) ∂_θ c(g_θ(z), y_j)]: the gradient of mean_b ψ^{c,λ}(g_θ(z_b)) with
 //! ψ held fixed, so burn's autodiff of [`SemiDiscreteOt::transform`] is the theorem's formula.
 //!
-//! ψ is found by averaged stochastic gradient ascent on H_λ (papers.md §2.2):
+//! ψ is found by averaged stochastic gradient ascent on H_λ (docs/method.md §9):
 //! G_j = ν_j − mean_b χ_j(x_b); ψ ← ψ + (C/√k)·G/ν̄ (ν̄ = 1/J: C is measured per unit of
 //! *relative* mass error, so one C suits any J); ψ̄ the running mean; finally ψ ← ψ̄.
 

@@ -53,7 +53,7 @@ pub struct Snapshot {
     /// `[velocity_grid, velocity_grid, 2]`: −∇ₓU(·, t)/λ on the view (empty for a generator).
     pub velocity: Vec<f32>,
     /// `[highlighted, 2, 2]`: for each highlighted particle the predicted line from
-    /// x(0) = x_K + (T/λ)∇G(x_K) to x(T) = x_K (papers.md §1.1, linear trajectories; empty for
+    /// x(0) = x_K + (T/λ)∇G(x_K) to x(T) = x_K (docs/method.md §1, linear trajectories; empty for
     /// a generator).
     pub predicted_lines: Vec<f32>,
     /// `[critic_grid, critic_grid, GROUPS]` with OT: the share of each lattice point sent to

@@ -1,11 +1,11 @@
-//! The training loop of paper A (papers.md §1.4): per iteration, n_critic steps of the critic φ_ω
+//! The training loop of paper A (docs/method.md §4): per iteration, n_critic steps of the critic φ_ω
 //! on L_D, then one step of the potential U_θ on L_G, each with its own Adam.
 //!
 //! L_D = −(mean_b φ(x_K) − Λ_f(φ(y))) + c_GP·mean_b max(0, |∇φ(x̂)|² − L²)   (W1 proximal)
 //! L_G = mean_b G(x_K) + λ·KE                                                  (W2 proximal)
 //!
 //! With paper B's OT terminal cost the critic steps become Nψ steps of averaged dual ascent on
-//! H_λ(ψ) (papers.md §2.2), and G = ψ^{c,λ}; "L_D" is then −H_λ(ψ) on the last dual batch.
+//! H_λ(ψ) (docs/method.md §9), and G = ψ^{c,λ}; "L_D" is then −H_λ(ψ) on the last dual batch.
 
 use burn::tensor::{DType, Device, Tensor};
 

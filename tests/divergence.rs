@@ -1,5 +1,5 @@
 //! The f-divergences: conjugate identities, and the Lipschitz-regularised DV-KL closed forms of
-//! papers.md §5.1, reached by training the critic alone on samples.
+//! docs/method.md §10.1, reached by training the critic alone on samples.
 
 use burn::tensor::{DType, Device, Tensor};
 use w1w2_flow::divergence::{Divergence, gradient_penalty, log_mean_exp_released_code};

@@ -1,4 +1,4 @@
-//! Paper B's semi-discrete entropic OT against closed forms (papers.md §5.11), bounds, finite
+//! Paper B's semi-discrete entropic OT against closed forms (docs/method.md §10.2), bounds, finite
 //! differences and the convergence of the averaged dual ascent (§5.12). f64 throughout.
 
 use burn::tensor::{DType, Device, Tensor};
@@ -64,7 +64,7 @@ fn closed_form_instance(theta: f64, lambda: f64) -> (f64, f64, f64) {
 
 #[test]
 fn closed_form_table_of_the_one_dimensional_instance() {
-    // papers.md §5.11: λ, W(1), W(1.3), dW/dθ at θ = 1.3.
+    // docs/method.md §10.2: λ, W(1), W(1.3), dW/dθ at θ = 1.3.
     let table = [
         (0.0, 0.083333, 0.088333, 0.116667),
         (0.01, 0.090183, 0.095202, 0.116715),
@@ -194,7 +194,7 @@ fn generator_gradient_formula_matches_finite_differences_of_w_lambda() {
     );
 }
 
-/// papers.md §5.12. Mini-batches of B = 100 fresh source samples, data near the source's centre
+/// docs/method.md §10.3. Mini-batches of B = 100 fresh source samples, data near the source's centre
 /// (so that the ascent's noise, not its distance to ψ*, dominates): the relative marginal error
 /// at ψ̄, measured on 20,000 other samples, falls with k, and falls faster for larger λ (the soft
 /// assignments vary less from batch to batch than the hard ones).

@@ -1,5 +1,5 @@
 //! Embedding of 2-D data in R^d: the data occupy the first two coordinates and the other d − 2
-//! are exactly 0, as in the released generator (papers.md §1.5).
+//! are exactly 0, as in the released generator (docs/method.md §5).
 
 /// Points of R^2 placed in the first two coordinates of R^dim, zeros elsewhere: [n, 2] → [n, dim].
 pub fn embed(points: &[f32], dim: usize) -> Vec<f32> {

@@ -92,7 +92,7 @@ impl TryFrom<String> for Dataset {
 
 impl Dataset {
     /// `rows` draws of the source ρ₀ in R^dim, row-major: N(0, I_dim), or for images
-    /// U[0, 0.5]^dim (papers.md §1.5, MNIST column).
+    /// U[0, 0.5]^dim (docs/method.md §5, MNIST column).
     pub fn source_sample(self, dim: usize, rows: usize, rng: &mut Rng) -> Vec<f32> {
         let count = rows * dim;
         match self {

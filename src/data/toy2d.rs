@@ -1,5 +1,5 @@
 //! The paper's 2-D target shapes, at the scales of its released generator
-//! (`data_generator.py` of HyeminGu/Wasserstein-1_Wasserstein-2_generative_flow; papers.md §1.5).
+//! (`data_generator.py` of HyeminGu/Wasserstein-1_Wasserstein-2_generative_flow; docs/method.md §5).
 //!
 //! Every point is an independent draw from the shape's law, seeded through [`Rng`]. The released
 //! generator instead fills fixed class sizes (n/5 per pinwheel arm, n/2 per moon, ring or spiral,

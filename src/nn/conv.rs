@@ -1,5 +1,5 @@
-//! The convolutional networks of paper A's MNIST experiment (papers.md §1.5), with forward pass
-//! *and* analytic input gradient (DESIGN.md §3).
+//! The convolutional networks of paper A's MNIST experiment (docs/method.md §5), with forward pass
+//! *and* analytic input gradient (docs/method.md §7).
 //!
 //! Each block is h_l = maxpool₂(relu(conv_{W_l}(h_{l−1}))): 7×7 kernels, SAME padding, no bias.
 //! The pooled features, flattened and joined with any extra inputs (the time t of U_θ), feed a

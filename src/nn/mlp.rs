@@ -1,4 +1,4 @@
-//! Multilayer perceptron with forward pass *and* analytic input gradient (DESIGN.md §3).
+//! Multilayer perceptron with forward pass *and* analytic input gradient (docs/method.md §7).
 //!
 //! Row vectors, W_l is in×out: h₀ = s; z_l = h_{l−1}W_l + b_l; h_l = σ(z_l) for l = 1..n;
 //! y = h_n w + c. The input gradient is the backward formula computed forward:
@@ -181,8 +181,8 @@ impl Mlp {
     }
 }
 
-/// tanh(z) = 1 − 2/(e^{2z} + 1), on CPU backends much faster than their scalar `tanh` (26 → 17 ms
-/// a training iteration, DESIGN.md §4; here 1.7×). z is first capped at 20, where tanh is 1 to
+/// tanh(z) = 1 − 2/(e^{2z} + 1) (docs/method.md §11), on CPU backends much faster than their
+/// scalar `tanh`. z is first capped at 20, where tanh is 1 to
 /// f32 precision: uncapped, e^{2z} overflows for z > 44 and the backward pass of the formula
 /// would multiply 0 by ∞. Far below zero e^{2z} underflows to 0, which is harmless both ways, so
 /// there is no lower bound (a two-sided clamp costs the CPU backend 8× a one-sided one).

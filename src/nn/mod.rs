@@ -1,7 +1,7 @@
 //! Networks whose input gradient is written as ordinary tensor operations.
 //!
 //! burn has first-order autodiff only. The losses of paper A contain ∇ₓU and ∇φ, so those input
-//! gradients are computed forward (the network's backward formula, §3 of DESIGN.md) and burn's
+//! gradients are computed forward (the network's backward formula, docs/method.md §7) and burn's
 //! autodiff then differentiates them with respect to the weights.
 
 pub mod adam;

@@ -1,4 +1,4 @@
-//! `w1w2 reproduce`: paper A's pinwheel runs with its hyperparameters (papers.md §1.5), their
+//! `w1w2 reproduce`: paper A's pinwheel runs with its hyperparameters (docs/method.md §5), their
 //! JSON lines, and a Markdown table of the figures the issue asks for, against the official runs.
 
 use std::fmt::Write as _;
