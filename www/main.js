@@ -115,6 +115,9 @@ function onWorkerMessage(message, resolve, reject) {
       if (pending) pending.resolve(page.latest);
       break;
     }
+    case 'diverged':
+      onFailure(message.message, reject, { diverged: true });
+      break;
     case 'error':
       onFailure(message.message, reject);
       break;
@@ -124,13 +127,13 @@ function onWorkerMessage(message, resolve, reject) {
 }
 
 /** A failure from the worker: a diverged run stops and says so; a lost GPU falls back to CPU. */
-function onFailure(message, reject) {
+function onFailure(message, reject, { diverged = false } = {}) {
   page.playing = false;
   updatePlayButton();
   for (const { reject: rejectStep } of page.pendingSteps.values()) rejectStep(new Error(message));
   page.pendingSteps.clear();
   if (reject) reject(new Error(message));
-  if (/diverged at iteration/.test(message)) {
+  if (diverged) {
     setStatus(`${message}. Press reset to start again (a smaller learning rate or a larger λ helps).`, 'error');
   } else if (page.backend && page.backend.backend === 'webgpu') {
     setStatus(`WebGPU failed (${message}); continuing on the CPU backend from the last settings`, 'error');

@@ -4,8 +4,9 @@
 // Messages in:  {type: 'start', config, backend, evalPoints, view} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
 //               | {type: 'lose-device'} (tests: destroys the GPU device)
-// Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, elapsed}
-//               | {type: 'stepped', id, snapshot} | {type: 'error', message, fatal}
+// Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, trainingMs}
+//               | {type: 'stepped', id, snapshot, trainingMs}
+//               | {type: 'diverged', message, iteration, quantity} | {type: 'error', message}
 
 import init, { Session, loadMnist } from '../pkg/w1w2_flow.js';
 
@@ -83,14 +84,18 @@ console.error = (...args) => {
   consoleError(...args);
 };
 
-function fail(error, fatal) {
+function fail(error) {
   playing = false;
+  if (error && error.name === 'Diverged') {
+    post({ type: 'diverged', message: error.message, iteration: error.iteration, quantity: error.quantity });
+    return;
+  }
   let message = error && error.message ? error.message : String(error);
   if (error instanceof WebAssembly.RuntimeError && lastConsoleError) {
     message = `the trainer stopped with an internal error (${lastConsoleError.split('\n')[0]})`;
     session = null; // the module is unusable after a panic; the page starts a new worker
   }
-  post({ type: 'error', message, fatal: fatal || session === null });
+  post({ type: 'error', message });
 }
 
 async function snapshot() {
@@ -115,7 +120,7 @@ async function tick() {
       post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
     }
   } catch (error) {
-    fail(error, false);
+    fail(error);
     return;
   }
   setTimeout(tick, 0);
@@ -177,5 +182,5 @@ async function handle(message) {
 
 self.onmessage = (event) => {
   // Messages are handled one at a time, in order.
-  queue = queue.then(() => handle(event.data)).catch((error) => fail(error, !session));
+  queue = queue.then(() => handle(event.data)).catch((error) => fail(error));
 };

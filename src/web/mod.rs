@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{Mode, TerminalCost, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
-use crate::losses::StepLosses;
+use crate::losses::{Diverged, StepLosses};
 use crate::nn::readback::Readback;
 use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
@@ -213,8 +213,8 @@ impl Session {
     }
 
     /// Reads the current state back in one transfer and resolves to a snapshot message (its
-    /// arrays are Float32Arrays the worker can transfer). Rejects with "diverged at iteration …"
-    /// when a quantity is not finite.
+    /// arrays are Float32Arrays the worker can transfer). Rejects with a [`diverged_error`] when
+    /// a quantity is not finite.
     pub fn snapshot(&self, view: JsValue) -> Result<js_sys::Promise, JsError> {
         let view: ViewRequest = serde_wasm_bindgen::from_value(view)
             .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
@@ -237,10 +237,26 @@ impl Session {
                 .map_err(|e| JsValue::from(JsError::new(&e)))?;
             let snapshot = pending
                 .finish(&values, &batch)
-                .map_err(|d| JsValue::from(JsError::new(&d.to_string())))?;
+                .map_err(|d| diverged_error(&d))?;
             SnapshotMessage::new(&snapshot, &config)
                 .to_js()
                 .map_err(JsValue::from)
         }))
     }
+}
+
+/// A JS `Error` named "Diverged" with the `iteration` and the `quantity` that stopped the run, so
+/// that the page tells a diverged run from a failure by its type, not by its message.
+fn diverged_error(diverged: &Diverged) -> JsValue {
+    let error = js_sys::Error::new(&diverged.to_string());
+    error.set_name("Diverged");
+    let fields = [
+        ("iteration", JsValue::from(diverged.iteration as f64)),
+        ("quantity", JsValue::from(diverged.quantity)),
+    ];
+    for (key, value) in fields {
+        // Setting a property of a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &JsValue::from(key), &value);
+    }
+    error.into()
 }

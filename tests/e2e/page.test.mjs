@@ -94,6 +94,20 @@ test('a lost GPU device is reported and training continues on the CPU', { timeou
   await page.close();
 });
 
+test('a diverging run stops and names the iteration and the quantity', { timeout: 600_000 }, async () => {
+  // Reverse KL's f*(y) = −1 − log(−y) exists for y < 0 only: critic steps of size 1 leave its
+  // domain within a few hundred iterations (tests/training.rs has the same run natively).
+  const { page, errors } = await open('divergence=reverse-kl&critic_learning_rate=1&backend=cpu');
+  const failure = await page.evaluate(() => window.w1w2.step(500).then(() => null, (e) => e.message));
+  assert.match(failure ?? '', /diverged at iteration \d+: the .+ became non-finite/);
+  const status = page.locator('[data-testid="status"]');
+  assert.match(await status.innerText(), /diverged at iteration \d+.*Press reset/);
+  assert.equal(await status.getAttribute('data-kind'), 'error');
+  assert.equal(await text(page, 'backend'), 'cpu', 'a diverged run is not a device failure');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a bad URL value is named, falls back to its default, and the page still trains', { timeout: 600_000 }, async () => {
   const { page } = await open('lambda=-3&steps=many&backend=cpu');
   const problems = await text(page, 'problems');
