@@ -45,13 +45,9 @@ pub struct SemiDiscreteOt {
     pub cost_scale: f64,
     /// C of the ascent step C/√k.
     pub step: f64,
-    /// One-hot groups of the data points (k-means in the plane), `[J, k]`: only for drawing
-    /// which group each point of the plane is transported to.
-    groups: Tensor<2>,
+    /// y_j on the host, row-major `[J, d]`.
+    points: Vec<f32>,
 }
-
-/// How many groups [`SemiDiscreteOt::group_weights`] colours the plane with.
-pub const GROUPS: usize = 8;
 
 impl SemiDiscreteOt {
     /// The problem towards `points` (row-major `[J, dim]`) on `device` (its autodiff is not
@@ -74,12 +70,6 @@ impl SemiDiscreteOt {
         let data = matrix(points.to_vec(), rows, dim, &device.clone().inner(), dtype);
         let data_norms = data.clone().square().sum_dim(1).transpose(); // [1, J]
         let psi = data_norms.zeros_like();
-        let labels = crate::data::clusters::kmeans_labels(points, dim, GROUPS, 15);
-        let one_hot = labels
-            .iter()
-            .flat_map(|&label| (0..GROUPS).map(move |g| if g == label { 1.0 } else { 0.0 }))
-            .collect();
-        let groups = matrix(one_hot, rows, GROUPS, &device.clone().inner(), dtype);
         Self {
             data,
             data_norms,
@@ -87,7 +77,7 @@ impl SemiDiscreteOt {
             lambda: settings.lambda,
             cost_scale,
             step: settings.step,
-            groups,
+            points: points.to_vec(),
         }
     }
 
@@ -99,6 +89,11 @@ impl SemiDiscreteOt {
     /// Never true: a problem has at least one data point.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The data points y_j on the host, row-major `[J, d]`.
+    pub fn points(&self) -> &[f32] {
+        &self.points
     }
 
     /// The data points y_j, `[J, d]`.
@@ -155,12 +150,6 @@ impl SemiDiscreteOt {
     /// Σ_j χ_j(x) y_j: where each row is pulled, `[B, d]`.
     pub fn barycentres(&self, x: Tensor<2>) -> Tensor<2> {
         self.assignments(x).matmul(self.data.clone())
-    }
-
-    /// Σ_{j in group g} χ_j(x) for each of the [`GROUPS`] groups, `[B, GROUPS]`: the share of
-    /// each row sent to each group (one-hot inside a Laguerre cell at λ = 0).
-    pub fn group_weights(&self, x: Tensor<2>) -> Tensor<2> {
-        self.assignments(x).matmul(self.groups.clone())
     }
 
     /// ∇ψ^{c,λ}(x) = Σ_j χ_j(x) ∇ₓc(x, y_j) = 2s·(x − Σ_j χ_j y_j), `[B, d]`.

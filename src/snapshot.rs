@@ -5,15 +5,16 @@
 //! arrows from samples to their soft barycentres. For images: a grid of samples, the paths of a
 //! few of them, and the same sources pushed with Δt/8.
 
-use burn::tensor::Tensor;
+use burn::tensor::{DType, Device, Tensor};
 
+use crate::data::clusters::kmeans_labels;
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics};
 use crate::flow::rollout;
 use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
 use crate::run::Training;
-use crate::sdot::{GROUPS, SemiDiscreteOt};
+use crate::sdot::SemiDiscreteOt;
 
 /// The window of the plane (first two coordinates; the others are 0) the fields are drawn on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -226,6 +227,21 @@ pub fn queue_snapshot(
     }
 }
 
+/// How many groups of data points the transport picture colours the plane with.
+pub const GROUPS: usize = 8;
+
+/// The data points of `ot` in [`GROUPS`] groups (k-means, deterministic), one-hot, `[J, GROUPS]`:
+/// which group each point of the plane is transported to is drawn in that group's colour.
+fn data_groups(ot: &SemiDiscreteOt, device: &Device, dtype: DType) -> Tensor<2> {
+    let dim = ot.data().dims()[1];
+    let labels = kmeans_labels(ot.points(), dim, GROUPS, 15);
+    let one_hot = labels
+        .iter()
+        .flat_map(|&label| (0..GROUPS).map(move |g| if g == label { 1.0 } else { 0.0 }))
+        .collect();
+    matrix(one_hot, ot.len(), GROUPS, device, dtype)
+}
+
 /// The group shares of the lattice points, `[G², GROUPS]`, and the arrows from the shown
 /// samples to their soft barycentres, `[h, 4]`.
 fn transport_picture(
@@ -233,8 +249,8 @@ fn transport_picture(
     lattice: Tensor<2>,
     shown: Tensor<2>,
 ) -> (Tensor<2>, Tensor<2>) {
-    let cells = ot.group_weights(lattice);
-    debug_assert_eq!(cells.dims()[1], GROUPS);
+    let groups = data_groups(ot, &lattice.device(), lattice.dtype());
+    let cells = ot.assignments(lattice).matmul(groups); // Σ_{j in group g} χ_j(x)
     let targets = ot.barycentres(shown.clone());
     let arrows = Tensor::cat(vec![shown.narrow(1, 0, 2), targets.narrow(1, 0, 2)], 1);
     (cells, arrows)

@@ -5,7 +5,7 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{EvaluationBatch, first_two, samples};
 use w1w2_flow::run::{Run, Training};
-use w1w2_flow::sdot::GROUPS;
+use w1w2_flow::snapshot::GROUPS;
 use w1w2_flow::snapshot::{GRID_IMAGES, PATH_IMAGES, SnapshotRequest, View, snapshot};
 
 const REQUEST: SnapshotRequest = SnapshotRequest {

@@ -129,7 +129,7 @@ impl<'a> SnapshotMessage<'a> {
             mode: self.config.mode,
             terminal: self.config.terminal,
             ot_lambda: self.config.ot_lambda,
-            groups: crate::sdot::GROUPS,
+            groups: crate::snapshot::GROUPS,
             image_side: self.config.dataset.image_side(),
             fine_factor: crate::snapshot::FINE_FACTOR,
         };
