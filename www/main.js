@@ -146,7 +146,7 @@ function onFailure(message, reject, { diverged = false } = {}) {
 function receive(message) {
   const snapshot = message.snapshot;
   const metrics = snapshot.metrics;
-  if (metrics.version !== 3) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
+  if (metrics.version !== 4) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
   page.latest = metrics;
   page.lastArrays = snapshot;
   page.counters = message.counters;
@@ -176,11 +176,11 @@ function draw() {
   if (images) {
     $('fine-factor').textContent = String(m.fine_factor);
     drawImageGrid($('sample-grid'), s.images, m.image_side);
-    drawImagePaths($('image-paths'), s.imagePaths, s.fineImages, m.steps, m.image_side);
+    drawImagePaths($('image-paths'), s.image_paths, s.fine_images, m.steps, m.image_side);
     return;
   }
   drawTrajectories($('trajectories'), {
-    data: page.data, trajectories: s.trajectories, velocity: s.velocity, predictedLines: s.predictedLines,
+    data: page.data, trajectories: s.trajectories, velocity: s.velocity, predictedLines: s.predicted_lines,
     steps: m.steps, window: page.window, velocityGrid: VELOCITY_GRID, time: page.time, tFinal: m.t_final, layers: page.layers,
   });
   if (page.layers.has('barycentres') && s.barycentres.length) drawBarycentreArrows($('trajectories'), s.barycentres, page.window);
@@ -192,7 +192,7 @@ function draw() {
     drawCells($('cells'), s.cells, CRITIC_GRID, m.groups);
     drawSmoothing($('smoothing'), m.ot_lambda);
   }
-  drawManifold($('manifold'), s.extraRmsByTime, m.t_final);
+  drawManifold($('manifold'), s.extra_rms_by_time, m.t_final);
 }
 
 /** Drawing mode: the main plot shows only the points drawn so far. */

@@ -9,7 +9,7 @@ use crate::diagnostics::Diagnostics;
 use crate::snapshot::{Snapshot, SnapshotRequest, View};
 
 /// The version of [`SnapshotMessage`]; the page checks it.
-pub const SNAPSHOT_VERSION: u32 = 3;
+pub const SNAPSHOT_VERSION: u32 = 4;
 
 /// Settings that apply to a running session without a reset.
 #[derive(Deserialize)]
@@ -94,7 +94,7 @@ struct Metrics<'a> {
     /// The side of the square images, for image data.
     #[serde(skip_serializing_if = "Option::is_none")]
     image_side: Option<usize>,
-    /// How many times finer Δt is in `fineImages`.
+    /// How many times finer Δt is in `fine_images`.
     fine_factor: usize,
 }
 
@@ -147,13 +147,13 @@ impl<'a> SnapshotMessage<'a> {
             ("trajectories", &s.trajectories),
             ("critic", &s.critic),
             ("velocity", &s.velocity),
-            ("predictedLines", &s.predicted_lines),
-            ("extraRmsByTime", &s.extra_rms_by_time),
+            ("predicted_lines", &s.predicted_lines),
+            ("extra_rms_by_time", &s.extra_rms_by_time),
             ("cells", &s.cells),
             ("barycentres", &s.barycentres),
             ("images", &s.images.samples),
-            ("imagePaths", &s.images.paths),
-            ("fineImages", &s.images.fine),
+            ("image_paths", &s.images.paths),
+            ("fine_images", &s.images.fine),
         ] {
             set(key, &Float32Array::from(values.as_slice()).into())?;
         }
