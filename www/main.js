@@ -89,8 +89,8 @@ async function start(forcedBackend) {
       onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
     };
   });
-  const evalPoints = isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS;
-  worker.postMessage({ type: 'start', config: configOf(page.settings), backend: choice.backend, evalPoints, view: view() });
+  const config = { ...configOf(page.settings), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
+  worker.postMessage({ type: 'start', config, backend: choice.backend, view: view() });
   return page.ready;
 }
 

@@ -1,7 +1,7 @@
 // The trainer's thread. It runs many iterations per tick and posts a snapshot (transferable
 // Float32Arrays) at most ~10 times a second; GPU tensors are read back only for snapshots.
 //
-// Messages in:  {type: 'start', config, backend, evalPoints, view} | {type: 'play'} | {type: 'pause'}
+// Messages in:  {type: 'start', config, backend, view} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
 //               | {type: 'lose-device'} (tests: destroys the GPU device)
 // Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, trainingMs}
@@ -137,7 +137,7 @@ async function handle(message) {
       trainingMs = 0;
       chunk = 1;
       if (message.config.dataset === 'mnist') await ensureMnist();
-      session = await Session.create(message.config, message.backend, message.evalPoints);
+      session = await Session.create(message.config, message.backend);
       const data = session.data();
       self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data }, [data.buffer]);
       break;

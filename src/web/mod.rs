@@ -129,13 +129,9 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// A session on `backend` ("webgpu" or "cpu") for `config`; `eval_points` particles are
+    /// A session on `backend` ("webgpu" or "cpu") for `config`; its `eval_batch` particles are
     /// evaluated and drawn.
-    pub async fn create(
-        config: JsValue,
-        backend: String,
-        eval_points: usize,
-    ) -> Result<Session, JsError> {
+    pub async fn create(config: JsValue, backend: String) -> Result<Session, JsError> {
         let config = parse_config(config)?;
         let (device, adapter) = match backend.as_str() {
             "webgpu" => webgpu_device().await?,
@@ -147,7 +143,7 @@ impl Session {
             }
         };
         let batch = Rc::new(
-            EvaluationBatch::for_config(&config, eval_points.clamp(2, 5000))
+            EvaluationBatch::for_config(&config, config.eval_batch)
                 .map_err(|e| JsError::new(&e.to_string()))?,
         );
         let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
