@@ -100,27 +100,7 @@ fn test(args: &[String]) -> Result<(), String> {
     wasm::build_page()?;
     shell::step("lints of the WebAssembly build (cargo clippy --target wasm32-unknown-unknown)");
     clippy(Some("wasm32-unknown-unknown"))?;
-    shell::step(
-        "browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader",
-    );
-    shell::run(
-        Command::new("wasm-pack")
-            .args([
-                "test",
-                "--headless",
-                "--chrome",
-                "--chromedriver",
-                "/usr/bin/chromedriver",
-                "--release",
-                "--test",
-                "web",
-                "--",
-                "--nocapture",
-            ])
-            .current_dir(shell::root())
-            .env("CARGO_TARGET_DIR", shell::target_dir())
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "900"),
-    )?;
+    browser_tests()?;
 
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
@@ -150,4 +130,53 @@ fn clippy(target: Option<&str>) -> Result<(), String> {
     }
     args.extend(["--", "-D", "warnings"]);
     shell::cargo(&args)
+}
+
+/// Chromedriver's words when it gives up on a renderer that does not answer within 30 s.
+const RENDERER_TIMEOUT: &str = "Timed out receiving message from renderer";
+
+/// The wasm-bindgen tests in headless Chromium, WebGPU on SwiftShader. Chromedriver sometimes
+/// gives up on the renderer while it loads the test module, before any test has started; that
+/// failure, and no other, is retried once.
+fn browser_tests() -> Result<(), String> {
+    for attempt in 1..=2 {
+        shell::step(
+            "browser tests (wasm-pack test --headless --chrome --release), WebGPU on SwiftShader",
+        );
+        let output = Command::new("wasm-pack")
+            .args([
+                "test",
+                "--headless",
+                "--chrome",
+                "--chromedriver",
+                "/usr/bin/chromedriver",
+            ])
+            .args(["--release", "--test", "web", "--", "--nocapture"])
+            .current_dir(shell::root())
+            .env("CARGO_TARGET_DIR", shell::target_dir())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+            .output()
+            .map_err(|e| format!("cannot start wasm-pack: {e}"))?;
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        print!("{stdout}");
+        eprint!("{stderr}");
+        if output.status.success() {
+            return Ok(());
+        }
+        let no_test_started = !stdout.contains("running ") && !stderr.contains("running ");
+        if attempt == 1
+            && no_test_started
+            && (stdout.contains(RENDERER_TIMEOUT) || stderr.contains(RENDERER_TIMEOUT))
+        {
+            eprintln!(
+                "xtask: chromedriver lost the renderer before any test started; running the browser tests again"
+            );
+            continue;
+        }
+        return Err(format!("the browser tests failed ({})", output.status));
+    }
+    unreachable!("the second attempt returns")
 }
