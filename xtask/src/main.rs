@@ -98,9 +98,9 @@ fn test(args: &[String]) -> Result<(), String> {
 
     tools::debian_packages()?;
     wasm::build_page()?;
+    browser_tests()?;
     shell::step("lints of the WebAssembly build (cargo clippy --target wasm32-unknown-unknown)");
     clippy(Some("wasm32-unknown-unknown"))?;
-    browser_tests()?;
 
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
