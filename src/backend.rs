@@ -2,6 +2,8 @@
 
 use burn::tensor::Device;
 
+use crate::names::named;
+
 /// The backends a native run can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -15,28 +17,9 @@ pub enum Backend {
     Wgpu,
 }
 
+named!(Backend, [Cpu => "cpu", Flex => "flex", Ndarray => "ndarray", Wgpu => "wgpu"]);
+
 impl Backend {
-    pub const NAMES: &'static str = "cpu, flex, ndarray, wgpu";
-
-    pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "cpu" => Ok(Self::Cpu),
-            "flex" => Ok(Self::Flex),
-            "ndarray" => Ok(Self::Ndarray),
-            "wgpu" => Ok(Self::Wgpu),
-            _ => Err(format!("backend '{name}' is not one of {}", Self::NAMES)),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Cpu => "cpu",
-            Self::Flex => "flex",
-            Self::Ndarray => "ndarray",
-            Self::Wgpu => "wgpu",
-        }
-    }
-
     /// The device (without autodiff; the trainer enables it).
     pub fn device(self) -> Device {
         match self {

@@ -72,7 +72,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub lambda: Option<f64>,
     /// cpu | flex | ndarray | wgpu
-    #[arg(long, default_value = "cpu", value_parser = Backend::parse)]
+    #[arg(long, default_value = "cpu")]
     pub backend: Backend,
     /// A JSON file of TrainConfig fields; flags given on the command line override it.
     #[arg(long)]
@@ -96,7 +96,7 @@ pub struct TrainArgs {
 
 #[derive(Args)]
 pub struct BenchArgs {
-    #[arg(long, default_value = "cpu", value_parser = Backend::parse)]
+    #[arg(long, default_value = "cpu")]
     pub backend: Backend,
     /// One JSON object per line: dataset, dim, backend, iterations_per_second.
     #[arg(long)]
