@@ -46,6 +46,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod divergence;
 pub mod flow;
+pub mod fused;
 pub mod losses;
 pub mod metrics;
 pub mod models;

@@ -8,6 +8,7 @@ use burn::tensor::{DType, Device, Tensor};
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
 use crate::flow::Trajectory;
+use crate::fused::{self, FusedTrainer};
 use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
 use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
@@ -66,9 +67,21 @@ pub trait Training {
 
     /// The flow, when the run is one (its paths, velocities and predicted lines are drawn).
     fn flow(&self) -> Option<&Trainer>;
+
+    /// Whether an iteration runs as the fused GPU kernels (src/fused/) rather than burn's
+    /// operations.
+    fn fused(&self) -> bool {
+        false
+    }
+
+    /// Compute dispatches launched so far, where the run counts them (the fused kernels).
+    fn dispatches(&self) -> Option<u64> {
+        None
+    }
 }
 
-/// The run the configuration's `mode` names.
+/// The run the configuration's `mode` names: on the wgpu device, a flow the fused kernels cover
+/// runs on them.
 pub struct Run(Box<dyn Training>);
 
 impl Run {
@@ -84,6 +97,9 @@ impl Run {
         dtype: DType,
     ) -> Result<Self, ConfigError> {
         Ok(Self(match config.mode {
+            Mode::Flow if dtype == DType::F32 && fused::covers(&config, device) => {
+                Box::new(FusedTrainer::new(config, device)?)
+            }
             Mode::Flow => Box::new(Trainer::with_dtype(config, device, dtype)?),
             Mode::Generator => Box::new(OtGenerator::with_dtype(config, device, dtype)?),
         }))
@@ -142,5 +158,13 @@ impl Training for Run {
 
     fn flow(&self) -> Option<&Trainer> {
         self.0.flow()
+    }
+
+    fn fused(&self) -> bool {
+        self.0.fused()
+    }
+
+    fn dispatches(&self) -> Option<u64> {
+        self.0.dispatches()
     }
 }

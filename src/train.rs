@@ -57,6 +57,16 @@ impl Streams {
     }
 }
 
+/// The random draws of one iteration, on the host: every source sample x₀ ~ ρ₀ of the terminal
+/// player's steps (`[steps·B, d]`, row-major) and of the generator step (`[B, d]`), and per
+/// critic step its data batch y (`[B, d]`) and interpolation weights u (`[B]`), end to end.
+pub(crate) struct IterationDraws {
+    pub terminal_sources: Vec<f32>,
+    pub generator_sources: Vec<f32>,
+    pub data: Vec<f32>,
+    pub interpolation: Vec<f32>,
+}
+
 /// A W1⊕W2 flow and its terminal cost (critic or OT), training on one device.
 pub struct Trainer {
     pub config: TrainConfig,
@@ -141,10 +151,33 @@ impl Trainer {
         }
     }
 
-    /// `rows` samples x₀ ~ ρ₀ from the source stream, on `device`.
-    fn source_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
-        let x0 = self.config.source_sample(rows, &mut self.streams.source);
-        matrix(x0, rows, self.config.dim, device, self.dtype)
+    /// Every random draw of one iteration, in the order the streams give them (the released
+    /// code's streams restart first when the iteration is due). The burn path and the fused
+    /// path (src/fused/) both train on these, so that one seed trains both alike.
+    pub(crate) fn draw(&mut self) -> IterationDraws {
+        if self.config.batch_streams == BatchStreams::ReleasedCode
+            && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD)
+        {
+            self.streams.restart_batches();
+        }
+        let b = self.config.batch_size;
+        let (terminal_steps, critic_steps) = match self.terminal {
+            Terminal::Critic(_) => (self.config.critic_steps, self.config.critic_steps),
+            Terminal::Ot(_) => (self.config.ot_dual_steps, 0),
+        };
+        let streams = &mut self.streams;
+        IterationDraws {
+            terminal_sources: self
+                .config
+                .source_sample(b * terminal_steps, &mut streams.source),
+            generator_sources: self.config.source_sample(b, &mut streams.source),
+            data: (0..critic_steps)
+                .flat_map(|_| self.data.batch(b, &mut streams.batches))
+                .collect(),
+            interpolation: (0..critic_steps)
+                .flat_map(|_| streams.interpolation.uniform_vec(b))
+                .collect(),
+        }
     }
 
     /// One iteration: `critic_steps` critic steps (or `ot_dual_steps` dual steps), then one
@@ -154,20 +187,19 @@ impl Trainer {
     /// rollout (on a CPU device, two halves side by side); the generator's rollout depends on θ
     /// only, so it is built meanwhile ([`join`]).
     pub fn step(&mut self) -> StepLosses {
-        if self.config.batch_streams == BatchStreams::ReleasedCode
-            && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD)
-        {
-            self.streams.restart_batches();
-        }
-        let (b, scheme) = (self.config.batch_size, self.scheme());
-        let terminal_steps = match self.terminal {
-            Terminal::Critic(_) => self.config.critic_steps,
-            Terminal::Ot(_) => self.config.ot_dual_steps,
-        };
+        let draws = self.draw();
+        let (b, d, scheme) = (self.config.batch_size, self.config.dim, self.scheme());
+        let (device, dtype) = (self.device.clone(), self.dtype);
         let eval_device = self.eval_device();
-        let terminal_sources = self.source_batch(b * terminal_steps, &eval_device);
-        let generator_device = self.device.clone();
-        let generator_sources = self.source_batch(b, &generator_device);
+        let rows = |values: &[f32], width: usize| values.len() / width;
+        let terminal_sources = matrix(
+            draws.terminal_sources.clone(),
+            rows(&draws.terminal_sources, d),
+            d,
+            &eval_device,
+            dtype,
+        );
+        let generator_sources = matrix(draws.generator_sources.clone(), b, d, &device, dtype);
         let side_by_side = self.side_by_side;
         let x_end = frozen_end_points(
             &self.potential.frozen(),
@@ -177,24 +209,19 @@ impl Trainer {
         ); // [steps·B, d]
         let Self {
             config,
-            device,
-            dtype,
             potential,
             terminal,
-            data,
-            streams,
             ..
         } = self;
         let (critic, trajectory) = join(
             || match terminal {
                 Terminal::Critic(critic) => {
-                    let batches = DataBatches {
-                        data,
-                        rng: &mut streams.batches,
-                        device,
-                        dtype: *dtype,
+                    let batches = CriticBatches {
+                        draws: &draws,
+                        device: &device,
+                        dtype,
                     };
-                    critic_phase(critic, config, x_end, batches, &mut streams.interpolation)
+                    critic_phase(critic, config, x_end, batches)
                 }
                 Terminal::Ot(ot) => dual_phase(ot, config, x_end),
             },
@@ -294,24 +321,22 @@ fn halves(batch: Tensor<2>) -> [Tensor<2>; 2] {
     ]
 }
 
-/// Where the critic's data batches come from: the pool, its stream, and the device and dtype
-/// they go to.
-struct DataBatches<'a> {
-    data: &'a DataPool,
-    rng: &'a mut Rng,
+/// The data batches y and interpolation weights u of an iteration's critic steps, and the device
+/// and dtype they go to.
+struct CriticBatches<'a> {
+    draws: &'a IterationDraws,
     device: &'a Device,
     dtype: DType,
 }
 
-impl DataBatches<'_> {
-    /// `rows` data points y ~ π, `[rows, d]`.
-    fn next(&mut self, rows: usize) -> Tensor<2> {
-        matrix(
-            self.data.batch(rows, self.rng),
-            rows,
-            self.data.dim,
-            self.device,
-            self.dtype,
+impl CriticBatches<'_> {
+    /// Critic step `step`'s data points y ~ π, `[B, d]`, and weights u ~ U[0, 1], `[B, 1]`.
+    fn at(&self, step: usize, b: usize, d: usize) -> (Tensor<2>, Tensor<2>) {
+        let y = self.draws.data[step * b * d..(step + 1) * b * d].to_vec();
+        let u = self.draws.interpolation[step * b..(step + 1) * b].to_vec();
+        (
+            matrix(y, b, d, self.device, self.dtype),
+            matrix(u, b, 1, self.device, self.dtype),
         )
     }
 }
@@ -341,15 +366,13 @@ fn critic_phase(
     critic: &mut Critic,
     config: &TrainConfig,
     x_end: Tensor<2>,
-    mut data: DataBatches,
-    interpolation: &mut Rng,
+    batches: CriticBatches,
 ) -> Tensor<1> {
     let b = config.batch_size;
     let mut last_loss = None;
     for step in 0..config.critic_steps {
         let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
-        let y = data.next(b);
-        let u = matrix(interpolation.uniform_vec(b), b, 1, data.device, data.dtype);
+        let (y, u) = batches.at(step, b, config.dim);
         let loss = critic_loss(critic, config, x, y, u);
         let gradients = loss.backward();
         let mut updated =

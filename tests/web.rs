@@ -2,10 +2,14 @@
 //! run by `wasm-pack test --headless --chrome --release` from `cargo xtask test`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "support/fused_comparison.rs"]
+mod fused_comparison;
+
 use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
+use w1w2_flow::fused::FusedTrainer;
 use w1w2_flow::losses::{Diverged, LossValues};
 use w1w2_flow::nn::readback::Readback;
 use w1w2_flow::run::Training;
@@ -172,6 +176,69 @@ async fn webgpu_training_matches_the_cpu_backend() {
         gpu_losses[0] != gpu_losses[2],
         "the losses did not change over three iterations"
     );
+}
+
+/// [`fused_comparison::Record`] of a run, each readback awaited.
+async fn record(run: &mut dyn Training) -> fused_comparison::Record {
+    async fn weights(run: &dyn Training) -> Vec<Vec<f64>> {
+        let mut readback = Readback::default();
+        let slots: Vec<_> = fused_comparison::parameter_tensors(run)
+            .into_iter()
+            .map(|p| readback.push(p))
+            .collect();
+        let values = readback.read_async().await.expect("readback");
+        slots
+            .into_iter()
+            .map(|s| values.get(s).iter().map(|&v| v as f64).collect())
+            .collect()
+    }
+    let start = weights(run).await;
+    let (mut losses, mut constants) = (Vec::new(), Vec::new());
+    for _ in 0..fused_comparison::ITERATIONS {
+        let mut readback = Readback::default();
+        let step = run.step();
+        let pending = run.queue_losses(step, &mut readback);
+        let constant = readback.push(fused_comparison::critic_constant(run));
+        let values = readback.read_async().await.expect("readback");
+        let step = pending
+            .check(&values, run.iteration())
+            .expect("finite losses");
+        losses.push((step.critic, step.generator));
+        constants.push(values.scalar(constant));
+    }
+    fused_comparison::Record {
+        losses,
+        constants,
+        start,
+        end: weights(run).await,
+    }
+}
+
+/// The fused kernels on Chromium's WebGPU (SwiftShader here) against the burn path on the CPU
+/// backend, case by case (tests/support/fused_comparison.rs); a device error fails the test.
+#[wasm_bindgen_test]
+async fn fused_webgpu_training_matches_the_cpu_backend() {
+    install_device_error_trap();
+    let adapter = adapter_description().await.as_string().unwrap_or_default();
+    assert!(!adapter.is_empty(), "no WebGPU adapter was obtained");
+    let gpu = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("WebGPU device");
+    for (name, config) in fused_comparison::cases() {
+        let reference = record(&mut Trainer::new(config.clone(), &Device::flex()).unwrap()).await;
+        let mut fused =
+            FusedTrainer::new(config.clone(), &gpu).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let fused = record(&mut fused).await;
+        let errors = device_errors();
+        assert!(errors.is_empty(), "{name}: WebGPU device errors: {errors}");
+        console_log!(
+            "{name}: losses fused {:?}, burn {:?}",
+            fused.losses,
+            reference.losses
+        );
+        fused_comparison::assert_records_match(name, &config, &reference, &fused);
+    }
 }
 
 #[wasm_bindgen_test]

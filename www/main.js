@@ -416,7 +416,9 @@ const api = {
   simulateDeviceLoss() {
     page.worker.postMessage({ type: 'lose-device' });
   },
-  /** WebGPU compute dispatches and buffer readbacks so far (for the benchmark). */
+  /** {dispatches, submits, readbacks, wasmMemoryBytes}: WebGPU compute dispatches, queue
+   *  submissions and buffer readbacks so far, counted in the worker, and its WebAssembly memory
+   *  (for the benchmark). */
   counters() {
     return page.counters ? { ...page.counters } : null;
   },

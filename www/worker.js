@@ -26,13 +26,19 @@ const wasmReady = init();
 let wasmMemory = null; // the module's linear memory, for the benchmark's memory figure
 wasmReady.then((exports) => { wasmMemory = exports.memory; });
 
-// GPU work counters for the benchmark: compute dispatches and buffer readbacks (mapAsync).
-const counters = { dispatches: 0, readbacks: 0 };
+// GPU work counters for the benchmark: compute dispatches, queue submissions and buffer
+// readbacks (mapAsync).
+const counters = { dispatches: 0, submits: 0, readbacks: 0 };
 if (self.GPUComputePassEncoder) {
   const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
   GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
     counters.dispatches++;
     return dispatch.apply(this, args);
+  };
+  const submit = GPUQueue.prototype.submit;
+  GPUQueue.prototype.submit = function (...args) {
+    counters.submits++;
+    return submit.apply(this, args);
   };
   const mapAsync = GPUBuffer.prototype.mapAsync;
   GPUBuffer.prototype.mapAsync = function (...args) {

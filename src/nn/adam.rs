@@ -20,13 +20,18 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// β₁ = 0.5, β₂ = 0.9 as the paper; ε = 1e-7 on √v̂ (Keras' default). The released code's
-    /// TensorFlow 1 optimiser adds 1e-8 to √v, which at these gradient sizes changes nothing.
+    /// (β₁, β₂, ε) = (0.5, 0.9, 1e-7): β as the paper, ε on √v̂ (Keras' default). The released
+    /// code's TensorFlow 1 optimiser adds 1e-8 to √v, which at these gradient sizes changes
+    /// nothing.
+    pub const PAPER: (f64, f64, f64) = (0.5, 0.9, 1e-7);
+
+    /// Adam with [`Adam::PAPER`]'s constants.
     pub fn paper() -> Self {
+        let (beta1, beta2, epsilon) = Self::PAPER;
         Self {
-            beta1: 0.5,
-            beta2: 0.9,
-            epsilon: 1e-7,
+            beta1,
+            beta2,
+            epsilon,
             moments: None,
             steps: 0,
         }

@@ -147,6 +147,11 @@ impl Session {
                 .map_err(|e| JsError::new(&e.to_string()))?,
         );
         let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        let adapter = if run.fused() {
+            format!("{adapter} · fused kernels")
+        } else {
+            adapter
+        };
         let state = State {
             run,
             batch,

@@ -37,7 +37,7 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
     const started = performance.now();
     await window.w1w2.step(n);
     const after = window.w1w2.counters();
-    return { ms: performance.now() - started, dispatches: after.dispatches - before.dispatches, readbacks: after.readbacks - before.readbacks, memory: after.wasmMemoryBytes, heap: performance.memory ? performance.memory.usedJSHeapSize : 0 };
+    return { ms: performance.now() - started, dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits, readbacks: after.readbacks - before.readbacks, memory: after.wasmMemoryBytes, heap: performance.memory ? performance.memory.usedJSHeapSize : 0 };
   }, n);
   await measure(2); // warm-up: shader compilation, allocations
   const [a, b] = [await measure(n1), await measure(n2)];
@@ -48,6 +48,7 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
     iterations_per_second: +(1000 / perIteration('ms')).toFixed(2),
     milliseconds_per_iteration: +perIteration('ms').toFixed(2),
     dispatches_per_iteration: perIteration('dispatches'),
+    submits_per_iteration: perIteration('submits'),
     readbacks_per_snapshot: a.readbacks - perIteration('readbacks') * n1,
     milliseconds_per_snapshot: +(a.ms - perIteration('ms') * n1).toFixed(1),
     wasm_memory_mb: [a.memory, b.memory].map((bytes) => +(bytes / 1e6).toFixed(1)),

@@ -64,6 +64,24 @@ fn bench() -> Result<(), String> {
         "--backend",
         "ndarray",
     ])?;
+    tools::lavapipe()?;
+    shell::step(
+        "native benchmark on wgpu (burn's operations and the fused kernels; lavapipe without a GPU)",
+    );
+    shell::cargo(&[
+        "run",
+        "--release",
+        "--quiet",
+        "--bin",
+        "w1w2",
+        "--",
+        "bench",
+        "--json",
+        "--backend",
+        "wgpu",
+        "--iterations",
+        "20",
+    ])?;
     tools::debian_packages()?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
@@ -80,8 +98,9 @@ fn bench() -> Result<(), String> {
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in
 /// debug is too large for the test runner): native unit and integration tests (on a CPU with
-/// AVX-512 a second time without it, [`portable`]), wasm-bindgen tests in headless Chromium, and
-/// end-to-end tests of the served page.
+/// AVX-512 a second time without it, [`portable`]; the fused kernels on the GPU, or on Mesa's
+/// lavapipe where there is none), wasm-bindgen tests in headless Chromium, and end-to-end tests
+/// of the served page.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!(
@@ -92,7 +111,8 @@ fn test(args: &[String]) -> Result<(), String> {
     shell::cargo(&["fmt", "--all", "--check"])?;
     clippy(None)?;
     data::mnist()?;
-    shell::step("native tests (cargo test --release --workspace)");
+    tools::lavapipe()?;
+    shell::step("native tests (cargo test --release --workspace; wgpu on the GPU or on lavapipe)");
     shell::cargo(&["test", "--release", "--workspace"])?;
     portable::native_tests_without_avx512()?;
 

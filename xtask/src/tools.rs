@@ -66,6 +66,21 @@ pub fn node() -> Result<(), String> {
     apt_install(&missing)
 }
 
+/// Mesa's lavapipe (Debian's mesa-vulkan-drivers), a Vulkan driver that runs on the CPU: on a
+/// machine without a GPU, the native tests of the fused kernels (tests/fused.rs) run on it.
+pub fn lavapipe() -> Result<(), String> {
+    let drivers = Path::new("/usr/share/vulkan/icd.d");
+    let installed = std::fs::read_dir(drivers).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("lvp_icd"))
+    });
+    if installed {
+        return Ok(());
+    }
+    apt_install(&["mesa-vulkan-drivers"])
+}
+
 /// `apt-get install` of `packages` (through sudo unless root).
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     step(&format!(

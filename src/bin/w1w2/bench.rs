@@ -1,12 +1,16 @@
 //! `w1w2 bench`: training iterations per second on the paper's pinwheel runs (2-D and 12-D), and
-//! with `--mnist` on its MNIST run. A benchmark prints figures; nothing here asserts a speed.
+//! with `--mnist` on its MNIST run. On `--backend wgpu` each case runs both iteration paths, burn's
+//! operations and the fused kernels (src/fused/), with the dispatches an iteration of the fused
+//! one. A benchmark prints figures; nothing here asserts a speed.
 
 use std::time::Instant;
 
 use serde::Serialize;
+use w1w2_flow::backend::Backend;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::fused::{self, FusedTrainer};
 use w1w2_flow::run::Training;
 use w1w2_flow::train::Trainer;
 
@@ -17,12 +21,19 @@ struct BenchRecord {
     dataset: &'static str,
     dim: usize,
     backend: &'static str,
+    /// "burn" (one kernel an operation) or "fused" (src/fused/).
+    path: &'static str,
     iterations_per_second: f64,
     milliseconds_per_iteration: f64,
+    /// Compute dispatches an iteration, where counted (the fused path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dispatches_per_iteration: Option<f64>,
 }
 
 pub fn run(args: BenchArgs) -> Result<(), Failure> {
-    let device = args.backend.device();
+    let opened = args.backend.open().map_err(Failure::runtime)?;
+    eprintln!("backend: {}", opened.description);
+    let device = opened.device;
     let mut cases = vec![
         (Dataset::Shape(Toy2d::Pinwheel), 2, 10, args.iterations),
         (Dataset::Shape(Toy2d::Pinwheel), 12, 10, args.iterations),
@@ -32,42 +43,68 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     }
     for (dataset, dim, warm_up, iterations) in cases {
         let config = TrainConfig::paper(dataset, dim);
-        let mut trainer =
-            Trainer::new(config, &device).map_err(|e| Failure::runtime(e.to_string()))?;
-        let mut timed = |iterations: usize| -> Result<f64, Failure> {
-            let started = Instant::now();
-            for _ in 0..iterations {
-                trainer
-                    .step_checked()
-                    .map_err(|e| Failure::runtime(e.to_string()))?;
-            }
-            Ok(started.elapsed().as_secs_f64())
-        };
-        timed(warm_up)?;
-        let iterations = iterations.max(1);
-        let seconds = timed(iterations)?;
-        let record = BenchRecord {
-            dataset: dataset.name(),
-            dim,
-            backend: args.backend.name(),
-            iterations_per_second: iterations as f64 / seconds,
-            milliseconds_per_iteration: 1e3 * seconds / iterations as f64,
-        };
-        if args.json {
-            println!(
-                "{}",
-                serde_json::to_string(&record).map_err(|e| Failure::runtime(e.to_string()))?
-            );
-        } else {
-            println!(
-                "{} d={:<3} {:<8} {:>7.1} iterations/s  ({:.2} ms each, 5 critic steps + 1 generator step, batch 200)",
-                record.dataset,
-                record.dim,
-                record.backend,
-                record.iterations_per_second,
-                record.milliseconds_per_iteration
-            );
+        let runtime = |e: String| Failure::runtime(e);
+        let burn = Trainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
+        let mut paths: Vec<(&str, Box<dyn Training>)> = vec![("burn", Box::new(burn))];
+        if args.backend == Backend::Wgpu && fused::covers(&config, &device) {
+            let fused = FusedTrainer::new(config, &device).map_err(|e| runtime(e.to_string()))?;
+            paths.push(("fused", Box::new(fused)));
         }
+        for (path, mut run) in paths {
+            let mut timed = |iterations: usize| -> Result<(f64, u64), Failure> {
+                let dispatches = fused_dispatches(run.as_ref());
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    run.step_checked()
+                        .map_err(|e| Failure::runtime(e.to_string()))?;
+                }
+                let seconds = started.elapsed().as_secs_f64();
+                Ok((seconds, fused_dispatches(run.as_ref()) - dispatches))
+            };
+            timed(warm_up)?;
+            let iterations = iterations.max(1);
+            let (seconds, dispatches) = timed(iterations)?;
+            let record = BenchRecord {
+                dataset: dataset.name(),
+                dim,
+                backend: args.backend.name(),
+                path,
+                iterations_per_second: iterations as f64 / seconds,
+                milliseconds_per_iteration: 1e3 * seconds / iterations as f64,
+                dispatches_per_iteration: (path == "fused")
+                    .then_some(dispatches as f64 / iterations as f64),
+            };
+            print(&record, args.json)?;
+        }
+    }
+    Ok(())
+}
+
+/// The fused trainer's dispatch count, 0 for the burn path (burn does not count its own).
+fn fused_dispatches(run: &dyn Training) -> u64 {
+    run.dispatches().unwrap_or(0)
+}
+
+fn print(record: &BenchRecord, json: bool) -> Result<(), Failure> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(record).map_err(|e| Failure::runtime(e.to_string()))?
+        );
+    } else {
+        let dispatches = record
+            .dispatches_per_iteration
+            .map(|n| format!(", {n} dispatches"))
+            .unwrap_or_default();
+        println!(
+            "{} d={:<3} {:<8} {:<5} {:>7.1} iterations/s  ({:.2} ms each{dispatches}, 5 critic steps + 1 generator step, batch 200)",
+            record.dataset,
+            record.dim,
+            record.backend,
+            record.path,
+            record.iterations_per_second,
+            record.milliseconds_per_iteration
+        );
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
+use w1w2_flow::backend::Opened;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
 use w1w2_flow::losses::{Diverged, LossValues};
@@ -37,13 +38,34 @@ struct DivergedRecord<'a> {
     message: String,
 }
 
+/// Says on stderr what the run trains on: the backend or adapter, with a warning for a software
+/// adapter, and on wgpu whether the fused kernels run the iteration.
+fn announce(opened: &Opened, config: &TrainConfig) {
+    eprintln!("backend: {}", opened.description);
+    if opened.software {
+        eprintln!(
+            "warning: this adapter is a software one (it runs on the CPU); --backend cpu is faster"
+        );
+    }
+    if opened.description.starts_with("wgpu") {
+        match w1w2_flow::fused::refused(config, &opened.device) {
+            None => eprintln!("iteration: fused kernels"),
+            Some(reason) => eprintln!("iteration: burn operations ({reason})"),
+        }
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<(), Failure> {
     let config = args.config()?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(BufWriter::new(create(path)?)),
         None => Box::new(std::io::stdout()),
     };
-    let device = args.backend.device();
+    let opened = args.backend.open().map_err(Failure::runtime)?;
+    if !args.quiet {
+        announce(&opened, &config);
+    }
+    let device = opened.device;
     let progress = RefCell::new(Progress::new(args.iterations, !args.quiet));
     let outcome = train(
         config,

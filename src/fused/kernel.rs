@@ -1,0 +1,197 @@
+//! Launching the fused kernels: hand-written WGSL (shaders/, each with the equations it computes)
+//! run on burn's own wgpu device through cubecl's precompiled-source path, and the buffers they
+//! bind, shared with burn's tensors.
+
+use burn::tensor::{DType, Device, Tensor};
+use burn_cubecl::CubeBackend;
+use burn_cubecl::cubecl::client::Client;
+use burn_cubecl::cubecl::ir::metadata::Info;
+use burn_cubecl::cubecl::ir::{ElemType, UIntKind};
+use burn_cubecl::cubecl::prelude::KernelMetadata;
+use burn_cubecl::cubecl::prelude::{
+    AddressType, CubeCount, ExecutionMode, KernelDefinition, KernelId, KernelSettings, Scope,
+};
+use burn_cubecl::cubecl::server::{Handle, KernelArguments};
+use burn_cubecl::cubecl::{CubeKernel, PrecompiledSource};
+use burn_cubecl::tensor::CubeTensor;
+
+/// The definitions every kernel shares: its configuration block and the layout words.
+const COMMON: &str = include_str!("shaders/common.wgsl");
+/// The critic's value and input gradient, for the kernels that evaluate φ_ω.
+const CRITIC_NET: &str = include_str!("shaders/critic_net.wgsl");
+
+/// The fused kernels, each one WGSL file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shader {
+    Rollout,
+    CriticSample,
+    CriticWeights,
+    ReduceAdam,
+    GeneratorSample,
+    CopySegments,
+}
+
+impl Shader {
+    /// The kernel's source: the common definitions, the critic's when it evaluates φ, then its
+    /// own file.
+    fn source(self) -> String {
+        let (own, uses_critic) = match self {
+            Self::Rollout => (include_str!("shaders/rollout.wgsl"), false),
+            Self::CriticSample => (include_str!("shaders/critic_sample.wgsl"), true),
+            Self::CriticWeights => (include_str!("shaders/critic_weights.wgsl"), false),
+            Self::ReduceAdam => (include_str!("shaders/reduce_adam.wgsl"), false),
+            Self::GeneratorSample => (include_str!("shaders/generator_sample.wgsl"), true),
+            Self::CopySegments => (include_str!("shaders/copy_segments.wgsl"), false),
+        };
+        let critic = if uses_critic { CRITIC_NET } else { "" };
+        format!("{COMMON}\n{critic}\n{own}")
+    }
+
+    /// Invocations a workgroup (the `@workgroup_size` of the file).
+    pub fn workgroup_size(self) -> u32 {
+        match self {
+            Self::CriticWeights => 256,
+            _ => 64,
+        }
+    }
+}
+
+/// A shader as cubecl's kernel: no IR, only the WGSL text, keyed by the shader.
+struct WgslKernel(Shader);
+
+impl KernelMetadata for WgslKernel {
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(self.0)
+    }
+
+    fn address_type(&self) -> ElemType {
+        UIntKind::U32.into()
+    }
+}
+
+impl CubeKernel for WgslKernel {
+    fn define(&self) -> KernelDefinition {
+        let settings = KernelSettings::new(
+            burn_cubecl::cubecl::ir::settings::Dim3::new_1d(self.0.workgroup_size()),
+            ExecutionMode::Checked,
+            AddressType::U32,
+        );
+        KernelDefinition {
+            body: Scope::root(settings.clone()),
+            settings,
+            info: Info::default(),
+        }
+    }
+
+    fn source(&self) -> Option<PrecompiledSource> {
+        Some(PrecompiledSource {
+            source: self.0.source(),
+            entrypoint_name: "main".to_string(),
+            lang: "wgsl",
+        })
+    }
+}
+
+/// A buffer on the device: a cubecl handle, possibly a 256-byte-aligned window of a larger one.
+#[derive(Clone)]
+pub struct Buffer(pub Handle);
+
+/// The compute client of burn's wgpu device, and the launches made through it.
+pub struct Gpu {
+    client: Client,
+    device: burn_cubecl::CubeDevice,
+    /// Compute dispatches launched so far.
+    pub dispatches: u64,
+}
+
+impl Gpu {
+    /// The client behind `device`, or `None` when the device is not a cubecl (wgpu) one.
+    pub fn of(device: &Device) -> Option<Self> {
+        let probe = Tensor::<1>::zeros([1], device);
+        let tensor = probe.try_into_primitive::<CubeBackend>().ok()?;
+        Some(Self {
+            client: tensor.client,
+            device: tensor.device,
+            dispatches: 0,
+        })
+    }
+
+    /// The device's name, as its driver gives it.
+    pub fn name(&self) -> &str {
+        &self.client.properties().identity.name
+    }
+
+    /// A device buffer holding `values`.
+    pub fn upload_f32(&self, values: &[f32]) -> Buffer {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        Buffer(self.client.create_from_slice(&bytes))
+    }
+
+    /// A device buffer holding `words`.
+    pub fn upload_words(&self, words: &[u32]) -> Buffer {
+        let bytes: Vec<u8> = words.iter().flat_map(|v| v.to_le_bytes()).collect();
+        Buffer(self.client.create_from_slice(&bytes))
+    }
+
+    /// A zeroed buffer of `count` floats.
+    pub fn zeros(&self, count: usize) -> Buffer {
+        self.upload_f32(&vec![0.0; count.max(1)])
+    }
+
+    /// Runs `shader` over `invocations` invocations, binding `cfg` then `buffers` in order.
+    pub fn launch(
+        &mut self,
+        shader: Shader,
+        invocations: usize,
+        cfg: &Buffer,
+        buffers: &[&Buffer],
+    ) {
+        let groups = (invocations as u32)
+            .div_ceil(shader.workgroup_size())
+            .max(1);
+        let mut arguments = KernelArguments::new().with_buffer(cfg.0.clone().binding());
+        for buffer in buffers {
+            arguments = arguments.with_buffer(buffer.0.clone().binding());
+        }
+        self.client.launch(
+            Box::new(WgslKernel(shader)),
+            CubeCount::Static(groups, 1, 1),
+            arguments,
+        );
+        self.dispatches += 1;
+    }
+
+    /// A burn tensor of `shape` reading `buffer` (no copy).
+    pub fn tensor<const D: usize>(&self, buffer: &Buffer, shape: [usize; D]) -> Tensor<D> {
+        let tensor = CubeTensor::new_contiguous(
+            self.client.clone(),
+            self.device.clone(),
+            shape.into(),
+            buffer.0.clone(),
+            DType::F32,
+        );
+        Tensor::from_primitive::<CubeBackend>(tensor)
+    }
+}
+
+/// The buffer behind a burn tensor on the wgpu device (its autodiff wrapper is looked through).
+pub fn buffer_of<const D: usize>(tensor: &Tensor<D>) -> Buffer {
+    let tensor = tensor
+        .clone()
+        .inner()
+        .try_into_primitive::<CubeBackend>()
+        .expect("a fused trainer's tensors live on the wgpu device");
+    debug_assert!(tensor.is_contiguous_buffer(), "parameters are contiguous");
+    Buffer(tensor.handle)
+}
+
+/// A window of `buffer`: `length` bytes from `offset` (both multiples of 256).
+pub fn window(buffer: &Buffer, offset: usize, length: usize, total: usize) -> Buffer {
+    Buffer(
+        buffer
+            .0
+            .clone()
+            .offset_start(offset as u64)
+            .offset_end((total - offset - length) as u64),
+    )
+}

@@ -1,0 +1,487 @@
+//! The fused training iteration (docs/method.md §12): paper A's iteration for MLP potentials and
+//! critics in a fixed handful of dispatches on the wgpu device, one upload of the iteration's
+//! random draws and configuration, and nothing read back.
+//!
+//! The burn [`Trainer`] it wraps stays the model's view for everything else (evaluation,
+//! snapshots, the losses' readback): after every step the packed parameters are copied into its
+//! per-layer tensors, on the device.
+
+use burn::tensor::{DType, Device, Tensor};
+
+use super::config::{BLOCK_WORDS, Block, NetLayout, SEGMENTS_PER_COPY, Slot};
+use super::kernel::{Buffer, Gpu, Shader, buffer_of, window};
+use super::{Sizes, refused};
+use crate::config::{ConfigError, TrainConfig};
+use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
+use crate::divergence::Divergence;
+use crate::flow::Trajectory;
+use crate::losses::{PendingLosses, StepLosses};
+use crate::nn::readback::Readback;
+use crate::nn::{Adam, Network};
+use crate::run::Training;
+use crate::sdot::SemiDiscreteOt;
+use crate::terminal::Terminal;
+use crate::train::Trainer;
+
+/// One player's packed parameters and Adam moments on the device, and the burn tensors they are
+/// copied into after each step.
+struct Player {
+    layout: NetLayout,
+    /// Floats Adam updates: the net's parameters, then ν for a critic whose divergence has one.
+    count: usize,
+    parameters: Buffer,
+    first_moment: Buffer,
+    second_moment: Buffer,
+    /// Blocks (into `copies`) moving the packed vector into burn's tensors, six tensors a block.
+    unpack: Vec<(usize, Vec<Buffer>)>,
+    /// Adam steps taken (t in the bias corrections 1 − βᵗ).
+    steps: i32,
+}
+
+/// The per-iteration work buffers.
+struct Work {
+    x_end: Buffer,
+    generator_end: Buffer,
+    tape: Buffer,
+    scratch: Buffer,
+    critic_grads: Buffer,
+    potential_grads: Buffer,
+    critic_rows: Buffer,
+    potential_rows: Buffer,
+}
+
+/// Paper A's flow with a critic, trained by the fused kernels.
+pub struct FusedTrainer {
+    trainer: Trainer,
+    gpu: Gpu,
+    sizes: Sizes,
+    potential: Player,
+    critic: Player,
+    work: Work,
+    /// The copy blocks, uploaded once: packing at construction, unpacking after every step.
+    copies: Buffer,
+    copy_count: usize,
+    /// Distinct stand-ins for a copy block's unused tensors.
+    spare: Vec<Buffer>,
+}
+
+impl FusedTrainer {
+    /// A fused trainer for `config` on `device`, with the same initial weights, data and draws as
+    /// the burn [`Trainer`] from the same seed; an error when the config or device is not one the
+    /// kernels cover.
+    pub fn new(config: TrainConfig, device: &Device) -> Result<Self, ConfigError> {
+        if let Some(reason) = refused(&config, device) {
+            return Err(ConfigError {
+                field: "backend",
+                message: format!("the fused kernels do not cover this run: {reason}"),
+            });
+        }
+        let gpu = Gpu::of(device).expect("refused() checked the device");
+        let trainer = Trainer::with_dtype(config, device, DType::F32)?;
+        let sizes = Sizes::of(&trainer.config);
+        let (potential_tensors, critic_tensors) = tensors_of(&trainer);
+        let potential_layout = NetLayout::of(mlp(&trainer.potential.net));
+        let critic_layout = match &trainer.terminal {
+            Terminal::Critic(critic) => NetLayout::of(mlp(&critic.net)),
+            Terminal::Ot(_) => unreachable!("unsupported() admits only the critic"),
+        };
+        let segments = |layout: &NetLayout, extra: bool| {
+            let mut all = layout.segments();
+            if extra {
+                all.push((layout.parameters, 1));
+            }
+            all
+        };
+        let has_shift = trainer.config.divergence.has_shift();
+        let chunks = [
+            segments(&potential_layout, false),
+            segments(&critic_layout, has_shift),
+        ];
+        let base = Block::new(&potential_layout, &critic_layout);
+        let mut blocks = Vec::new();
+        for chunk_set in &chunks {
+            for chunk in chunk_set.chunks(SEGMENTS_PER_COPY) {
+                for flag in [0, 1] {
+                    let mut block = base.clone();
+                    block.set_segments(chunk).set(Slot::Flag, flag);
+                    blocks.push(block);
+                }
+            }
+        }
+        let copies = gpu.upload_words(&blocks.iter().flat_map(|b| b.0).collect::<Vec<_>>());
+        let copy_count = blocks.len();
+        let spare = (0..SEGMENTS_PER_COPY).map(|_| gpu.zeros(1)).collect();
+        let player = |layout: NetLayout, count: usize, tensors: Vec<Buffer>, first: usize| {
+            let unpack = tensors
+                .chunks(SEGMENTS_PER_COPY)
+                .enumerate()
+                .map(|(c, chunk)| (2 * (first + c), chunk.to_vec()))
+                .collect();
+            Player {
+                parameters: gpu.zeros(layout.parameters + 1),
+                first_moment: gpu.zeros(count),
+                second_moment: gpu.zeros(count),
+                layout,
+                count,
+                unpack,
+                steps: 0,
+            }
+        };
+        let potential_chunks = chunks[0].len().div_ceil(SEGMENTS_PER_COPY);
+        let potential = player(
+            potential_layout.clone(),
+            potential_layout.parameters,
+            potential_tensors,
+            0,
+        );
+        let critic = player(
+            critic_layout.clone(),
+            critic_layout.parameters + usize::from(has_shift),
+            critic_tensors,
+            potential_chunks,
+        );
+        let work = Work {
+            x_end: gpu.zeros(sizes.critic_rows * sizes.dim),
+            generator_end: gpu.zeros(sizes.batch * sizes.dim),
+            tape: gpu.zeros(sizes.batch * sizes.steps * sizes.tape_stride),
+            scratch: gpu.zeros(sizes.scratch),
+            critic_grads: gpu.zeros(2 * sizes.batch * critic_layout.parameters),
+            potential_grads: gpu.zeros(sizes.batch * potential_layout.parameters),
+            critic_rows: gpu.zeros(4 * sizes.batch + 2),
+            potential_rows: gpu.zeros(sizes.batch),
+        };
+        let mut fused = Self {
+            trainer,
+            gpu,
+            sizes,
+            potential,
+            critic,
+            work,
+            copies,
+            copy_count,
+            spare,
+        };
+        fused.copy(true);
+        Ok(fused)
+    }
+
+    /// Copies the packed parameters into burn's tensors, or with `pack` the other way.
+    fn copy(&mut self, pack: bool) {
+        for player in [&self.potential, &self.critic] {
+            for (block, tensors) in &player.unpack {
+                let block = block + usize::from(pack);
+                let cfg = window(
+                    &self.copies,
+                    block * BLOCK_WORDS * 4,
+                    BLOCK_WORDS * 4,
+                    self.copy_count * BLOCK_WORDS * 4,
+                );
+                let mut bound: Vec<&Buffer> = vec![&player.parameters];
+                bound.extend(tensors.iter());
+                bound.extend(self.spare.iter().take(SEGMENTS_PER_COPY - tensors.len()));
+                let longest = player
+                    .layout
+                    .segments()
+                    .iter()
+                    .map(|s| s.1)
+                    .max()
+                    .unwrap_or(1);
+                self.gpu.launch(Shader::CopySegments, longest, &cfg, &bound);
+            }
+        }
+    }
+
+    /// The block every dispatch of this iteration starts from.
+    fn base_block(&self) -> Block {
+        let config = &self.trainer.config;
+        let mut block = Block::new(&self.potential.layout, &self.critic.layout);
+        let (kind, alpha) = match config.divergence {
+            Divergence::KullbackLeibler => (0, 0.0),
+            Divergence::Wasserstein1 => (1, 0.0),
+            Divergence::Alpha(alpha) => (2, alpha),
+            Divergence::ReverseKullbackLeibler => (3, 0.0),
+            Divergence::JensenShannon => (4, 0.0),
+        };
+        block
+            .set(Slot::Batch, self.sizes.batch)
+            .set(Slot::Dim, self.sizes.dim)
+            .set(Slot::Steps, self.sizes.steps)
+            .set(Slot::Divergence, kind)
+            .set(Slot::W1Proximal, usize::from(config.w1_proximal))
+            .set(Slot::W2Proximal, usize::from(config.w2_proximal))
+            .set(Slot::HasShift, usize::from(config.divergence.has_shift()))
+            .set(Slot::TapeStride, self.sizes.tape_stride)
+            .set(Slot::ScratchStride, self.sizes.scratch_stride)
+            .set_scalar(Slot::Dt, config.dt())
+            .set_scalar(Slot::Lambda, config.lambda)
+            .set_scalar(Slot::Lipschitz, config.lipschitz)
+            .set_scalar(Slot::PenaltyWeight, config.gradient_penalty)
+            .set_scalar(Slot::Alpha, alpha);
+        block
+    }
+}
+
+/// Sets an Adam block for `player`'s next step at `learning_rate` (β and ε as [`Adam::paper`]).
+fn adam_block(block: &mut Block, player: &mut Player, learning_rate: f64, critic: bool) {
+    let (beta1, beta2, epsilon) = Adam::PAPER;
+    player.steps += 1;
+    let correction1 = 1.0 - beta1.powi(player.steps);
+    let correction2 = 1.0 - beta2.powi(player.steps);
+    block
+        .set(Slot::Flag, usize::from(critic))
+        .set(Slot::ParameterCount, player.count)
+        .set(Slot::NetParameters, player.layout.parameters)
+        .set_scalar(Slot::StepSize, learning_rate / correction1)
+        .set_scalar(Slot::Beta1, beta1)
+        .set_scalar(Slot::Beta2, beta2)
+        .set_scalar(Slot::Epsilon, epsilon)
+        .set_scalar(Slot::Correction2, correction2);
+}
+
+impl Training for FusedTrainer {
+    fn config(&self) -> &TrainConfig {
+        &self.trainer.config
+    }
+
+    fn set_config(&mut self, config: TrainConfig) {
+        self.trainer.set_config(config);
+    }
+
+    fn iteration(&self) -> usize {
+        self.trainer.iteration
+    }
+
+    fn eval_device(&self) -> Device {
+        self.trainer.eval_device()
+    }
+
+    fn dtype(&self) -> DType {
+        DType::F32
+    }
+
+    /// One iteration in `7 + 3·n_critic` dispatches plus the copies into burn's tensors (four at
+    /// the paper's sizes): the two rollouts, per critic step its samples, its batch weights and
+    /// its reduction with Adam, then the generator's samples and its reduction with Adam.
+    fn step(&mut self) -> StepLosses {
+        let draws = self.trainer.draw();
+        let (b, d) = (self.sizes.batch, self.sizes.dim);
+        let critic_steps = self.trainer.config.critic_steps;
+        let (critic_rate, potential_rate) = (
+            self.trainer.config.critic_learning_rate,
+            self.trainer.config.potential_learning_rate,
+        );
+        let base = self.base_block();
+        let generator_offset = draws.terminal_sources.len();
+        let data_offset = generator_offset + draws.generator_sources.len();
+        let interpolation_offset = data_offset + draws.data.len();
+
+        let mut blocks = Vec::new();
+        let mut frozen = base.clone();
+        frozen
+            .set(Slot::Rows, self.sizes.critic_rows)
+            .set(Slot::Flag, 0);
+        blocks.push(frozen);
+        let mut generator_rollout = base.clone();
+        generator_rollout
+            .set(Slot::Rows, b)
+            .set(Slot::Flag, 1)
+            .set(Slot::SourceOffset, generator_offset);
+        blocks.push(generator_rollout);
+        for step in 0..critic_steps {
+            let mut sample = base.clone();
+            sample
+                .set(Slot::StepIndex, step)
+                .set(Slot::DataOffset, data_offset + step * b * d)
+                .set(Slot::InterpolationOffset, interpolation_offset + step * b)
+                .set(Slot::NetParameters, self.critic.layout.parameters);
+            blocks.push(sample);
+            let mut adam = base.clone();
+            adam_block(&mut adam, &mut self.critic, critic_rate, true);
+            blocks.push(adam);
+        }
+        let mut generator = base.clone();
+        generator.set(Slot::NetParameters, self.potential.layout.parameters);
+        blocks.push(generator);
+        let mut adam = base;
+        adam_block(&mut adam, &mut self.potential, potential_rate, false);
+        blocks.push(adam);
+
+        let block_bytes = BLOCK_WORDS * 4;
+        let mut words: Vec<u32> = blocks.iter().flat_map(|b| b.0).collect();
+        let draws_at = words.len() * 4;
+        for values in [
+            &draws.terminal_sources,
+            &draws.generator_sources,
+            &draws.data,
+            &draws.interpolation,
+        ] {
+            words.extend(values.iter().map(|v| v.to_bits()));
+        }
+        let total = words.len() * 4;
+        let upload = self.gpu.upload_words(&words);
+        let cfg = |i: usize| window(&upload, i * block_bytes, block_bytes, total);
+        let draws_buffer = window(&upload, draws_at, total - draws_at, total);
+        let critic_loss = self.gpu.zeros(1);
+        let generator_loss = self.gpu.zeros(1);
+        let Self {
+            gpu,
+            work,
+            potential,
+            critic,
+            sizes,
+            ..
+        } = self;
+
+        gpu.launch(
+            Shader::Rollout,
+            sizes.critic_rows,
+            &cfg(0),
+            &[
+                &potential.parameters,
+                &draws_buffer,
+                &work.x_end,
+                &work.scratch,
+            ],
+        );
+        gpu.launch(
+            Shader::Rollout,
+            b,
+            &cfg(1),
+            &[
+                &potential.parameters,
+                &draws_buffer,
+                &work.generator_end,
+                &work.tape,
+            ],
+        );
+        for step in 0..critic_steps {
+            let (sample, adam) = (cfg(2 + 2 * step), cfg(3 + 2 * step));
+            gpu.launch(
+                Shader::CriticSample,
+                b,
+                &sample,
+                &[
+                    &critic.parameters,
+                    &draws_buffer,
+                    &work.x_end,
+                    &work.critic_grads,
+                    &work.critic_rows,
+                    &work.scratch,
+                ],
+            );
+            gpu.launch(
+                Shader::CriticWeights,
+                Shader::CriticWeights.workgroup_size() as usize,
+                &sample,
+                &[&critic.parameters, &work.critic_rows],
+            );
+            gpu.launch(
+                Shader::ReduceAdam,
+                critic.count,
+                &adam,
+                &[
+                    &critic.parameters,
+                    &critic.first_moment,
+                    &critic.second_moment,
+                    &work.critic_grads,
+                    &work.critic_rows,
+                    &critic_loss,
+                ],
+            );
+        }
+        let last = 2 + 2 * critic_steps;
+        gpu.launch(
+            Shader::GeneratorSample,
+            b,
+            &cfg(last),
+            &[
+                &potential.parameters,
+                &critic.parameters,
+                &work.generator_end,
+                &work.tape,
+                &work.potential_grads,
+                &work.potential_rows,
+                &work.scratch,
+            ],
+        );
+        gpu.launch(
+            Shader::ReduceAdam,
+            potential.count,
+            &cfg(last + 1),
+            &[
+                &potential.parameters,
+                &potential.first_moment,
+                &potential.second_moment,
+                &work.potential_grads,
+                &work.potential_rows,
+                &generator_loss,
+            ],
+        );
+        self.copy(false);
+        self.trainer.iteration += 1;
+        StepLosses {
+            critic: self.gpu.tensor(&critic_loss, [1]),
+            generator: self.gpu.tensor(&generator_loss, [1]),
+        }
+    }
+
+    fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
+        self.trainer.queue_losses(losses, readback)
+    }
+
+    fn measure(
+        &self,
+        batch: &EvaluationBatch,
+        readback: &mut Readback,
+    ) -> (PendingDiagnostics, Trajectory) {
+        self.trainer.measure(batch, readback)
+    }
+
+    fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
+        self.trainer.end_points(sources)
+    }
+
+    fn terminal_field(&self, x: Tensor<2>) -> Tensor<2> {
+        self.trainer.terminal_field(x)
+    }
+
+    fn ot(&self) -> Option<&SemiDiscreteOt> {
+        None
+    }
+
+    fn flow(&self) -> Option<&Trainer> {
+        Some(&self.trainer)
+    }
+
+    fn fused(&self) -> bool {
+        true
+    }
+
+    fn dispatches(&self) -> Option<u64> {
+        Some(self.gpu.dispatches)
+    }
+}
+
+/// The MLP of a network the fused kernels cover.
+fn mlp(network: &Network) -> &crate::nn::Mlp {
+    match network {
+        Network::Dense(mlp) => mlp,
+        Network::Conv(_) => unreachable!("unsupported() admits only MLPs"),
+    }
+}
+
+/// The buffers of the trainer's per-layer tensors: U's, then φ's with ν last.
+fn tensors_of(trainer: &Trainer) -> (Vec<Buffer>, Vec<Buffer>) {
+    let potential = trainer
+        .potential
+        .net
+        .parameters()
+        .iter()
+        .map(buffer_of)
+        .collect();
+    let critic = match &trainer.terminal {
+        Terminal::Critic(critic) => critic.parameters().iter().map(buffer_of).collect(),
+        Terminal::Ot(_) => Vec::new(),
+    };
+    (potential, critic)
+}
