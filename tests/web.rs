@@ -47,6 +47,24 @@ extern "C" {
     async fn adapter_description() -> JsValue;
 }
 
+thread_local! {
+    /// The page's WebGPU device: burn initialises the wgpu runtime once a page.
+    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The WebGPU device, initialised by the first test that asks.
+async fn webgpu() -> Device {
+    if let Some(device) = WEBGPU.with(|cell| cell.borrow().clone()) {
+        return device;
+    }
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("WebGPU device");
+    WEBGPU.with(|cell| *cell.borrow_mut() = Some(device.clone()));
+    device
+}
+
 /// Losses of each iteration and the final weights of U and φ, read back asynchronously.
 async fn train(trainer: &mut Trainer, iterations: usize) -> (Vec<LossValues>, Vec<f32>) {
     let mut losses = Vec::new();
@@ -96,10 +114,7 @@ async fn webgpu_training_matches_the_cpu_backend() {
     let adapter = adapter_description().await.as_string().unwrap_or_default();
     assert!(!adapter.is_empty(), "no WebGPU adapter was obtained");
     console_log!("WebGPU adapter: {adapter}");
-    let gpu = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("WebGPU device");
+    let gpu = webgpu().await;
     let config = TrainConfig {
         data_pool: 2_000,
         ..TrainConfig::default()
@@ -221,10 +236,7 @@ async fn fused_webgpu_training_matches_the_cpu_backend() {
     install_device_error_trap();
     let adapter = adapter_description().await.as_string().unwrap_or_default();
     assert!(!adapter.is_empty(), "no WebGPU adapter was obtained");
-    let gpu = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("WebGPU device");
+    let gpu = webgpu().await;
     for (name, config) in fused_comparison::cases() {
         let reference = record(&mut Trainer::new(config.clone(), &Device::flex()).unwrap()).await;
         let mut fused =

@@ -81,6 +81,31 @@ test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }
   await page.close();
 });
 
+test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a third, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
+  const { page, errors } = await open('dataset=moons&lambda=0.1&potential_learning_rate=0.005&critic_learning_rate=0.002&backend=webgpu');
+  assert.equal(await text(page, 'backend'), 'webgpu');
+  assert.match(await page.locator('#adapter').innerText(), /fused kernels/);
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  // Two runs of different lengths, one snapshot each: their difference is the iterations' own work.
+  const run = (n) => page.evaluate(async (n) => {
+    const before = window.w1w2.counters();
+    const metrics = await window.w1w2.step(n);
+    const after = window.w1w2.counters();
+    return { metrics, dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits };
+  }, n);
+  const [short, long] = [await run(20), await run(280)];
+  const dispatches = (long.dispatches - short.dispatches) / 260;
+  const submits = (long.submits - short.submits) / 260;
+  assert.ok(dispatches <= 30, `${dispatches} dispatches an iteration`);
+  assert.ok(submits <= 2, `${submits} queue submissions an iteration`);
+  const final = long.metrics;
+  assert.equal(final.iteration, 300);
+  assert.ok(final.w2 <= (2 / 3) * initial.w2, `exact W2 ${initial.w2} → ${final.w2}`);
+  console.log(`fused WebGPU, moons: exact W2 ${initial.w2} → ${final.w2}; ${dispatches} dispatches and ${submits} submissions an iteration`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a lost GPU device is reported and training continues on the CPU', { timeout: 600_000 }, async () => {
   const { page } = await open('backend=webgpu');
   assert.equal(await text(page, 'backend'), 'webgpu');
