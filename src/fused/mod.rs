@@ -24,7 +24,7 @@ struct Sizes {
     steps: usize,
     /// Rows of the frozen rollout: n_critic·B.
     critic_rows: usize,
-    /// One Euler step of the tape: [x | h (Σw) | g (Σw) | v].
+    /// One Euler step of the tape: [x, t | h (Σw) | g (Σw) | δ (Σw) | v].
     tape_stride: usize,
     /// One sample's working memory in the critic and generator kernels.
     scratch_stride: usize,
@@ -45,7 +45,7 @@ impl Sizes {
         };
         let potential_width: usize = config.potential_widths.iter().sum();
         let critic_width: usize = config.critic_widths.iter().sum();
-        let tape_stride = 2 * d + 2 * potential_width;
+        let tape_stride = 2 * d + 1 + 3 * potential_width;
         let scratch_stride = (2 * d + 3 * critic_width)
             .max(2 * d + 2 * critic_width + 2 * (d + 1 + potential_width));
         let critic_rows = config.critic_steps * b;

@@ -20,7 +20,7 @@ const FLAGS = [
 ];
 const CASES = [
   { name: 'pinwheel-cpu', hash: 'dataset=pinwheel&backend=cpu', runs: [20, 120] },
-  { name: 'pinwheel-webgpu', hash: 'dataset=pinwheel&backend=webgpu', runs: [1, 3] },
+  { name: 'pinwheel-webgpu', hash: 'dataset=pinwheel&backend=webgpu', runs: [5, 25] },
   { name: 'mnist-cpu', hash: 'dataset=mnist&backend=cpu', runs: [1, 3] },
   { name: 'mnist-batch2-webgpu', hash: 'dataset=mnist&batch_size=2&backend=webgpu', runs: [1, 2] },
   { name: 'mnist-batch2-cpu-memory', hash: 'dataset=mnist&batch_size=2&backend=cpu', runs: [1000, 3000] },

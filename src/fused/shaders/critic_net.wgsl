@@ -25,21 +25,27 @@ fn forward(sb: u32) -> f32 {
     let hidden = layer_count(CRITIC) - 1u;
     for (var l = 0u; l < hidden; l++) {
         let w = weight_at(CRITIC, l);
+        let b = bias_at(CRITIC, l);
         let n_in = fan_in(CRITIC, l);
         let n_out = fan_out(CRITIC, l);
+        var in_at = sb;
+        if l > 0u {
+            in_at = sb + d + activation_at(CRITIC, l - 1u);
+        }
+        let out_at = sb + d + activation_at(CRITIC, l);
         for (var j = 0u; j < n_out; j++) {
-            var z = omega[bias_at(CRITIC, l) + j];
+            var z = omega[b + j];
             var i = 0u;
             for (; i + 4u <= n_in; i += 4u) {
-                z += input_of(sb, l, i) * omega[w + i * n_out + j]
-                    + input_of(sb, l, i + 1u) * omega[w + (i + 1u) * n_out + j]
-                    + input_of(sb, l, i + 2u) * omega[w + (i + 2u) * n_out + j]
-                    + input_of(sb, l, i + 3u) * omega[w + (i + 3u) * n_out + j];
+                let at = w + i * n_out + j;
+                z += scratch[in_at + i] * omega[at] + scratch[in_at + i + 1u] * omega[at + n_out]
+                    + scratch[in_at + i + 2u] * omega[at + 2u * n_out]
+                    + scratch[in_at + i + 3u] * omega[at + 3u * n_out];
             }
             for (; i < n_in; i++) {
-                z += input_of(sb, l, i) * omega[w + i * n_out + j];
+                z += scratch[in_at + i] * omega[w + i * n_out + j];
             }
-            scratch[sb + d + activation_at(CRITIC, l) + j] = max(z, 0.0);
+            scratch[out_at + j] = max(z, 0.0);
         }
     }
     let w_out = weight_at(CRITIC, hidden);
@@ -50,15 +56,8 @@ fn forward(sb: u32) -> f32 {
     return value;
 }
 
-/// δ_l[j]·W_l[i, j] with δ_l = g_l ⊙ [h_l > 0], g_l at g_at: one term of g_{l−1}[i].
-fn masked_term(sb: u32, g_at: u32, l: u32, i: u32, j: u32) -> f32 {
-    let here = activation_at(CRITIC, l) + j;
-    let delta = select(0.0, scratch[g_at + here], h_of(sb, l, j) > 0.0);
-    return delta * omega[weight_at(CRITIC, l) + i * fan_out(CRITIC, l) + j];
-}
-
-/// The input-gradient pass after `forward(sb)`: g_1..g_m into the Σw floats at g_at, g₀ = ∇φ
-/// into the d floats at g0_at.
+/// The input-gradient pass after `forward(sb)`: δ_1..δ_m (g_l ⊙ [h_l > 0], masked in place of
+/// g_l) into the Σw floats at g_at, g₀ = ∇φ into the d floats at g0_at.
 fn input_gradient(sb: u32, g_at: u32, g0_at: u32) {
     let hidden = layer_count(CRITIC) - 1u;
     let w_out = weight_at(CRITIC, hidden);
@@ -71,16 +70,22 @@ fn input_gradient(sb: u32, g_at: u32, g0_at: u32) {
         let w = weight_at(CRITIC, layer);
         let n_in = fan_in(CRITIC, layer);
         let n_out = fan_out(CRITIC, layer);
-        let here = activation_at(CRITIC, layer);
+        let delta_at = g_at + activation_at(CRITIC, layer);
+        for (var j = 0u; j < n_out; j++) {
+            scratch[delta_at + j] = select(0.0, scratch[delta_at + j], h_of(sb, layer, j) > 0.0);
+        }
         for (var i = 0u; i < n_in; i++) {
+            let row = w + i * n_out;
             var e = 0.0;
             var j = 0u;
             for (; j + 4u <= n_out; j += 4u) {
-                e += masked_term(sb, g_at, layer, i, j) + masked_term(sb, g_at, layer, i, j + 1u)
-                    + masked_term(sb, g_at, layer, i, j + 2u) + masked_term(sb, g_at, layer, i, j + 3u);
+                e += scratch[delta_at + j] * omega[row + j]
+                    + scratch[delta_at + j + 1u] * omega[row + j + 1u]
+                    + scratch[delta_at + j + 2u] * omega[row + j + 2u]
+                    + scratch[delta_at + j + 3u] * omega[row + j + 3u];
             }
             for (; j < n_out; j++) {
-                e += masked_term(sb, g_at, layer, i, j);
+                e += scratch[delta_at + j] * omega[row + j];
             }
             if layer == 0u {
                 scratch[g0_at + i] = e;

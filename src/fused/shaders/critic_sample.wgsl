@@ -17,19 +17,21 @@
 @group(0) @binding(5) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(6) var<storage, read_write> scratch: array<f32>;
 
-/// W̄_l[i, j] += input·δ_l[j] (δ_l at `deltas`) in the gradient row at gb; returns
+/// W̄_l[i, j] += input·δ_l[j] (δ_l at `deltas`, row i of W_l at `row`) in the gradient row at
+/// gb; returns
 /// δ_l[j]·W_l[i, j], one term of the upstream δ.
-fn backpropagate_term(deltas: u32, gb: u32, l: u32, i: u32, j: u32, input: f32) -> f32 {
-    let at = weight_at(CRITIC, l) + i * fan_out(CRITIC, l) + j;
+fn backpropagate_term(deltas: u32, gb: u32, row: u32, j: u32, input: f32) -> f32 {
+    let at = row + j;
     let delta = scratch[deltas + j];
     grads[gb + at] += input * delta;
     return delta * omega[at];
 }
 
-/// W̄_l[i, j] += ḡ_{l−1}[i]·δ_l[j] (ḡ_{l−1} at `upstream`) in the gradient row at gb; returns
+/// W̄_l[i, j] += ḡ_{l−1}[i]·δ_l[j] (ḡ_{l−1} at `upstream`, W_l at w with n_out columns) in
+/// the gradient row at gb; returns
 /// ḡ_{l−1}[i]·W_l[i, j], one term of δ̄_l[j].
-fn penalty_term(upstream: u32, gb: u32, l: u32, i: u32, j: u32, delta: f32) -> f32 {
-    let at = weight_at(CRITIC, l) + i * fan_out(CRITIC, l) + j;
+fn penalty_term(upstream: u32, gb: u32, w: u32, n_out: u32, i: u32, j: u32, delta: f32) -> f32 {
+    let at = w + i * n_out + j;
     let previous = scratch[upstream + i];
     grads[gb + at] += previous * delta;
     return previous * omega[at];
@@ -60,16 +62,17 @@ fn backpropagate_value(sb: u32, gb: u32, coefficient: f32) {
         }
         for (var i = 0u; i < n_in; i++) {
             let input = input_of(sb, layer, i);
+            let row = weight_at(CRITIC, layer) + i * n_out;
             var e = 0.0;
             var j = 0u;
             for (; j + 4u <= n_out; j += 4u) {
-                e += backpropagate_term(here, gb, layer, i, j, input)
-                    + backpropagate_term(here, gb, layer, i, j + 1u, input)
-                    + backpropagate_term(here, gb, layer, i, j + 2u, input)
-                    + backpropagate_term(here, gb, layer, i, j + 3u, input);
+                e += backpropagate_term(here, gb, row, j, input)
+                    + backpropagate_term(here, gb, row, j + 1u, input)
+                    + backpropagate_term(here, gb, row, j + 2u, input)
+                    + backpropagate_term(here, gb, row, j + 3u, input);
             }
             for (; j < n_out; j++) {
-                e += backpropagate_term(here, gb, layer, i, j, input);
+                e += backpropagate_term(here, gb, row, j, input);
             }
             if layer > 0u {
                 let previous = activation_at(CRITIC, layer - 1u);
@@ -108,12 +111,14 @@ fn penalise(sb: u32, gb: u32) -> f32 {
         scratch[sb + i] = scale * scratch[g0_at + i];
     }
     for (var layer = 0u; layer < hidden; layer++) {
+        let w = weight_at(CRITIC, layer);
         let n_in = fan_in(CRITIC, layer);
         let n_out = fan_out(CRITIC, layer);
         let here = activation_at(CRITIC, layer);
         for (var j = 0u; j < n_out; j++) {
             let passes = h_of(sb, layer, j) > 0.0;
-            let delta = select(0.0, scratch[g_at + here + j], passes);
+            // δ_l, masked by input_gradient.
+            let delta = scratch[g_at + here + j];
             var upstream = sb;
             if layer > 0u {
                 upstream = gbar_at + activation_at(CRITIC, layer - 1u);
@@ -121,13 +126,13 @@ fn penalise(sb: u32, gb: u32) -> f32 {
             var delta_bar = 0.0;
             var i = 0u;
             for (; i + 4u <= n_in; i += 4u) {
-                delta_bar += penalty_term(upstream, gb, layer, i, j, delta)
-                    + penalty_term(upstream, gb, layer, i + 1u, j, delta)
-                    + penalty_term(upstream, gb, layer, i + 2u, j, delta)
-                    + penalty_term(upstream, gb, layer, i + 3u, j, delta);
+                delta_bar += penalty_term(upstream, gb, w, n_out, i, j, delta)
+                    + penalty_term(upstream, gb, w, n_out, i + 1u, j, delta)
+                    + penalty_term(upstream, gb, w, n_out, i + 2u, j, delta)
+                    + penalty_term(upstream, gb, w, n_out, i + 3u, j, delta);
             }
             for (; i < n_in; i++) {
-                delta_bar += penalty_term(upstream, gb, layer, i, j, delta);
+                delta_bar += penalty_term(upstream, gb, w, n_out, i, j, delta);
             }
             scratch[gbar_at + here + j] = select(0.0, delta_bar, passes);
         }

@@ -20,20 +20,20 @@
 @group(0) @binding(6) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 
-/// W̄_l[i, j] += u[i]·δ[j] (u at `upstream`) in the gradient row at gp; returns u[i]·W_l[i, j].
-fn adjoint_term(upstream: u32, gp: u32, l: u32, i: u32, j: u32, delta: f32) -> f32 {
-    let at = weight_at(POTENTIAL, l) + i * fan_out(POTENTIAL, l) + j;
+/// W̄[i, j] += u[i]·δ (u at `upstream`, the weights at w with n_out columns) in the gradient
+/// row at gp; returns u[i]·W[i, j].
+fn adjoint_term(upstream: u32, gp: u32, w: u32, n_out: u32, i: u32, j: u32, delta: f32) -> f32 {
+    let at = w + i * n_out + j;
     let u = scratch[upstream + i];
     grads[gp + at] += u * delta;
     return u * theta[at];
 }
 
-/// W̄_l[i, j] += input·z̄[j] (z̄ at `z_bars`) in the gradient row at gp; returns z̄[j]·W_l[i, j].
-fn adjoint_term_transposed(z_bars: u32, gp: u32, l: u32, i: u32, j: u32, input: f32) -> f32 {
-    let at = weight_at(POTENTIAL, l) + i * fan_out(POTENTIAL, l) + j;
+/// W̄[i, j] += input·z̄[j] (z̄ at `z_bars`) in the gradient row at gp; returns z̄[j]·W[i, j].
+fn adjoint_term_transposed(z_bars: u32, gp: u32, row: u32, j: u32, input: f32) -> f32 {
     let z_bar = scratch[z_bars + j];
-    grads[gp + at] += input * z_bar;
-    return z_bar * theta[at];
+    grads[gp + row + j] += input * z_bar;
+    return z_bar * theta[row + j];
 }
 
 /// grads[at .. at + count] = 0, four entries a loop iteration.
@@ -89,10 +89,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     for (var back = 0u; back < steps; back++) {
         let k = steps - 1u - back;
         let slot = base + k * stride;
-        let h_at = slot + d;
-        let g_at = slot + d + sum_w;
-        let v_at = slot + d + 2u * sum_w;
-        let t = f32(k) * dt;
+        let h_at = slot + d + 1u;
+        let g_at = h_at + sum_w;
+        let delta_at = g_at + sum_w;
+        let v_at = delta_at + sum_w;
         for (var i = 0u; i < d; i++) {
             let v = tape[v_at + i];
             energy += v * v;
@@ -121,20 +121,21 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             if layer > 0u {
                 previous = gbar_at + d + 1u + activation_at(POTENTIAL, layer - 1u);
             }
+            let w = weight_at(POTENTIAL, layer);
             for (var j = 0u; j < n_out; j++) {
                 let h = tape[h_at + here + j];
                 let g = tape[g_at + here + j];
-                let delta = g * (1.0 - h * h);
+                let delta = tape[delta_at + here + j];
                 var delta_bar = 0.0;
                 var i = 0u;
                 for (; i + 4u <= n_in; i += 4u) {
-                    delta_bar += adjoint_term(previous, gp, layer, i, j, delta)
-                        + adjoint_term(previous, gp, layer, i + 1u, j, delta)
-                        + adjoint_term(previous, gp, layer, i + 2u, j, delta)
-                        + adjoint_term(previous, gp, layer, i + 3u, j, delta);
+                    delta_bar += adjoint_term(previous, gp, w, n_out, i, j, delta)
+                        + adjoint_term(previous, gp, w, n_out, i + 1u, j, delta)
+                        + adjoint_term(previous, gp, w, n_out, i + 2u, j, delta)
+                        + adjoint_term(previous, gp, w, n_out, i + 3u, j, delta);
                 }
                 for (; i < n_in; i++) {
-                    delta_bar += adjoint_term(previous, gp, layer, i, j, delta);
+                    delta_bar += adjoint_term(previous, gp, w, n_out, i, j, delta);
                 }
                 scratch[gbar_at + d + 1u + here + j] = delta_bar * (1.0 - h * h);
                 scratch[hbar_at + d + 1u + here + j] = -2.0 * delta_bar * g * h;
@@ -160,23 +161,24 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             if layer > 0u {
                 previous = hbar_at + d + 1u + activation_at(POTENTIAL, layer - 1u);
             }
+            var in_at = slot;
+            if layer > 0u {
+                in_at = h_at + activation_at(POTENTIAL, layer - 1u);
+            }
+            let w = weight_at(POTENTIAL, layer);
             for (var i = 0u; i < n_in; i++) {
-                var input = t;
-                if layer > 0u {
-                    input = tape[h_at + activation_at(POTENTIAL, layer - 1u) + i];
-                } else if i < d {
-                    input = tape[slot + i];
-                }
+                let input = tape[in_at + i];
+                let row = w + i * n_out;
                 var e = 0.0;
                 var j = 0u;
                 for (; j + 4u <= n_out; j += 4u) {
-                    e += adjoint_term_transposed(here, gp, layer, i, j, input)
-                        + adjoint_term_transposed(here, gp, layer, i, j + 1u, input)
-                        + adjoint_term_transposed(here, gp, layer, i, j + 2u, input)
-                        + adjoint_term_transposed(here, gp, layer, i, j + 3u, input);
+                    e += adjoint_term_transposed(here, gp, row, j, input)
+                        + adjoint_term_transposed(here, gp, row, j + 1u, input)
+                        + adjoint_term_transposed(here, gp, row, j + 2u, input)
+                        + adjoint_term_transposed(here, gp, row, j + 3u, input);
                 }
                 for (; j < n_out; j++) {
-                    e += adjoint_term_transposed(here, gp, layer, i, j, input);
+                    e += adjoint_term_transposed(here, gp, row, j, input);
                 }
                 scratch[previous + i] += e;
             }

@@ -2,7 +2,8 @@
 //   s = [x_k, t_k], h_l = tanh(h_{l−1}W_l + b_l), U = h_n w + c;
 //   g_n = w, δ_l = g_l ⊙ (1 − h_l²), g_{l−1} = δ_l W_lᵀ, ∇ₓU = g₀[:d];
 //   v_k = −∇ₓU(x_k, t_k)/λ, x_{k+1} = x_k + Δt·v_k, t_k = kΔt.
-// Each step's slot of the tape holds [x_k | h_1..h_n | g_1..g_n | v_k]. With FLAG = 1 the row
+// Each step's slot of the tape holds [s = (x_k, t_k) | h_1..h_n | g_1..g_n | δ_1..δ_n | v_k]
+// (TAPE_STRIDE = 2d + 1 + 3Σw floats). With FLAG = 1 the row
 // keeps all K slots (the generator's reverse sweep reads them); otherwise one slot is reused.
 // The inner products take four terms a loop iteration: Mesa's lavapipe ends an invocation after
 // 65,535 loop iterations in all (its "looplimiter"), and this keeps the paper's sizes under it.
@@ -12,31 +13,38 @@
 @group(0) @binding(3) var<storage, read_write> x_end: array<f32>;
 @group(0) @binding(4) var<storage, read_write> tape: array<f32>;
 
-/// Input i of layer l at the slot `slot`: s = [x, t] for the first layer, h_{l−1} after.
-fn layer_input(slot: u32, l: u32, i: u32, t: f32) -> f32 {
-    let d = word(DIM);
-    if l == 0u {
-        if i < d {
-            return tape[slot + i];
-        }
-        return t;
+/// Σ_i in[i]·W[i, j] over n_in inputs at `in_at` of the tape and the weights at w (n_out
+/// columns), four terms a loop iteration.
+fn column_product(in_at: u32, w: u32, n_in: u32, n_out: u32, j: u32) -> f32 {
+    var z = 0.0;
+    var i = 0u;
+    for (; i + 4u <= n_in; i += 4u) {
+        let at = w + i * n_out + j;
+        z += tape[in_at + i] * theta[at] + tape[in_at + i + 1u] * theta[at + n_out]
+            + tape[in_at + i + 2u] * theta[at + 2u * n_out]
+            + tape[in_at + i + 3u] * theta[at + 3u * n_out];
     }
-    return tape[slot + d + activation_at(POTENTIAL, l - 1u) + i];
+    for (; i < n_in; i++) {
+        z += tape[in_at + i] * theta[w + i * n_out + j];
+    }
+    return z;
 }
 
-/// x_in,i · W_l[i, j]: one term of layer l's pre-activation.
-fn forward_term(slot: u32, l: u32, i: u32, j: u32, t: f32) -> f32 {
-    let n_out = fan_out(POTENTIAL, l);
-    return layer_input(slot, l, i, t) * theta[weight_at(POTENTIAL, l) + i * n_out + j];
-}
-
-/// δ_l[j]·W_l[i, j] with δ_l = g_l ⊙ (1 − h_l²): one term of g_{l−1}[i].
-fn gradient_term(slot: u32, l: u32, i: u32, j: u32) -> f32 {
-    let n_out = fan_out(POTENTIAL, l);
-    let at = slot + word(DIM) + activation_at(POTENTIAL, l) + j;
-    let h = tape[at];
-    let g = tape[at + hidden_total(POTENTIAL)];
-    return g * (1.0 - h * h) * theta[weight_at(POTENTIAL, l) + i * n_out + j];
+/// Σ_j δ[j]·W[i, j] over n_out entries of δ at `delta_at` of the tape (row i of the weights at
+/// w), four terms a loop iteration.
+fn row_product(delta_at: u32, w: u32, n_out: u32, i: u32) -> f32 {
+    var e = 0.0;
+    var j = 0u;
+    let row = w + i * n_out;
+    for (; j + 4u <= n_out; j += 4u) {
+        e += tape[delta_at + j] * theta[row + j] + tape[delta_at + j + 1u] * theta[row + j + 1u]
+            + tape[delta_at + j + 2u] * theta[row + j + 2u]
+            + tape[delta_at + j + 3u] * theta[row + j + 3u];
+    }
+    for (; j < n_out; j++) {
+        e += tape[delta_at + j] * theta[row + j];
+    }
+    return e;
 }
 
 @compute @workgroup_size(64)
@@ -60,27 +68,23 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     for (var k = 0u; k < steps; k++) {
         let slot = base + select(0u, k, keep) * stride;
-        let t = f32(k) * dt;
-        let h_at = slot + d;
-        let g_at = slot + d + sum_w;
-        let v_at = slot + d + 2u * sum_w;
+        tape[slot + d] = f32(k) * dt;
+        let h_at = slot + d + 1u;
+        let g_at = h_at + sum_w;
+        let delta_at = g_at + sum_w;
+        let v_at = delta_at + sum_w;
         for (var l = 0u; l < hidden; l++) {
             let w = weight_at(POTENTIAL, l);
             let b = bias_at(POTENTIAL, l);
             let n_in = fan_in(POTENTIAL, l);
             let n_out = fan_out(POTENTIAL, l);
+            var in_at = slot;
+            if l > 0u {
+                in_at = h_at + activation_at(POTENTIAL, l - 1u);
+            }
             let out_at = h_at + activation_at(POTENTIAL, l);
             for (var j = 0u; j < n_out; j++) {
-                var z = theta[b + j];
-                var i = 0u;
-                for (; i + 4u <= n_in; i += 4u) {
-                    z += forward_term(slot, l, i, j, t) + forward_term(slot, l, i + 1u, j, t)
-                        + forward_term(slot, l, i + 2u, j, t) + forward_term(slot, l, i + 3u, j, t);
-                }
-                for (; i < n_in; i++) {
-                    z += forward_term(slot, l, i, j, t);
-                }
-                tape[out_at + j] = tanh_capped(z);
+                tape[out_at + j] = tanh_capped(theta[b + j] + column_product(in_at, w, n_in, n_out, j));
             }
         }
         // g_n = w: the output layer's weight column.
@@ -95,16 +99,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             let n_in = fan_in(POTENTIAL, layer);
             let n_out = fan_out(POTENTIAL, layer);
             let here = activation_at(POTENTIAL, layer);
+            for (var j = 0u; j < n_out; j++) {
+                let h = tape[h_at + here + j];
+                tape[delta_at + here + j] = tape[g_at + here + j] * (1.0 - h * h);
+            }
             for (var i = 0u; i < n_in; i++) {
-                var e = 0.0;
-                var j = 0u;
-                for (; j + 4u <= n_out; j += 4u) {
-                    e += gradient_term(slot, layer, i, j) + gradient_term(slot, layer, i, j + 1u)
-                        + gradient_term(slot, layer, i, j + 2u) + gradient_term(slot, layer, i, j + 3u);
-                }
-                for (; j < n_out; j++) {
-                    e += gradient_term(slot, layer, i, j);
-                }
+                let e = row_product(delta_at + here, w, n_out, i);
                 if layer == 0u {
                     if i < d {
                         tape[v_at + i] = -e / lambda;
