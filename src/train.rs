@@ -60,7 +60,7 @@ impl Streams {
 /// The random draws of one iteration, on the host: every source sample x₀ ~ ρ₀ of the terminal
 /// player's steps (`[steps·B, d]`, row-major) and of the generator step (`[B, d]`), and per
 /// critic step its data batch y (`[B, d]`) and interpolation weights u (`[B]`), end to end.
-pub(crate) struct IterationDraws {
+pub struct IterationDraws {
     pub terminal_sources: Vec<f32>,
     pub generator_sources: Vec<f32>,
     pub data: Vec<f32>,
@@ -154,7 +154,7 @@ impl Trainer {
     /// Every random draw of one iteration, in the order the streams give them (the released
     /// code's streams restart first when the iteration is due). The burn path and the fused
     /// path (src/fused/) both train on these, so that one seed trains both alike.
-    pub(crate) fn draw(&mut self) -> IterationDraws {
+    pub fn draw(&mut self) -> IterationDraws {
         if self.config.batch_streams == BatchStreams::ReleasedCode
             && self.iteration.is_multiple_of(RELEASED_CODE_REPLAY_PERIOD)
         {
@@ -399,7 +399,7 @@ fn dual_phase(ot: &mut SemiDiscreteOt, config: &TrainConfig, x_end: Tensor<2>) -
 }
 
 /// L_D on end points x: `[B, d]`, data y: `[B, d]` and interpolation weights u: `[B, 1]`.
-fn critic_loss(
+pub fn critic_loss(
     critic: &Critic,
     config: &TrainConfig,
     x: Tensor<2>,

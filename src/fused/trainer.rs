@@ -21,7 +21,7 @@ use crate::nn::{Adam, Network};
 use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
 use crate::terminal::Terminal;
-use crate::train::Trainer;
+use crate::train::{IterationDraws, Trainer};
 
 /// One player's packed parameters and Adam moments on the device, and the burn tensors they are
 /// copied into after each step.
@@ -36,6 +36,32 @@ struct Player {
     unpack: Vec<(usize, Vec<Buffer>)>,
     /// Adam steps taken (t in the bias corrections 1 − βᵗ).
     steps: i32,
+}
+
+/// One iteration's upload: the dispatches' configuration blocks, then the random draws.
+struct Upload {
+    buffer: Buffer,
+    /// Bytes in all.
+    total: usize,
+    /// Where the draws start.
+    draws_at: usize,
+}
+
+impl Upload {
+    /// Dispatch block `i`.
+    fn block(&self, i: usize) -> Buffer {
+        let bytes = BLOCK_WORDS * 4;
+        window(&self.buffer, i * bytes, bytes, self.total)
+    }
+
+    fn draws(&self) -> Buffer {
+        window(
+            &self.buffer,
+            self.draws_at,
+            self.total - self.draws_at,
+            self.total,
+        )
+    }
 }
 
 /// The per-iteration work buffers.
@@ -191,6 +217,199 @@ impl FusedTrainer {
         }
     }
 
+    /// Uploads one iteration's configuration blocks, then its random `draws`: the blocks are
+    /// [frozen rollout, generator rollout, (samples, Adam) per critic step, generator samples,
+    /// generator Adam]. With `adam` the players' Adam step counts advance.
+    fn upload(&mut self, draws: &IterationDraws, adam: bool) -> Upload {
+        let (b, d) = (self.sizes.batch, self.sizes.dim);
+        let config = &self.trainer.config;
+        let (critic_rate, potential_rate) =
+            (config.critic_learning_rate, config.potential_learning_rate);
+        let base = self.base_block();
+        let generator_offset = draws.terminal_sources.len();
+        let data_offset = generator_offset + draws.generator_sources.len();
+        let interpolation_offset = data_offset + draws.data.len();
+        let mut blocks = Vec::new();
+        let mut frozen = base.clone();
+        frozen
+            .set(Slot::Rows, self.sizes.critic_rows)
+            .set(Slot::Flag, 0);
+        blocks.push(frozen);
+        let mut generator_rollout = base.clone();
+        generator_rollout
+            .set(Slot::Rows, b)
+            .set(Slot::Flag, 1)
+            .set(Slot::SourceOffset, generator_offset);
+        blocks.push(generator_rollout);
+        let adam_step = |player: &mut Player, rate: f64, critic: bool| {
+            let mut block = base.clone();
+            if adam {
+                adam_block(&mut block, player, rate, critic);
+            }
+            block
+        };
+        for step in 0..config.critic_steps {
+            let mut sample = base.clone();
+            sample
+                .set(Slot::StepIndex, step)
+                .set(Slot::DataOffset, data_offset + step * b * d)
+                .set(Slot::InterpolationOffset, interpolation_offset + step * b)
+                .set(Slot::NetParameters, self.critic.layout.parameters);
+            blocks.push(sample);
+            blocks.push(adam_step(&mut self.critic, critic_rate, true));
+        }
+        let mut generator = base.clone();
+        generator.set(Slot::NetParameters, self.potential.layout.parameters);
+        blocks.push(generator);
+        blocks.push(adam_step(&mut self.potential, potential_rate, false));
+
+        let mut words: Vec<u32> = blocks.iter().flat_map(|b| b.0).collect();
+        let draws_at = words.len() * 4;
+        for values in [
+            &draws.terminal_sources,
+            &draws.generator_sources,
+            &draws.data,
+            &draws.interpolation,
+        ] {
+            words.extend(values.iter().map(|v| v.to_bits()));
+        }
+        Upload {
+            buffer: self.gpu.upload_words(&words),
+            total: words.len() * 4,
+            draws_at,
+        }
+    }
+
+    /// The frozen rollout of every critic step's sources and the generator's taped rollout.
+    fn launch_rollouts(&mut self, upload: &Upload) {
+        let (work, draws) = (&self.work, upload.draws());
+        let theta = &self.potential.parameters;
+        self.gpu.launch(
+            Shader::Rollout,
+            self.sizes.critic_rows,
+            &upload.block(0),
+            &[theta, &draws, &work.x_end, &work.scratch],
+        );
+        self.gpu.launch(
+            Shader::Rollout,
+            self.sizes.batch,
+            &upload.block(1),
+            &[theta, &draws, &work.generator_end, &work.tape],
+        );
+    }
+
+    /// Critic step `step`: its per-sample gradients and batch weights, then with a `loss` buffer
+    /// the reduction and Adam (which writes L_D there).
+    fn launch_critic_step(&mut self, upload: &Upload, step: usize, loss: Option<&Buffer>) {
+        let (work, critic, draws) = (&self.work, &self.critic, upload.draws());
+        let sample = upload.block(2 + 2 * step);
+        self.gpu.launch(
+            Shader::CriticSample,
+            self.sizes.batch,
+            &sample,
+            &[
+                &critic.parameters,
+                &draws,
+                &work.x_end,
+                &work.critic_grads,
+                &work.critic_rows,
+                &work.scratch,
+            ],
+        );
+        self.gpu.launch(
+            Shader::CriticWeights,
+            Shader::CriticWeights.workgroup_size() as usize,
+            &sample,
+            &[&critic.parameters, &work.critic_rows],
+        );
+        if let Some(loss) = loss {
+            self.gpu.launch(
+                Shader::ReduceAdam,
+                critic.count,
+                &upload.block(3 + 2 * step),
+                &[
+                    &critic.parameters,
+                    &critic.first_moment,
+                    &critic.second_moment,
+                    &work.critic_grads,
+                    &work.critic_rows,
+                    loss,
+                ],
+            );
+        }
+    }
+
+    /// The generator step's per-sample gradients, then with a `loss` buffer the reduction and
+    /// Adam (which writes L_G there).
+    fn launch_generator_step(&mut self, upload: &Upload, loss: Option<&Buffer>) {
+        let (work, potential) = (&self.work, &self.potential);
+        let last = 2 + 2 * self.trainer.config.critic_steps;
+        self.gpu.launch(
+            Shader::GeneratorSample,
+            self.sizes.batch,
+            &upload.block(last),
+            &[
+                &potential.parameters,
+                &self.critic.parameters,
+                &work.generator_end,
+                &work.tape,
+                &work.potential_grads,
+                &work.potential_rows,
+                &work.scratch,
+            ],
+        );
+        if let Some(loss) = loss {
+            self.gpu.launch(
+                Shader::ReduceAdam,
+                potential.count,
+                &upload.block(last + 1),
+                &[
+                    &potential.parameters,
+                    &potential.first_moment,
+                    &potential.second_moment,
+                    &work.potential_grads,
+                    &work.potential_rows,
+                    loss,
+                ],
+            );
+        }
+    }
+
+    /// What the fused kernels hand to Adam, at the current parameters and without a step: the
+    /// ω-gradient of the next iteration's first critic step (∂L_D/∂ω, then ∂L_D/∂ν when the
+    /// divergence has ν) and the θ-gradient of its generator step at the current critic
+    /// (∂L_G/∂θ), in the packed order of `Mlp::parameters`. The draws advance as an
+    /// iteration's would. For tests against burn's autodiff.
+    pub fn gradients(&mut self) -> (Tensor<1>, Tensor<1>) {
+        let draws = self.trainer.draw();
+        let upload = self.upload(&draws, false);
+        self.launch_rollouts(&upload);
+        self.launch_critic_step(&upload, 0, None);
+        self.launch_generator_step(&upload, None);
+        let (b, gpu, work) = (self.sizes.batch, &self.gpu, &self.work);
+        let critic_count = self.critic.layout.parameters;
+        let per_sample = gpu.tensor(&work.critic_grads, [2 * b, critic_count]);
+        let rows = gpu.tensor(&work.critic_rows, [4 * b + 2]);
+        let weights = rows.clone().narrow(0, 3 * b, b).reshape([b, 1]);
+        let omega = per_sample
+            .clone()
+            .narrow(0, 0, b)
+            .add(per_sample.narrow(0, b, b).mul(weights))
+            .sum_dim(0)
+            .reshape([critic_count]);
+        let omega = if self.trainer.config.divergence.has_shift() {
+            Tensor::cat(vec![omega, rows.narrow(0, 4 * b, 1)], 0)
+        } else {
+            omega
+        };
+        let potential_count = self.potential.layout.parameters;
+        let theta = gpu
+            .tensor(&work.potential_grads, [b, potential_count])
+            .sum_dim(0)
+            .reshape([potential_count]);
+        (omega, theta)
+    }
+
     /// The block every dispatch of this iteration starts from.
     fn base_block(&self) -> Block {
         let config = &self.trainer.config;
@@ -264,159 +483,14 @@ impl Training for FusedTrainer {
     /// its reduction with Adam, then the generator's samples and its reduction with Adam.
     fn step(&mut self) -> StepLosses {
         let draws = self.trainer.draw();
-        let (b, d) = (self.sizes.batch, self.sizes.dim);
-        let critic_steps = self.trainer.config.critic_steps;
-        let (critic_rate, potential_rate) = (
-            self.trainer.config.critic_learning_rate,
-            self.trainer.config.potential_learning_rate,
-        );
-        let base = self.base_block();
-        let generator_offset = draws.terminal_sources.len();
-        let data_offset = generator_offset + draws.generator_sources.len();
-        let interpolation_offset = data_offset + draws.data.len();
-
-        let mut blocks = Vec::new();
-        let mut frozen = base.clone();
-        frozen
-            .set(Slot::Rows, self.sizes.critic_rows)
-            .set(Slot::Flag, 0);
-        blocks.push(frozen);
-        let mut generator_rollout = base.clone();
-        generator_rollout
-            .set(Slot::Rows, b)
-            .set(Slot::Flag, 1)
-            .set(Slot::SourceOffset, generator_offset);
-        blocks.push(generator_rollout);
-        for step in 0..critic_steps {
-            let mut sample = base.clone();
-            sample
-                .set(Slot::StepIndex, step)
-                .set(Slot::DataOffset, data_offset + step * b * d)
-                .set(Slot::InterpolationOffset, interpolation_offset + step * b)
-                .set(Slot::NetParameters, self.critic.layout.parameters);
-            blocks.push(sample);
-            let mut adam = base.clone();
-            adam_block(&mut adam, &mut self.critic, critic_rate, true);
-            blocks.push(adam);
-        }
-        let mut generator = base.clone();
-        generator.set(Slot::NetParameters, self.potential.layout.parameters);
-        blocks.push(generator);
-        let mut adam = base;
-        adam_block(&mut adam, &mut self.potential, potential_rate, false);
-        blocks.push(adam);
-
-        let block_bytes = BLOCK_WORDS * 4;
-        let mut words: Vec<u32> = blocks.iter().flat_map(|b| b.0).collect();
-        let draws_at = words.len() * 4;
-        for values in [
-            &draws.terminal_sources,
-            &draws.generator_sources,
-            &draws.data,
-            &draws.interpolation,
-        ] {
-            words.extend(values.iter().map(|v| v.to_bits()));
-        }
-        let total = words.len() * 4;
-        let upload = self.gpu.upload_words(&words);
-        let cfg = |i: usize| window(&upload, i * block_bytes, block_bytes, total);
-        let draws_buffer = window(&upload, draws_at, total - draws_at, total);
+        let upload = self.upload(&draws, true);
         let critic_loss = self.gpu.zeros(1);
         let generator_loss = self.gpu.zeros(1);
-        let Self {
-            gpu,
-            work,
-            potential,
-            critic,
-            sizes,
-            ..
-        } = self;
-
-        gpu.launch(
-            Shader::Rollout,
-            sizes.critic_rows,
-            &cfg(0),
-            &[
-                &potential.parameters,
-                &draws_buffer,
-                &work.x_end,
-                &work.scratch,
-            ],
-        );
-        gpu.launch(
-            Shader::Rollout,
-            b,
-            &cfg(1),
-            &[
-                &potential.parameters,
-                &draws_buffer,
-                &work.generator_end,
-                &work.tape,
-            ],
-        );
-        for step in 0..critic_steps {
-            let (sample, adam) = (cfg(2 + 2 * step), cfg(3 + 2 * step));
-            gpu.launch(
-                Shader::CriticSample,
-                b,
-                &sample,
-                &[
-                    &critic.parameters,
-                    &draws_buffer,
-                    &work.x_end,
-                    &work.critic_grads,
-                    &work.critic_rows,
-                    &work.scratch,
-                ],
-            );
-            gpu.launch(
-                Shader::CriticWeights,
-                Shader::CriticWeights.workgroup_size() as usize,
-                &sample,
-                &[&critic.parameters, &work.critic_rows],
-            );
-            gpu.launch(
-                Shader::ReduceAdam,
-                critic.count,
-                &adam,
-                &[
-                    &critic.parameters,
-                    &critic.first_moment,
-                    &critic.second_moment,
-                    &work.critic_grads,
-                    &work.critic_rows,
-                    &critic_loss,
-                ],
-            );
+        self.launch_rollouts(&upload);
+        for step in 0..self.trainer.config.critic_steps {
+            self.launch_critic_step(&upload, step, Some(&critic_loss));
         }
-        let last = 2 + 2 * critic_steps;
-        gpu.launch(
-            Shader::GeneratorSample,
-            b,
-            &cfg(last),
-            &[
-                &potential.parameters,
-                &critic.parameters,
-                &work.generator_end,
-                &work.tape,
-                &work.potential_grads,
-                &work.potential_rows,
-                &work.scratch,
-            ],
-        );
-        gpu.launch(
-            Shader::ReduceAdam,
-            potential.count,
-            &cfg(last + 1),
-            &[
-                &potential.parameters,
-                &potential.first_moment,
-                &potential.second_moment,
-                &work.potential_grads,
-                &work.potential_rows,
-                &generator_loss,
-            ],
-        );
+        self.launch_generator_step(&upload, Some(&generator_loss));
         self.copy(false);
         self.trainer.iteration += 1;
         StepLosses {
