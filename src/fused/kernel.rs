@@ -17,8 +17,12 @@ use burn_cubecl::tensor::CubeTensor;
 
 /// The definitions every kernel shares: its configuration block and the layout words.
 const COMMON: &str = include_str!("shaders/common.wgsl");
-/// The critic's value and input gradient, for the kernels that evaluate φ_ω.
-const CRITIC_NET: &str = include_str!("shaders/critic_net.wgsl");
+/// The critic's value and input gradient, and the per-sample gradient rows: what the per-sample
+/// kernels share.
+const PER_SAMPLE: [&str; 2] = [
+    include_str!("shaders/critic_net.wgsl"),
+    include_str!("shaders/gradient_rows.wgsl"),
+];
 
 /// The fused kernels, each one WGSL file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,10 +36,10 @@ pub enum Shader {
 }
 
 impl Shader {
-    /// The kernel's source: the common definitions, the critic's when it evaluates φ, then its
-    /// own file.
+    /// The kernel's source: the common definitions, the per-sample helpers for the kernels that
+    /// work a sample an invocation, then its own file.
     fn source(self) -> String {
-        let (own, uses_critic) = match self {
+        let (own, per_sample) = match self {
             Self::Rollout => (include_str!("shaders/rollout.wgsl"), false),
             Self::CriticSample => (include_str!("shaders/critic_sample.wgsl"), true),
             Self::CriticWeights => (include_str!("shaders/critic_weights.wgsl"), false),
@@ -43,8 +47,12 @@ impl Shader {
             Self::GeneratorSample => (include_str!("shaders/generator_sample.wgsl"), true),
             Self::CopySegments => (include_str!("shaders/copy_segments.wgsl"), false),
         };
-        let critic = if uses_critic { CRITIC_NET } else { "" };
-        format!("{COMMON}\n{critic}\n{own}")
+        let shared = if per_sample {
+            PER_SAMPLE.join("\n")
+        } else {
+            String::new()
+        };
+        format!("{COMMON}\n{shared}\n{own}")
     }
 
     /// Invocations a workgroup (the `@workgroup_size` of the file).

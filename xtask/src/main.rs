@@ -41,47 +41,13 @@ fn main() -> ExitCode {
 fn bench() -> Result<(), String> {
     data::mnist()?;
     shell::step("native benchmark (w1w2 bench, flex and ndarray; MNIST on flex)");
-    shell::cargo(&[
-        "run",
-        "--release",
-        "--quiet",
-        "--bin",
-        "w1w2",
-        "--",
-        "bench",
-        "--json",
-        "--mnist",
-    ])?;
-    shell::cargo(&[
-        "run",
-        "--release",
-        "--quiet",
-        "--bin",
-        "w1w2",
-        "--",
-        "bench",
-        "--json",
-        "--backend",
-        "ndarray",
-    ])?;
+    w1w2_bench(&["--mnist"])?;
+    w1w2_bench(&["--backend", "ndarray"])?;
     tools::lavapipe()?;
     shell::step(
         "native benchmark on wgpu (burn's operations and the fused kernels; lavapipe without a GPU)",
     );
-    shell::cargo(&[
-        "run",
-        "--release",
-        "--quiet",
-        "--bin",
-        "w1w2",
-        "--",
-        "bench",
-        "--json",
-        "--backend",
-        "wgpu",
-        "--iterations",
-        "20",
-    ])?;
+    w1w2_bench(&["--backend", "wgpu", "--iterations", "20"])?;
     tools::debian_packages()?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
@@ -94,6 +60,22 @@ fn bench() -> Result<(), String> {
             .current_dir(&e2e)
             .env("BASE_URL", format!("http://127.0.0.1:{port}/")),
     )
+}
+
+/// `w1w2 bench --json` with `args`, built in release.
+fn w1w2_bench(args: &[&str]) -> Result<(), String> {
+    let mut all = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "--bin",
+        "w1w2",
+        "--",
+        "bench",
+        "--json",
+    ];
+    all.extend_from_slice(args);
+    shell::cargo(&all)
 }
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in

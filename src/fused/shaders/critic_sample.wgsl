@@ -17,24 +17,9 @@
 @group(0) @binding(5) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(6) var<storage, read_write> scratch: array<f32>;
 
-/// W̄_l[i, j] += input·δ_l[j] (δ_l at `deltas`, row i of W_l at `row`) in the gradient row at
-/// gb; returns
-/// δ_l[j]·W_l[i, j], one term of the upstream δ.
-fn backpropagate_term(deltas: u32, gb: u32, row: u32, j: u32, input: f32) -> f32 {
-    let at = row + j;
-    let delta = scratch[deltas + j];
-    grads[gb + at] += input * delta;
-    return delta * omega[at];
-}
-
-/// W̄_l[i, j] += ḡ_{l−1}[i]·δ_l[j] (ḡ_{l−1} at `upstream`, W_l at w with n_out columns) in
-/// the gradient row at gb; returns
-/// ḡ_{l−1}[i]·W_l[i, j], one term of δ̄_l[j].
-fn penalty_term(upstream: u32, gb: u32, w: u32, n_out: u32, i: u32, j: u32, delta: f32) -> f32 {
-    let at = w + i * n_out + j;
-    let previous = scratch[upstream + i];
-    grads[gb + at] += previous * delta;
-    return previous * omega[at];
+/// The weights this kernel differentiates (gradient_rows.wgsl): ω.
+fn weight(at: u32) -> f32 {
+    return omega[at];
 }
 
 /// Adds coefficient·∇_ω φ (ordinary backpropagation, ReLU masks [h > 0]) to the gradient row at
@@ -63,17 +48,7 @@ fn backpropagate_value(sb: u32, gb: u32, coefficient: f32) {
         for (var i = 0u; i < n_in; i++) {
             let input = input_of(sb, layer, i);
             let row = weight_at(CRITIC, layer) + i * n_out;
-            var e = 0.0;
-            var j = 0u;
-            for (; j + 4u <= n_out; j += 4u) {
-                e += backpropagate_term(here, gb, row, j, input)
-                    + backpropagate_term(here, gb, row, j + 1u, input)
-                    + backpropagate_term(here, gb, row, j + 2u, input)
-                    + backpropagate_term(here, gb, row, j + 3u, input);
-            }
-            for (; j < n_out; j++) {
-                e += backpropagate_term(here, gb, row, j, input);
-            }
+            let e = row_sum(here, gb, row, n_out, input);
             if layer > 0u {
                 let previous = activation_at(CRITIC, layer - 1u);
                 let passes = h_of(sb, layer - 1u, i) > 0.0;
@@ -123,17 +98,7 @@ fn penalise(sb: u32, gb: u32) -> f32 {
             if layer > 0u {
                 upstream = gbar_at + activation_at(CRITIC, layer - 1u);
             }
-            var delta_bar = 0.0;
-            var i = 0u;
-            for (; i + 4u <= n_in; i += 4u) {
-                delta_bar += penalty_term(upstream, gb, w, n_out, i, j, delta)
-                    + penalty_term(upstream, gb, w, n_out, i + 1u, j, delta)
-                    + penalty_term(upstream, gb, w, n_out, i + 2u, j, delta)
-                    + penalty_term(upstream, gb, w, n_out, i + 3u, j, delta);
-            }
-            for (; i < n_in; i++) {
-                delta_bar += penalty_term(upstream, gb, w, n_out, i, j, delta);
-            }
+            let delta_bar = column_sum(upstream, gb, w, n_in, n_out, j, delta);
             scratch[gbar_at + here + j] = select(0.0, delta_bar, passes);
         }
     }
@@ -141,20 +106,6 @@ fn penalise(sb: u32, gb: u32) -> f32 {
         grads[gb + w_out + j] += scratch[gbar_at + last + j];
     }
     return excess;
-}
-
-/// grads[at .. at + count] = 0, four entries a loop iteration.
-fn zero(at: u32, count: u32) {
-    var p = 0u;
-    for (; p + 4u <= count; p += 4u) {
-        grads[at + p] = 0.0;
-        grads[at + p + 1u] = 0.0;
-        grads[at + p + 2u] = 0.0;
-        grads[at + p + 3u] = 0.0;
-    }
-    for (; p < count; p++) {
-        grads[at + p] = 0.0;
-    }
 }
 
 @compute @workgroup_size(64)

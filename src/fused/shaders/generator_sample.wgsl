@@ -20,34 +20,9 @@
 @group(0) @binding(6) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 
-/// W̄[i, j] += u[i]·δ (u at `upstream`, the weights at w with n_out columns) in the gradient
-/// row at gp; returns u[i]·W[i, j].
-fn adjoint_term(upstream: u32, gp: u32, w: u32, n_out: u32, i: u32, j: u32, delta: f32) -> f32 {
-    let at = w + i * n_out + j;
-    let u = scratch[upstream + i];
-    grads[gp + at] += u * delta;
-    return u * theta[at];
-}
-
-/// W̄[i, j] += input·z̄[j] (z̄ at `z_bars`) in the gradient row at gp; returns z̄[j]·W[i, j].
-fn adjoint_term_transposed(z_bars: u32, gp: u32, row: u32, j: u32, input: f32) -> f32 {
-    let z_bar = scratch[z_bars + j];
-    grads[gp + row + j] += input * z_bar;
-    return z_bar * theta[row + j];
-}
-
-/// grads[at .. at + count] = 0, four entries a loop iteration.
-fn zero(at: u32, count: u32) {
-    var p = 0u;
-    for (; p + 4u <= count; p += 4u) {
-        grads[at + p] = 0.0;
-        grads[at + p + 1u] = 0.0;
-        grads[at + p + 2u] = 0.0;
-        grads[at + p + 3u] = 0.0;
-    }
-    for (; p < count; p++) {
-        grads[at + p] = 0.0;
-    }
+/// The weights this kernel differentiates (gradient_rows.wgsl): θ.
+fn weight(at: u32) -> f32 {
+    return theta[at];
 }
 
 @compute @workgroup_size(64)
@@ -126,17 +101,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
                 let h = tape[h_at + here + j];
                 let g = tape[g_at + here + j];
                 let delta = tape[delta_at + here + j];
-                var delta_bar = 0.0;
-                var i = 0u;
-                for (; i + 4u <= n_in; i += 4u) {
-                    delta_bar += adjoint_term(previous, gp, w, n_out, i, j, delta)
-                        + adjoint_term(previous, gp, w, n_out, i + 1u, j, delta)
-                        + adjoint_term(previous, gp, w, n_out, i + 2u, j, delta)
-                        + adjoint_term(previous, gp, w, n_out, i + 3u, j, delta);
-                }
-                for (; i < n_in; i++) {
-                    delta_bar += adjoint_term(previous, gp, w, n_out, i, j, delta);
-                }
+                let delta_bar = column_sum(previous, gp, w, n_in, n_out, j, delta);
                 scratch[gbar_at + d + 1u + here + j] = delta_bar * (1.0 - h * h);
                 scratch[hbar_at + d + 1u + here + j] = -2.0 * delta_bar * g * h;
             }
@@ -169,17 +134,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             for (var i = 0u; i < n_in; i++) {
                 let input = tape[in_at + i];
                 let row = w + i * n_out;
-                var e = 0.0;
-                var j = 0u;
-                for (; j + 4u <= n_out; j += 4u) {
-                    e += adjoint_term_transposed(here, gp, row, j, input)
-                        + adjoint_term_transposed(here, gp, row, j + 1u, input)
-                        + adjoint_term_transposed(here, gp, row, j + 2u, input)
-                        + adjoint_term_transposed(here, gp, row, j + 3u, input);
-                }
-                for (; j < n_out; j++) {
-                    e += adjoint_term_transposed(here, gp, row, j, input);
-                }
+                let e = row_sum(here, gp, row, n_out, input);
                 scratch[previous + i] += e;
             }
         }
