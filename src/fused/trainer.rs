@@ -34,6 +34,8 @@ struct Player {
     second_moment: Buffer,
     /// Blocks (into `copies`) moving the packed vector into burn's tensors, six tensors a block.
     unpack: Vec<(usize, Vec<Buffer>)>,
+    /// The longest tensor's length: the invocations a copy dispatch needs.
+    longest_tensor: usize,
     /// Adam steps taken (t in the bias corrections 1 − βᵗ).
     steps: i32,
 }
@@ -143,6 +145,7 @@ impl FusedTrainer {
                 .enumerate()
                 .map(|(c, chunk)| (2 * (first + c), chunk.to_vec()))
                 .collect();
+            let longest_tensor = layout.segments().iter().map(|s| s.1).max().unwrap_or(1);
             Player {
                 parameters: gpu.zeros(layout.parameters + 1),
                 first_moment: gpu.zeros(count),
@@ -150,6 +153,7 @@ impl FusedTrainer {
                 layout,
                 count,
                 unpack,
+                longest_tensor,
                 steps: 0,
             }
         };
@@ -205,14 +209,8 @@ impl FusedTrainer {
                 let mut bound: Vec<&Buffer> = vec![&player.parameters];
                 bound.extend(tensors.iter());
                 bound.extend(self.spare.iter().take(SEGMENTS_PER_COPY - tensors.len()));
-                let longest = player
-                    .layout
-                    .segments()
-                    .iter()
-                    .map(|s| s.1)
-                    .max()
-                    .unwrap_or(1);
-                self.gpu.launch(Shader::CopySegments, longest, &cfg, &bound);
+                self.gpu
+                    .launch(Shader::CopySegments, player.longest_tensor, &cfg, &bound);
             }
         }
     }
