@@ -9,6 +9,7 @@ use burn::tensor::Tensor;
 use serde::Serialize;
 
 use crate::config::{ConfigError, Mode, TrainConfig};
+use crate::data::frame::Frame;
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::losses::Diverged;
 use crate::metrics;
@@ -21,7 +22,7 @@ use crate::run::Training;
 use crate::train::Trainer;
 
 /// A fixed batch to evaluate on: sources (x₀ ~ ρ₀ for a flow, latents z ~ ζ for a generator),
-/// `[len, source_dim]`, and held-out data, `[len, dim]`, row-major.
+/// `[len, source_dim]`, and held-out data, `[len, dim]`, row-major, both in the run's frame.
 #[derive(Clone, Debug)]
 pub struct EvaluationBatch {
     pub sources: Vec<f32>,
@@ -31,6 +32,8 @@ pub struct EvaluationBatch {
     pub dim: usize,
     /// Whether the data are images (compared in pixel space, not in their first two coordinates).
     pub images: bool,
+    /// The run's frame: samples and data are mapped back through it to be scored and shown.
+    pub frame: Frame,
 }
 
 impl EvaluationBatch {
@@ -52,6 +55,7 @@ impl EvaluationBatch {
             len,
             dim: config.dim,
             images: config.dataset.image_side().is_some(),
+            frame: config.frame(),
         })
     }
 
@@ -66,6 +70,11 @@ impl EvaluationBatch {
         }
     }
 
+    /// The held-out data in the data's own coordinates, `[len, dim]`.
+    pub fn data_in_data_frame(&self) -> Vec<f32> {
+        self.frame.in_data(&self.data, self.dim)
+    }
+
     /// The sources as a tensor on `device`.
     fn sources_on(&self, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Tensor<2> {
         matrix(
@@ -78,7 +87,9 @@ impl EvaluationBatch {
     }
 }
 
-/// Every indicator at one iteration. Field names are the CLI's JSON keys.
+/// Every indicator at one iteration. Field names are the CLI's JSON keys. The sample metrics
+/// (`extra_rms`, `sinkhorn`, `w2`) are in the data's own units; the flow's indicators and the
+/// divergence estimate belong to the problem trained, in the run's frame (docs/method.md §13).
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnostics {
     /// The flow's optimality indicators (absent for a generator, which has no paths).
@@ -244,7 +255,7 @@ impl PendingDiagnostics {
             sinkhorn,
             w2,
             extra_rms,
-        } = sample_metrics(samples, batch);
+        } = sample_metrics(&batch.frame.in_data(samples, batch.dim), batch);
         let diagnostics = Diagnostics {
             divergence: values.scalar(self.divergence),
             extra_rms,
@@ -336,18 +347,19 @@ pub struct SampleMetrics {
     pub extra_rms: Option<f64>,
 }
 
-/// The sample metrics of `samples`, `[batch.len, batch.dim]` row-major, against the batch's
-/// held-out data.
+/// The sample metrics of `samples`, `[batch.len, batch.dim]` row-major in the data's own
+/// coordinates, against the batch's held-out data.
 pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics {
     let d = batch.dim;
+    let data = batch.data_in_data_frame();
     if batch.images {
         return SampleMetrics {
             sinkhorn: None,
-            w2: metrics::exact_w2(samples, &batch.data, d),
+            w2: metrics::exact_w2(samples, &data, d),
             extra_rms: None,
         };
     }
-    let (generated_plane, data_plane) = (first_two(samples, d), first_two(&batch.data, d));
+    let (generated_plane, data_plane) = (first_two(samples, d), first_two(&data, d));
     SampleMetrics {
         sinkhorn: Some(metrics::sinkhorn_divergence(
             &generated_plane,
@@ -383,7 +395,8 @@ pub fn first_two(points: &[f32], dim: usize) -> Vec<f32> {
 }
 
 /// The samples of the batch's sources under the current run (a flow's end points x_K),
-/// `[n, d]` row-major.
+/// `[n, d]` row-major, in the data's own coordinates.
 pub fn samples(run: &dyn Training, batch: &EvaluationBatch) -> Vec<f32> {
-    to_f32(run.end_points(batch.sources_on(&run.eval_device(), run.dtype())))
+    let samples = to_f32(run.end_points(batch.sources_on(&run.eval_device(), run.dtype())));
+    batch.frame.in_data(&samples, batch.dim)
 }

@@ -8,6 +8,7 @@
 use burn::tensor::{DType, Device, Tensor};
 
 use crate::data::clusters::kmeans_labels;
+use crate::data::frame::Frame;
 use crate::diagnostics::{Diagnostics, EvaluationBatch, PendingDiagnostics};
 use crate::flow::rollout;
 use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
@@ -39,7 +40,8 @@ pub struct SnapshotRequest {
     pub highlighted: usize,
 }
 
-/// Everything the page draws at one iteration, row-major, first two coordinates.
+/// Everything the page draws at one iteration, row-major, first two coordinates, in the data's own
+/// coordinates (mapped back from the run's frame, docs/method.md §13).
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub iteration: usize,
@@ -171,7 +173,7 @@ pub fn queue_snapshot(
     let shown = trajectory.end().narrow(0, 0, highlighted);
     let (device, dtype) = (run.eval_device(), run.dtype());
     let critic_lattice = matrix(
-        lattice(&request.view, request.critic_grid, d),
+        lattice(&request.view, request.critic_grid, d, &batch.frame),
         request.critic_grid.pow(2),
         d,
         &device,
@@ -190,7 +192,7 @@ pub fn queue_snapshot(
             );
             let lines = Tensor::cat(vec![plane(&start), plane(&shown)], 1); // [h, 4]
             let velocity_at = matrix(
-                lattice(&request.view, request.velocity_grid, d),
+                lattice(&request.view, request.velocity_grid, d, &batch.frame),
                 request.velocity_grid.pow(2),
                 d,
                 &device,
@@ -269,27 +271,33 @@ impl PendingSnapshot {
             .map(|l| l.check(values, self.iteration))
             .transpose()?;
         let diagnostics = self.diagnostics.finish(values, batch)?;
+        let frame = &batch.frame;
         let read =
             |slot: Option<Slot>| slot.map_or_else(Vec::new, |slot| values.get(slot).to_vec());
+        // Rows of plane points, and vectors, mapped back to the data's coordinates.
+        let plane_points = |slot: Option<Slot>| frame.in_data(&read(slot), 2);
+        let scaled = |values: Vec<f32>| values.into_iter().map(|v| v * frame.scale).collect();
+        let trajectories: Vec<f32> = self
+            .trajectories
+            .iter()
+            .flat_map(|&s| values.get(s).iter().copied())
+            .collect();
         Ok(Snapshot {
             iteration: self.iteration,
             losses,
             diagnostics,
-            trajectories: self
-                .trajectories
-                .iter()
-                .flat_map(|&s| values.get(s).iter().copied())
-                .collect(),
+            trajectories: frame.in_data(&trajectories, 2),
             critic: read(self.critic),
-            velocity: read(self.velocity),
-            predicted_lines: read(self.predicted_lines),
-            extra_rms_by_time: self
-                .extra_rms_by_time
-                .iter()
-                .map(|&s| values.get(s)[0])
-                .collect(),
+            velocity: scaled(read(self.velocity)),
+            predicted_lines: plane_points(self.predicted_lines),
+            extra_rms_by_time: scaled(
+                self.extra_rms_by_time
+                    .iter()
+                    .map(|&s| values.get(s)[0])
+                    .collect(),
+            ),
             cells: read(self.cells),
-            barycentres: read(self.barycentres),
+            barycentres: plane_points(self.barycentres),
             images: self
                 .images
                 .as_ref()
@@ -306,8 +314,9 @@ impl PendingSnapshot {
     }
 }
 
-/// The points of a `grid × grid` lattice over `view` (rows from y_min up), embedded in R^d.
-fn lattice(view: &View, grid: usize, dim: usize) -> Vec<f32> {
+/// The points of a `grid × grid` lattice over `view` (rows from y_min up), embedded in R^d, in the
+/// run's frame.
+fn lattice(view: &View, grid: usize, dim: usize, frame: &Frame) -> Vec<f32> {
     let step = |lo: f32, hi: f32, i: usize| lo + (hi - lo) * (i as f32 + 0.5) / grid as f32;
     let mut points = vec![0.0; grid * grid * dim];
     for row in 0..grid {
@@ -317,6 +326,7 @@ fn lattice(view: &View, grid: usize, dim: usize) -> Vec<f32> {
             points[at + 1] = step(view.y_min, view.y_max, row);
         }
     }
+    frame.to_model(&mut points, dim);
     points
 }
 

@@ -1,9 +1,10 @@
 //! The page's snapshot: shapes, and agreement with the trainer's own rollout.
 
 use burn::tensor::Device;
-use w1w2_flow::config::TrainConfig;
+use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{EvaluationBatch, first_two, samples};
+use w1w2_flow::nn::tensor_io::{matrix, to_f32};
 use w1w2_flow::run::{Run, Training};
 use w1w2_flow::snapshot::GROUPS;
 use w1w2_flow::snapshot::{GRID_IMAGES, PATH_IMAGES, SnapshotRequest, View, snapshot};
@@ -23,10 +24,20 @@ const REQUEST: SnapshotRequest = SnapshotRequest {
 
 #[test]
 fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
-    let config = TrainConfig {
-        data_pool: 2_000,
-        ..TrainConfig::paper(Toy2d::Moons, 4)
-    };
+    for preset in [
+        TrainConfig::paper(Toy2d::Moons, 4),
+        TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Moons, 4),
+    ] {
+        snapshot_agrees_with_the_rollout(TrainConfig {
+            data_pool: 2_000,
+            ..preset
+        });
+    }
+}
+
+/// The snapshot's trajectories, lines and fields, in the data's coordinates whatever the run's
+/// frame, against the run's own end points and terminal cost.
+fn snapshot_agrees_with_the_rollout(config: TrainConfig) {
     let batch = EvaluationBatch::for_config(&config, 50).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
     let losses = run.step();
@@ -44,9 +55,12 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
         "no OT picture with a critic"
     );
     // x_0 is the batch's sources, x_K the trainer's own end points, and each predicted line ends
-    // at its particle's x_K.
-    let plane_sources = first_two(&batch.sources, 4);
-    assert_eq!(&s.trajectories[..100], plane_sources.as_slice());
+    // at its particle's x_K, all mapped back to the data's coordinates.
+    let frame = batch.frame;
+    let plane_sources = frame.in_data(&first_two(&batch.sources, 4), 2);
+    for (a, b) in s.trajectories[..100].iter().zip(&plane_sources) {
+        assert!((a - b).abs() < 1e-5);
+    }
     let x_end = first_two(&samples(&run, &batch), 4);
     let last = &s.trajectories[steps * 100..];
     for (a, b) in last.iter().zip(&x_end) {
@@ -56,12 +70,19 @@ fn snapshot_holds_the_rollout_the_fields_and_the_predicted_lines() {
         assert!((s.predicted_lines[4 * h + 2] - x_end[2 * h]).abs() < 1e-5);
         assert!((s.predicted_lines[4 * h + 3] - x_end[2 * h + 1]).abs() < 1e-5);
     }
-    // The source N(0, I) has RMS ≈ 1 in the extra coordinates at t = 0.
+    // The source N(0, I) of the model's frame has RMS ≈ s in the extra coordinates at t = 0.
     assert!(
-        (s.extra_rms_by_time[0] - 1.0).abs() < 0.25,
-        "{}",
-        s.extra_rms_by_time[0]
+        (s.extra_rms_by_time[0] / frame.scale - 1.0).abs() < 0.25,
+        "{} with s = {}",
+        s.extra_rms_by_time[0],
+        frame.scale
     );
+    // The first lattice point, (−5.25, −5.25) in the data's coordinates, is where G was evaluated.
+    let mut corner = vec![-5.25, -5.25, 0.0, 0.0];
+    frame.to_model(&mut corner, 4);
+    let at_corner =
+        to_f32(run.terminal_field(matrix(corner, 1, 4, &run.eval_device(), run.dtype())));
+    assert!((s.critic[0] - at_corner[0]).abs() < 1e-4 * (1.0 + at_corner[0].abs()));
 }
 
 #[test]

@@ -12,6 +12,7 @@ export const CONTROLS = [
   { key: 'terminal', label: 'terminal cost', type: 'select', options: ['critic', 'ot'], kind: 'config' },
   { key: 'dataset', label: 'data set', type: 'select', options: DATASETS, kind: 'config' },
   { key: 'dim', label: 'dimension d', type: 'int', kind: 'config' },
+  { key: 'standardise', label: 'standardise the data (off: the paper’s scale)', type: 'bool', kind: 'config' },
   { key: 'w1_proximal', label: 'W1 proximal (gradient penalty)', type: 'bool', kind: 'config' },
   { key: 'w2_proximal', label: 'W2 proximal (kinetic energy)', type: 'bool', kind: 'config' },
   { key: 'divergence', label: 'divergence', type: 'select', options: ['kl', 'w1', 'alpha:2', 'reverse-kl', 'js'], kind: 'config' },

@@ -3,6 +3,7 @@
 
 pub mod clusters;
 pub mod embed;
+pub mod frame;
 pub mod images;
 pub mod points;
 pub mod toy2d;

@@ -25,10 +25,15 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// The default configuration (the paper's 2-D pinwheel run) as a plain object.
+/// The default configuration (the 2-D pinwheel flow's preset) as a plain object.
 #[wasm_bindgen(js_name = defaultConfig)]
 pub fn default_config() -> Result<JsValue, JsError> {
-    to_js(&TrainConfig::default())
+    to_js(&TrainConfig::preset(
+        crate::config::Mode::Flow,
+        crate::config::TerminalCost::Critic,
+        crate::data::toy2d::Toy2d::Pinwheel,
+        2,
+    ))
 }
 
 /// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
@@ -180,7 +185,8 @@ impl Session {
     pub fn data(&self) -> js_sys::Float32Array {
         let state = self.state.borrow();
         let batch = &state.batch;
-        js_sys::Float32Array::from(crate::diagnostics::first_two(&batch.data, batch.dim).as_slice())
+        let data = batch.data_in_data_frame();
+        js_sys::Float32Array::from(crate::diagnostics::first_two(&data, batch.dim).as_slice())
     }
 
     /// Completed iterations.

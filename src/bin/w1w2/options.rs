@@ -50,6 +50,10 @@ pub struct TrainArgs {
     /// λ of paper B: the entropic regularisation of the OT cost (0 = unregularised).
     #[arg(long)]
     pub ot_lambda: Option<f64>,
+    /// The papers' exact settings on the data as they are (for reproducing their tables) instead
+    /// of the preset that trains in the data's standard frame.
+    #[arg(long, conflicts_with = "config")]
+    pub paper: bool,
     /// Generator iterations.
     #[arg(long, default_value_t = 25_000)]
     pub iterations: usize,
@@ -115,15 +119,59 @@ pub struct BenchArgs {
 #[derive(Args)]
 pub struct CompareArgs {
     /// Data sets to compare on, comma-separated.
-    #[arg(long, default_value = "pinwheel,8gaussians", value_delimiter = ',')]
+    #[arg(
+        long,
+        default_value = "pinwheel,moons,8gaussians,circles,swissroll,2spirals,checkerboard",
+        value_delimiter = ','
+    )]
     pub datasets: Vec<Toy2d>,
-    #[arg(long, default_value_t = 10_000)]
-    pub iterations: usize,
+    /// Seeds, comma-separated, each a number or a range such as 1-5.
+    #[arg(long, default_value = "1-5")]
+    pub seeds: Seeds,
     #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 500)]
     pub eval_every: usize,
+    /// Runs at a time (set RAYON_NUM_THREADS=1 to give each one core).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// The papers' presets on the data as they are, instead of the presets for any scale.
+    #[arg(long)]
+    pub paper: bool,
     /// Folder for the runs' JSON lines and the table (results/ot-comparison.md).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
+}
+
+/// Seeds, in order.
+#[derive(Clone, Debug)]
+pub struct Seeds(pub Vec<u64>);
+
+impl std::str::FromStr for Seeds {
+    type Err = String;
+
+    /// Seeds from "1-5", "3" or "1,4,9-11".
+    fn from_str(text: &str) -> Result<Self, String> {
+        let number = |t: &str| {
+            t.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("“{t}” is not a seed (a whole number ≥ 0)"))
+        };
+        let mut seeds = Vec::new();
+        for part in text.split(',') {
+            match part.split_once('-') {
+                Some((first, last)) => {
+                    let (first, last) = (number(first)?, number(last)?);
+                    if first > last {
+                        return Err(format!("the range {part} is empty"));
+                    }
+                    seeds.extend(first..=last);
+                }
+                None => seeds.push(number(part)?),
+            }
+        }
+        Ok(Self(seeds))
+    }
 }
 
 #[derive(Args)]
@@ -185,12 +233,19 @@ impl TrainArgs {
                 serde_json::from_str::<TrainConfig>(&text)
                     .map_err(|e| Failure::usage(format!("--config {}: {e}", path.display())))?
             }
-            None => TrainConfig::preset(
-                self.mode.unwrap_or(Mode::Flow),
-                self.terminal.unwrap_or(TerminalCost::Critic),
-                self.dataset.unwrap_or(Dataset::Shape(Toy2d::Pinwheel)),
-                self.dim.unwrap_or(2),
-            ),
+            None => {
+                let (mode, terminal, dim) = (
+                    self.mode.unwrap_or(Mode::Flow),
+                    self.terminal.unwrap_or(TerminalCost::Critic),
+                    self.dim.unwrap_or(2),
+                );
+                let dataset = self.dataset.unwrap_or(Dataset::Shape(Toy2d::Pinwheel));
+                if self.paper {
+                    TrainConfig::paper_preset(mode, terminal, dataset, dim)
+                } else {
+                    TrainConfig::preset(mode, terminal, dataset, dim)
+                }
+            }
         };
         if let Some(mode) = self.mode {
             config.mode = mode;
@@ -233,5 +288,18 @@ impl TrainArgs {
             ));
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Seeds;
+
+    #[test]
+    fn seeds_parse_from_numbers_and_ranges() {
+        let seeds: Seeds = "1-3,7,10-11".parse().unwrap();
+        assert_eq!(seeds.0, [1, 2, 3, 7, 10, 11]);
+        assert!("5-2".parse::<Seeds>().unwrap_err().contains("empty"));
+        assert!("1,x".parse::<Seeds>().unwrap_err().contains("“x”"));
     }
 }
