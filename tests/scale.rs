@@ -1,0 +1,151 @@
+//! The presets learn whatever the data's scale and place (docs/method.md §13): every mode on
+//! three shapes at two seeds not used to choose the rule, and a drawn point set scaled by 10 as
+//! well as the unscaled one.
+//!
+//! Each threshold is a ratio of exact W2 after training to exact W2 before, set from the figures
+//! stated beside it: seeds 1–3 on the AVX-512 kernels, 11 and 12 on the AVX-512 and the AVX2
+//! kernels (`cargo xtask test` runs this file on both).
+
+use burn::tensor::Device;
+use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
+use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::diagnostics::{EvaluationBatch, evaluate};
+use w1w2_flow::run::{Run, Training};
+
+/// Seeds the presets were not chosen on (those were 1–5, 3, 4 and 21).
+const UNSEEN_SEEDS: [u64; 2] = [11, 12];
+
+/// The shapes that span ±6 at the paper's scale, where its presets stalled or diverged.
+const FAR_SHAPES: [Toy2d; 2] = [Toy2d::Moons, Toy2d::SwissRoll];
+
+/// Iterations of every run here.
+const ITERATIONS: usize = 300;
+
+/// Exact W2 after [`ITERATIONS`] over exact W2 before, on the held-out batch.
+fn w2_ratio(config: TrainConfig) -> f64 {
+    let config = TrainConfig {
+        eval_batch: 500,
+        data_pool: 20_000,
+        ..config
+    };
+    let batch = EvaluationBatch::for_config(&config, config.eval_batch).unwrap();
+    let mut run = Run::new(config, &Device::flex()).unwrap();
+    let before = evaluate(&run, &batch).unwrap().w2;
+    for _ in 0..ITERATIONS {
+        run.step_checked().unwrap();
+    }
+    evaluate(&run, &batch).unwrap().w2 / before
+}
+
+/// Asserts that the preset of `mode` and `terminal` brings the far shapes and `third` at every
+/// unseen seed to at most `bound` times their initial exact W2.
+fn assert_learns_every_shape(mode: Mode, terminal: TerminalCost, third: Toy2d, bound: f64) {
+    for shape in FAR_SHAPES.into_iter().chain([third]) {
+        for seed in UNSEEN_SEEDS {
+            let ratio = w2_ratio(TrainConfig {
+                seed,
+                ..TrainConfig::preset(mode, terminal, shape, 2)
+            });
+            eprintln!(
+                "{mode} {terminal} {} seed {seed}: W2 ratio {ratio:.3}",
+                shape.name()
+            );
+            assert!(
+                ratio <= bound,
+                "{mode} with the {terminal} terminal cost on {} at seed {seed}: exact W2 ratio {ratio:.3} > {bound}",
+                shape.name()
+            );
+        }
+    }
+}
+
+/// Exact W2 after / before: 0.34–0.76 over moons, swiss roll and 8 gaussians at seeds 1–3, 11
+/// and 12 (at 11 and 12: 0.34–0.69 on AVX-512, 0.34–0.71 on AVX2). A flow whose U does not
+/// train keeps its end points: 1.
+const CRITIC_FLOW_RATIO: f64 = 0.85;
+
+#[test]
+fn the_critic_flow_preset_learns_every_shape_at_unseen_seeds() {
+    assert_learns_every_shape(
+        Mode::Flow,
+        TerminalCost::Critic,
+        Toy2d::EightGaussians,
+        CRITIC_FLOW_RATIO,
+    );
+}
+
+/// Exact W2 after / before: 0.18–0.75 over moons, swiss roll and pinwheel at seeds 1–3, 11 and
+/// 12 (at 11 and 12: 0.22–0.44 on AVX-512, 0.18–0.44 on AVX2). On 8 gaussians 300 iterations are
+/// too few for this mode: 0.48–1.08 at seeds 1–3, 11 and 12.
+const OT_FLOW_RATIO: f64 = 0.85;
+
+#[test]
+fn the_ot_flow_preset_learns_every_shape_at_unseen_seeds() {
+    assert_learns_every_shape(Mode::Flow, TerminalCost::Ot, Toy2d::Pinwheel, OT_FLOW_RATIO);
+}
+
+/// Exact W2 after / before: 0.15–0.27 over moons, swiss roll and 8 gaussians at seeds 1–3, 11
+/// and 12 (at 11 and 12: 0.18–0.27 on AVX-512, 0.18–0.26 on AVX2).
+const OT_GENERATOR_RATIO: f64 = 0.4;
+
+#[test]
+fn the_ot_generator_preset_learns_every_shape_at_unseen_seeds() {
+    assert_learns_every_shape(
+        Mode::Generator,
+        TerminalCost::Ot,
+        Toy2d::EightGaussians,
+        OT_GENERATOR_RATIO,
+    );
+}
+
+/// A drawn letter "S" of 120 points, about 1 across and 3 from the origin, like a drawing on a
+/// canvas.
+fn drawn_points(scale: f32) -> Vec<[f32; 2]> {
+    (0..120)
+        .map(|i| {
+            let t = i as f32 / 119.0 * 2.0 * std::f32::consts::PI;
+            let (x, y) = if t < std::f32::consts::PI {
+                (0.3 * t.cos(), 0.3 + 0.3 * t.sin())
+            } else {
+                (-0.3 * t.cos(), -0.3 + 0.3 * t.sin())
+            };
+            [scale * (x + 3.0), scale * (y + 1.0)]
+        })
+        .collect()
+}
+
+/// How much worse the scaled run's W2 ratio may be than the unscaled one's. Measured: 0.59
+/// unscaled and 0.47 scaled on AVX-512, 0.56 and 0.57 on AVX2. The paper's settings on the
+/// scaled points give 0.94 on both: 30 away from the source, paths of length at most L·T/λ = 2
+/// cannot bring the ratio much below 1 − 2/30.
+const SCALED_RATIO_MARGIN: f64 = 1.5;
+
+#[test]
+fn a_drawn_point_set_scaled_by_ten_trains_as_well_as_the_unscaled_one() {
+    let drawn = |scale, paper| {
+        let (mode, terminal, shape) = (Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel);
+        let preset = if paper {
+            TrainConfig::paper_preset(mode, terminal, shape, 2)
+        } else {
+            TrainConfig::preset(mode, terminal, shape, 2)
+        };
+        w2_ratio(TrainConfig {
+            points: Some(drawn_points(scale)),
+            ..preset
+        })
+    };
+    let unscaled = drawn(1.0, false);
+    let scaled = drawn(10.0, false);
+    eprintln!("W2 ratio unscaled {unscaled:.3}, scaled by 10 {scaled:.3}");
+    assert!(
+        unscaled <= CRITIC_FLOW_RATIO && scaled <= unscaled * SCALED_RATIO_MARGIN,
+        "W2 ratio unscaled {unscaled:.3}, scaled by 10 {scaled:.3}"
+    );
+    // The same points at the paper's settings, on the data as they are: the check fails.
+    let paper = drawn(10.0, true);
+    eprintln!("W2 ratio on the paper's scale {paper:.3}");
+    assert!(
+        paper > unscaled * SCALED_RATIO_MARGIN,
+        "W2 ratio on the paper's scale {paper:.3} against {unscaled:.3} standardised"
+    );
+}
