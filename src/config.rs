@@ -214,10 +214,8 @@ impl Default for TrainConfig {
     }
 }
 
-/// The learning rates of U_θ and φ_ω in the paper's MNIST run, five times its 2-D ones: with
-/// them the critic flow's preset brings a standardised shape to half its initial exact W2 within
-/// 500 iterations (moons and swiss roll at seed 21: 0.28 and 0.36 of it at 750, against 0.39 and
-/// 0.59 at 1,500 with the 2-D rates; results/ot-comparison.md has every shape and seed).
+/// The learning rates of U_θ and φ_ω in the paper's MNIST run, five times its 2-D ones: the
+/// critic flow's preset takes them (docs/method.md §13 has what they change).
 pub const FAST_RATES: (f64, f64) = (5e-4, 1e-4);
 
 /// A configuration value out of its range, named.

@@ -40,6 +40,44 @@ pub struct SnapshotRequest {
     pub highlighted: usize,
 }
 
+/// The largest side of the lattice G is drawn on.
+pub const MAX_CRITIC_GRID: usize = 256;
+/// The largest side of the lattice the velocity field is drawn on.
+pub const MAX_VELOCITY_GRID: usize = 64;
+
+impl SnapshotRequest {
+    /// Checks the window (finite, each side wider than zero) and the lattice sides (2 to
+    /// [`MAX_CRITIC_GRID`] and [`MAX_VELOCITY_GRID`]); the error names the first value out of
+    /// range.
+    pub fn validate(&self) -> Result<(), String> {
+        let View {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        } = self.view;
+        if ![x_min, x_max, y_min, y_max].iter().all(|v| v.is_finite())
+            || x_min >= x_max
+            || y_min >= y_max
+        {
+            return Err(format!(
+                "window: must be finite with x_min < x_max and y_min < y_max, got [{x_min}, {x_max}, {y_min}, {y_max}]"
+            ));
+        }
+        for (name, side, largest) in [
+            ("critic_grid", self.critic_grid, MAX_CRITIC_GRID),
+            ("velocity_grid", self.velocity_grid, MAX_VELOCITY_GRID),
+        ] {
+            if !(2..=largest).contains(&side) {
+                return Err(format!(
+                    "{name}: must be between 2 and {largest}, got {side}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Everything the page draws at one iteration, row-major, first two coordinates, in the data's own
 /// coordinates (mapped back from the run's frame, docs/method.md §13).
 #[derive(Clone, Debug)]

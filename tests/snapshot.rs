@@ -167,3 +167,38 @@ fn image_snapshots_hold_the_sample_grid_the_paths_and_the_fine_step_end_points()
         .sum();
     assert!(shift > 0.0 && images.fine.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn a_malformed_view_is_named() {
+    REQUEST.validate().unwrap();
+    let flipped = SnapshotRequest {
+        view: View {
+            x_min: 1.0,
+            x_max: -1.0,
+            ..REQUEST.view
+        },
+        ..REQUEST
+    };
+    assert!(flipped.validate().unwrap_err().starts_with("window:"));
+    let not_finite = SnapshotRequest {
+        view: View {
+            y_max: f32::NAN,
+            ..REQUEST.view
+        },
+        ..REQUEST
+    };
+    assert!(not_finite.validate().unwrap_err().starts_with("window:"));
+    let huge = SnapshotRequest {
+        critic_grid: 10_000,
+        ..REQUEST
+    };
+    assert_eq!(
+        huge.validate().unwrap_err(),
+        "critic_grid: must be between 2 and 256, got 10000"
+    );
+    let tiny = SnapshotRequest {
+        velocity_grid: 1,
+        ..REQUEST
+    };
+    assert!(tiny.validate().unwrap_err().starts_with("velocity_grid:"));
+}

@@ -56,20 +56,22 @@ pub struct ViewRequest {
 }
 
 impl ViewRequest {
-    pub fn request(&self) -> SnapshotRequest {
+    /// The snapshot request, or the first value out of range ([`SnapshotRequest::validate`]).
+    pub fn request(&self) -> Result<SnapshotRequest, String> {
         let [x_min, x_max, y_min, y_max] = self.window;
-        SnapshotRequest {
+        let request = SnapshotRequest {
             view: View {
                 x_min,
                 x_max,
                 y_min,
                 y_max,
             },
-            critic_grid: self.critic_grid.clamp(2, 256),
-            velocity_grid: self.velocity_grid.clamp(2, 64),
+            critic_grid: self.critic_grid,
+            velocity_grid: self.velocity_grid,
             time: self.time,
             highlighted: self.highlighted,
-        }
+        };
+        request.validate().map(|()| request)
     }
 }
 

@@ -225,7 +225,9 @@ impl Session {
     pub fn snapshot(&self, view: JsValue) -> Result<js_sys::Promise, JsError> {
         let view: ViewRequest = serde_wasm_bindgen::from_value(view)
             .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
-        let request = view.request();
+        let request = view
+            .request()
+            .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
         let mut readback = Readback::default();
         let (pending, batch) = {
             let mut state = self.state.borrow_mut();
