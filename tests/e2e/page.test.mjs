@@ -82,9 +82,10 @@ test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }
 });
 
 // The page's moons preset (trained standardised) at batch 100, which halves SwiftShader's time
-// (about 6 minutes for the 300 iterations here). Exact W2 after / before, the same run natively
-// on burn's CPU path: 0.39–0.54 over seeds 1–6.
-test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a third, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
+// (about 5 minutes for the 300 iterations here). Exact W2 after / before on the page's 500
+// particles, the same run natively on burn's CPU path: 0.40–0.67 over seeds 1–6; at seed 3, the
+// page's, 2.101 → 1.411, and the fused kernels here 2.1005 → 1.4145.
+test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a fifth, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
   const { page, errors } = await open('dataset=moons&batch_size=100&backend=webgpu');
   assert.equal(await text(page, 'backend'), 'webgpu');
   assert.match(await page.locator('#adapter').innerText(), /fused kernels/);
@@ -103,7 +104,7 @@ test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by 
   assert.ok(submits <= 2, `${submits} queue submissions an iteration`);
   const final = long.metrics;
   assert.equal(final.iteration, 300);
-  assert.ok(final.w2 <= (2 / 3) * initial.w2, `exact W2 ${initial.w2} → ${final.w2}`);
+  assert.ok(final.w2 <= 0.8 * initial.w2, `exact W2 ${initial.w2} → ${final.w2}`);
   console.log(`fused WebGPU, moons: exact W2 ${initial.w2} → ${final.w2}; ${dispatches} dispatches and ${submits} submissions an iteration`);
   assert.deepEqual(errors, []);
   await page.close();
