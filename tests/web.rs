@@ -1,5 +1,9 @@
 //! Tests in a real browser (headless Chromium, WebGPU through SwiftShader where no GPU exists),
 //! run by `wasm-pack test --headless --chrome --release` from `cargo xtask test`.
+//!
+//! The tests run in a dedicated worker, as the page's trainer does: compiling the test module and
+//! the CPU-backend runs then leave the page's main thread free to answer chromedriver, which gives
+//! up on a renderer that stays silent for 30 s.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "support/fused_comparison.rs"]
@@ -17,7 +21,7 @@ use w1w2_flow::train::Trainer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 #[wasm_bindgen(inline_js = r#"
 export function install_device_error_trap() {

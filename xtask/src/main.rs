@@ -140,9 +140,9 @@ const RENDERER_TIMEOUT: &str = "Timed out receiving message from renderer";
 /// How many times the browser tests run when chromedriver loses the renderer.
 const BROWSER_ATTEMPTS: usize = 4;
 
-/// The wasm-bindgen tests in headless Chromium, WebGPU on SwiftShader. On this project's machines
-/// chromedriver sometimes gives up on the renderer while the 42 MB test module loads, and the
-/// run ends with no test result; that failure, and no other, is retried.
+/// The wasm-bindgen tests in headless Chromium, WebGPU on SwiftShader. They run in a dedicated
+/// worker (tests/web.rs) so the renderer's main thread stays free; should chromedriver still give
+/// up on the renderer before any test reports, that failure, and no other, is retried.
 fn browser_tests() -> Result<(), String> {
     let mut attempt = 1;
     loop {
