@@ -1,8 +1,9 @@
 // The page's wiring: settings ↔ URL, the worker that trains, the panels that draw, and the
-// automation hooks (window.w1w2). The main thread only draws; nothing here blocks.
+// automation hooks (window.w1w2). The main thread only draws; nothing here blocks, and the
+// WebAssembly module runs only in workers (config-client.js asks the configuration worker).
 
-import init, { defaultConfig, parsePoints, presetConfig, validateConfig } from '../pkg/w1w2_flow.js';
 import { chooseBackend } from './backend.js';
+import { defaultConfig, parsePoints, presetConfig, validateConfig } from './config-client.js';
 import { buildControls } from './controls.js';
 import { drawCritic } from './panels/critic.js';
 import { drawCurves } from './panels/curves.js';
@@ -54,8 +55,8 @@ function showProblems(problems) {
 }
 
 /** The TrainConfig of the settings: their preset (networks and pools included), then every control. */
-function configOf(settings) {
-  const config = presetOf(settings);
+async function configOf(settings) {
+  const config = await presetOf(settings);
   for (const { key, kind } of CONTROLS) if (kind !== 'page' && key in settings) config[key] = settings[key];
   if (settings.points) config.points = settings.points;
   return config;
@@ -89,7 +90,7 @@ async function start(forcedBackend) {
       onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
     };
   });
-  const config = { ...configOf(page.settings), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
+  const config = { ...(await configOf(page.settings)), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
   worker.postMessage({ type: 'start', config, backend: choice.backend, view: view() });
   return page.ready;
 }
@@ -249,7 +250,7 @@ function wirePoints() {
     if (!file) return;
     try {
       if (file.size > 20e6) throw new Error(`the file is ${(file.size / 1e6).toFixed(0)} MB; at most 20 MB`);
-      usePoints(parsePoints(await file.text()), `from ${file.name}`);
+      await usePoints(await parsePoints(await file.text()), `from ${file.name}`);
     } catch (error) {
       showProblems([`${file.name} is not a CSV of 2-D points: ${error.message}`]);
     }
@@ -259,7 +260,7 @@ function wirePoints() {
 /** Trains on the user's points (they are not written into the URL). */
 async function usePoints(points, origin) {
   try {
-    validateConfig(configOf({ ...page.settings, points }));
+    await validateConfig(await configOf({ ...page.settings, points }));
   } catch (error) {
     showProblems([`your points: ${error.message}`]);
     return;
@@ -283,10 +284,10 @@ function writeHash() {
 
 async function onControlChange(key, value, control) {
   let candidate = { ...page.settings, [key]: value };
-  if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...preset(candidate) };
   if (control.kind !== 'page') {
     try {
-      validateConfig(configOf(candidate));
+      if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...(await preset(candidate)) };
+      await validateConfig(await configOf(candidate));
     } catch (error) {
       showProblems([`${control.label}: ${error.message}`]);
       buildControls($('controls'), page.settings, onControlChange);
@@ -316,9 +317,9 @@ function presetOf(settings) {
  * What a change of mode, terminal cost, data set or dimension brings: the preset's λ, c_GP and
  * learning rate; for MNIST every setting of its preset, and leaving MNIST returns to the plane.
  */
-function preset(settings) {
+async function preset(settings) {
   const leavingImages = !isImages(settings) && settings.dim > 64;
-  const config = presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
+  const config = await presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
   if (isImages(settings) || leavingImages) {
     const all = {};
     for (const control of CONTROLS) if (control.kind !== 'page' && !PRESET_KEYS.includes(control.key)) all[control.key] = config[control.key];
@@ -427,15 +428,21 @@ const api = {
 
 async function main() {
   try {
-    await init();
+    page.defaults = await defaultConfig();
   } catch (error) {
     setStatus(`the WebAssembly module could not be loaded (${error.message}); run \`cargo xtask serve\``, 'error');
     return;
   }
-  page.defaults = defaultConfig();
   const { values, problems: parseProblems } = parseHash(location.hash);
-  if (PRESET_KEYS.some((key) => key in values)) Object.assign(values, { ...preset(values), ...values });
-  const { settings, problems } = resolveSettings(values, page.defaults, (candidate) => validateConfig(configOf(candidate)));
+  if (PRESET_KEYS.some((key) => key in values)) {
+    try {
+      Object.assign(values, { ...(await preset(values)), ...values });
+    } catch (error) {
+      parseProblems.push(`${error.message}; using the default settings`);
+      for (const key of PRESET_KEYS) delete values[key];
+    }
+  }
+  const { settings, problems } = await resolveSettings(values, page.defaults, async (candidate) => validateConfig(await configOf(candidate)));
   page.settings = settings;
   showProblems([...parseProblems, ...problems]);
   buildControls($('controls'), page.settings, onControlChange);

@@ -1,7 +1,8 @@
 // The page's state: one declarative table of controls. The same table builds the control panel,
 // parses the URL hash and writes it back, so the URL cannot drift from the UI. Limits live in
 // one place, the Rust TrainConfig: a value from the URL is checked by the wasm module's
-// validateConfig, and a bad value gets a message naming it and falls back to its default.
+// validateConfig (in the configuration worker), and a bad value gets a message naming it and
+// falls back to its default.
 
 export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard', 'mnist'];
 
@@ -74,10 +75,11 @@ export function toHash(settings, defaults) {
 }
 
 /**
- * Resolves URL values against the defaults, asking `validate` (the wasm validateConfig) about
- * each config value: one that fails falls back to its default with the error as the message.
+ * Resolves URL values against the defaults, asking the async `validate` (the wasm
+ * validateConfig) about each config value: one that fails falls back to its default with the
+ * error as the message.
  */
-export function resolveSettings(urlValues, defaults, validate) {
+export async function resolveSettings(urlValues, defaults, validate) {
   const problems = [];
   const settings = { ...defaults, backend: 'auto' };
   for (const control of CONTROLS) {
@@ -88,7 +90,7 @@ export function resolveSettings(urlValues, defaults, validate) {
       continue;
     }
     try {
-      validate({ ...settings, [control.key]: value });
+      await validate({ ...settings, [control.key]: value });
       settings[control.key] = value;
     } catch (error) {
       problems.push(`${control.label} (“${control.key}”): ${error.message}; using the default ${defaults[control.key]}`);

@@ -48,6 +48,9 @@ test('auto picks the CPU on a software adapter, trains 200 iterations and draws'
   const { page, errors } = await open();
   assert.equal(await text(page, 'backend'), 'cpu');
   assert.match(await page.locator('#backend-reason').innerText(), /software/i);
+  // The module is fetched and compiled only in the workers, whose requests are not in the page's timeline.
+  const fetchedHere = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((name) => /\.wasm(\?|$)/.test(name)));
+  assert.deepEqual(fetchedHere, [], 'the main thread fetched the WebAssembly module');
   const initial = await page.evaluate(() => window.w1w2.snapshot());
   await page.evaluate(() => {
     window.__longTasks = [];

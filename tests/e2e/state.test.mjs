@@ -21,11 +21,11 @@ test('malformed and unknown values are named and dropped', () => {
   assert.match(problems.join('\n'), /colour/);
 });
 
-test('a value the validator rejects falls back to its default with the validator’s message', () => {
-  const validate = (config) => {
+test('a value the validator rejects falls back to its default with the validator’s message', async () => {
+  const validate = async (config) => {
     if (config.lambda <= 0) throw new Error('lambda: must be a positive number');
   };
-  const { settings, problems } = resolveSettings({ lambda: -1, seed: 9 }, defaults, validate);
+  const { settings, problems } = await resolveSettings({ lambda: -1, seed: 9 }, defaults, validate);
   assert.equal(settings.lambda, 0.5);
   assert.equal(settings.seed, 9);
   assert.match(problems[0], /must be a positive number; using the default 0.5/);
