@@ -27,8 +27,9 @@ pub fn wasm_tools() -> Result<(), String> {
     cargo_tool("wasm-pack", "wasm-pack", None)
 }
 
-/// Debian's chromium and chromium-driver (the same version). Not binaryen: its wasm-opt (108)
-/// breaks wasm-bindgen's output, so Cargo.toml turns wasm-opt off.
+/// Debian's chromium and chromium-driver (the same version). Not Debian's binaryen: its
+/// wasm-opt (108) breaks wasm-bindgen's output; the page's module goes through npm's binaryen
+/// 132 instead (src/wasm.rs), and Cargo.toml turns off wasm-pack's own, which would download it.
 pub fn debian_packages() -> Result<(), String> {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),

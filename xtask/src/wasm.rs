@@ -1,12 +1,18 @@
 //! Building the page's WebAssembly module with wasm-pack (`--target web`, release) into pkg/,
-//! with a gzipped copy the server sends to clients that accept it.
+//! optimised by binaryen's wasm-opt (npm's `binaryen`, xtask/npm), with a gzipped copy the
+//! server sends to clients that accept it.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::shell::{self, run, step};
 use crate::tools;
 
-/// Installs the tools, builds pkg/ and gzips the .wasm.
+/// wasm-opt's optimisation level: -O2 halves the load (36 → 21 MB raw, 5.4 → 4.4 MB gzipped)
+/// where -O3 and -O4 spend more build time for speed the page does not measure.
+const WASM_OPT_LEVEL: &str = "-O2";
+
+/// Installs the tools, builds pkg/, optimises and gzips the .wasm.
 pub fn build_page() -> Result<(), String> {
     tools::wasm_target()?;
     tools::wasm_tools()?;
@@ -25,15 +31,67 @@ pub fn build_page() -> Result<(), String> {
         .current_dir(shell::root())
         .env("CARGO_TARGET_DIR", shell::target_dir()))?;
     let wasm = shell::root().join("pkg").join("w1w2_flow_bg.wasm");
+    let built = size(&wasm);
+    optimise(&wasm)?;
     run(Command::new("gzip")
         .args(["-9", "--keep", "--force"])
         .arg(&wasm))?;
-    let size = |path: &std::path::Path| path.metadata().map(|m| m.len()).unwrap_or(0);
-    let gz = wasm.with_extension("wasm.gz");
     eprintln!(
-        "pkg/w1w2_flow_bg.wasm: {:.1} MB, gzipped {:.1} MB",
+        "pkg/w1w2_flow_bg.wasm: {:.1} MB as built, {:.1} MB optimised, gzipped {:.1} MB",
+        built as f64 / 1e6,
         size(&wasm) as f64 / 1e6,
-        size(&gz) as f64 / 1e6
+        size(&wasm.with_extension("wasm.gz")) as f64 / 1e6
     );
     Ok(())
+}
+
+/// Replaces `wasm` by wasm-opt's output. wasm-pack rewrites the module on every build, so the
+/// output is kept under the target directory by the input's hash, and an unchanged module
+/// is not optimised again (minutes on two cores).
+fn optimise(wasm: &Path) -> Result<(), String> {
+    let input = std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    let cache = shell::target_dir().join("wasm-opt");
+    let cached = cache.join(format!("{:016x}.wasm", fnv1a(&input)));
+    if !cached.exists() {
+        let npm = shell::root().join("xtask").join("npm");
+        tools::node()?;
+        tools::npm_packages(&npm)?;
+        step(&format!(
+            "optimising the module (binaryen's wasm-opt {WASM_OPT_LEVEL}, a few minutes)"
+        ));
+        let _ = std::fs::remove_dir_all(&cache);
+        std::fs::create_dir_all(&cache)
+            .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+        let partial = cached.with_extension("partial");
+        run(Command::new("node")
+            .arg(wasm_opt(&npm))
+            .arg(WASM_OPT_LEVEL)
+            .arg(wasm)
+            .arg("-o")
+            .arg(&partial))?;
+        std::fs::rename(&partial, &cached)
+            .map_err(|e| format!("cannot keep {}: {e}", cached.display()))?;
+    }
+    std::fs::copy(&cached, wasm)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write {}: {e}", wasm.display()))
+}
+
+/// binaryen's wasm-opt, a Node script in the npm package.
+fn wasm_opt(npm: &Path) -> PathBuf {
+    npm.join("node_modules")
+        .join("binaryen")
+        .join("bin")
+        .join("wasm-opt")
+}
+
+/// The 64-bit FNV-1a hash of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn size(path: &Path) -> u64 {
+    path.metadata().map(|m| m.len()).unwrap_or(0)
 }
