@@ -62,6 +62,19 @@ test('auto picks the CPU on a software adapter, trains 200 iterations and draws'
   assert.ok(metrics.sinkhorn < initial.sinkhorn, `Sinkhorn ${initial.sinkhorn} → ${metrics.sinkhorn}`);
   const ink = await inkFraction(page, 'trajectories');
   assert.ok(ink >= 0.05, `trajectories cover ${(100 * ink).toFixed(1)}% of the canvas`);
+  const curves = await page.evaluate(() => [...document.querySelectorAll('[data-testid="curves"] .uplot')].map((chart) => {
+    // The x axis (tick values and its label) is drawn in the canvas's bottom strip.
+    const canvas = chart.querySelector('canvas');
+    const strip = canvas.getContext('2d').getImageData(0, canvas.height - Math.round(30 * devicePixelRatio), canvas.width, Math.round(30 * devicePixelRatio)).data;
+    let axisInk = 0;
+    for (let i = 3; i < strip.length; i += 4) if (strip[i] > 0) axisInk++;
+    return { title: chart.querySelector('.u-title').textContent, legend: chart.querySelector('.u-legend').textContent, axisInk };
+  }));
+  assert.equal(curves.length, 9, 'one chart a diagnostic');
+  for (const { title, legend, axisInk } of curves) {
+    assert.match(legend, /iteration/, `${title}: its legend names the x axis`);
+    assert.ok(axisInk > 200, `${title}: ${axisInk} pixels of axis labels`);
+  }
   await page.evaluate(() => window.w1w2.play());
   await page.waitForTimeout(4000);
   await page.evaluate(() => window.w1w2.pause());

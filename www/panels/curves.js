@@ -1,45 +1,93 @@
-// Diagnostic curves against iteration, one small plot each, log scale where values span decades.
+// Diagnostic curves against iteration, drawn by uPlot (served from www/vendor): one small chart
+// a quantity, with axes, ticks and the value under the cursor in its legend. Quantities that span
+// decades take a log scale; those that may cross zero (losses, Sinkhorn) an arcsinh scale. The
+// held-out metrics are evaluated on a fixed batch and drawn as markers.
 
+import uPlot from '../vendor/node_modules/uplot/dist/uPlot.esm.js';
+
+/** scale: 'linear' | 'log' (positive, spans decades) | 'asinh' (spans decades, may be ≤ 0). */
 export const CURVES = [
-  { key: 'critic_loss', label: 'critic loss L_D' },
-  { key: 'generator_loss', label: 'generator loss L_G' },
-  { key: 'kinetic_energy', label: 'kinetic energy', log: true },
-  { key: 'hj_residual', label: 'HJ residual', log: true },
-  { key: 'terminal_residual', label: 'terminal residual', log: true },
-  { key: 'straightness', label: 'straightness' },
-  { key: 'divergence', label: 'divergence estimate' },
-  { key: 'sinkhorn', label: 'Sinkhorn (held-out)', log: true },
-  { key: 'w2', label: 'exact W2 (held-out)', log: true },
+  { key: 'critic_loss', label: 'critic loss L_D', scale: 'asinh' },
+  { key: 'generator_loss', label: 'generator loss L_G', scale: 'asinh' },
+  { key: 'kinetic_energy', label: 'kinetic energy', scale: 'log' },
+  { key: 'hj_residual', label: 'HJ residual', scale: 'log' },
+  { key: 'terminal_residual', label: 'terminal residual', scale: 'log' },
+  { key: 'straightness', label: 'straightness', scale: 'linear' },
+  { key: 'divergence', label: 'divergence estimate', scale: 'asinh' },
+  { key: 'sinkhorn', label: 'Sinkhorn (held-out)', scale: 'asinh', heldOut: true },
+  { key: 'w2', label: 'exact W2 (held-out)', scale: 'log', heldOut: true },
 ];
 
-export function drawCurves(canvas, history) {
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const columns = 3;
-  const rows = Math.ceil(CURVES.length / columns);
-  const w = canvas.width / columns;
-  const h = canvas.height / rows;
-  ctx.font = '11px system-ui, sans-serif';
-  CURVES.forEach((curve, index) => {
-    const left = (index % columns) * w;
-    const top = Math.floor(index / columns) * h;
-    const points = history.filter((m) => Number.isFinite(m[curve.key]) && (!curve.log || m[curve.key] > 0));
-    const last = points.length ? points[points.length - 1][curve.key] : NaN;
-    ctx.fillStyle = '#333';
-    ctx.fillText(`${curve.label}: ${Number.isFinite(last) ? last.toPrecision(3) : '–'}`, left + 6, top + 13);
-    if (points.length < 2) return;
-    const f = curve.log ? Math.log10 : (v) => v;
-    const xs = points.map((m) => m.iteration);
-    const ys = points.map((m) => f(m[curve.key]));
-    const [x0, x1] = [xs[0], xs[xs.length - 1] || 1];
-    const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-    const px = (x) => left + 6 + ((x - x0) / Math.max(1e-9, x1 - x0)) * (w - 12);
-    const py = (y) => top + h - 6 - ((y - y0) / Math.max(1e-12, y1 - y0)) * (h - 26);
-    ctx.strokeStyle = '#1f77b4';
-    ctx.lineWidth = 1.2;
-    ctx.beginPath();
-    xs.forEach((x, i) => (i ? ctx.lineTo(px(x), py(ys[i])) : ctx.moveTo(px(x), py(ys[i]))));
-    ctx.stroke();
+const DISTRIBUTION = { linear: 1, log: 3, asinh: 4 };
+const HEIGHT = 150;
+const charts = new WeakMap(); // container → its uPlot charts, in CURVES order
+
+/** A curve's values: null where a value is missing, or not positive on a log scale. */
+function column(history, { key, scale }) {
+  return history.map((m) => {
+    const v = m[key];
+    return Number.isFinite(v) && (scale !== 'log' || v > 0) ? v : null;
   });
+}
+
+/** A y tick's label at two significant digits; uPlot leaves out a log axis's crowded ticks (null). */
+const tickLabel = (t) => (t == null ? '' : t === 0 ? '0' : String(Number(t.toPrecision(2))));
+
+/**
+ * A legend entry: the value under the cursor, or with the cursor off the chart (idx null) the
+ * latest recorded one.
+ */
+function shown(chart, series, value, idx, format) {
+  let v = value;
+  if (idx == null) {
+    const values = chart.data[series];
+    for (let i = values.length - 1; i >= 0 && v == null; i--) v = values[i];
+  }
+  return v == null ? '–' : format(v);
+}
+
+function create(container) {
+  const made = CURVES.map((curve) => {
+    const cell = document.createElement('div');
+    cell.className = 'curve';
+    container.append(cell);
+    const width = Math.max(200, cell.clientWidth || 260);
+    return new uPlot({
+      title: curve.label,
+      width,
+      height: HEIGHT,
+      scales: { x: { time: false }, y: { distr: DISTRIBUTION[curve.scale], asinh: 1e-3 } },
+      axes: [
+        { label: 'iteration', labelSize: 18, size: 32, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' },
+        { size: 56, font: '11px system-ui, sans-serif', values: (_, ticks) => ticks.map(tickLabel) },
+      ],
+      series: [
+        { label: 'iteration', value: (chart, v, _, idx) => shown(chart, 0, v, idx, String) },
+        {
+          label: curve.key,
+          stroke: curve.heldOut ? '#d62728' : '#1f77b4',
+          width: 1.4,
+          spanGaps: true,
+          points: curve.heldOut ? { show: true, size: 5 } : {},
+          value: (chart, v, _, idx) => shown(chart, 1, v, idx, (x) => x.toPrecision(4)),
+        },
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+    }, [[], []], cell);
+  });
+  new ResizeObserver(() => {
+    for (const chart of made) {
+      const width = Math.max(200, chart.root.parentElement.clientWidth);
+      if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
+    }
+  }).observe(container);
+  return made;
+}
+
+/** Draws `history` (snapshot metrics, oldest first) into the charts of `container`. */
+export function drawCurves(container, history) {
+  if (!charts.has(container)) charts.set(container, create(container));
+  const iterations = history.map((m) => m.iteration);
+  charts.get(container).forEach((chart, i) => chart.setData([iterations, column(history, CURVES[i])]));
 }

@@ -1,6 +1,6 @@
-//! Building the page's WebAssembly module with wasm-pack (`--target web`, release) into pkg/,
+//! Building the page: its WebAssembly module with wasm-pack (`--target web`, release) into pkg/,
 //! optimised by binaryen's wasm-opt (npm's `binaryen`, xtask/npm), with a gzipped copy the
-//! server sends to clients that accept it.
+//! server sends to clients that accept it; and the npm libraries it loads (www/vendor).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,10 +12,12 @@ use crate::tools;
 /// where -O3 and -O4 spend more build time for speed the page does not measure.
 const WASM_OPT_LEVEL: &str = "-O2";
 
-/// Installs the tools, builds pkg/, optimises and gzips the .wasm.
+/// Installs the tools and the page's libraries, builds pkg/, optimises and gzips the .wasm.
 pub fn build_page() -> Result<(), String> {
     tools::wasm_target()?;
     tools::wasm_tools()?;
+    tools::node()?;
+    tools::npm_packages(&shell::root().join("www").join("vendor"))?;
     step("building the WebAssembly module (wasm-pack build --target web --release)");
     run(Command::new("wasm-pack")
         .args([
@@ -54,7 +56,6 @@ fn optimise(wasm: &Path) -> Result<(), String> {
     let cached = cache.join(format!("{:016x}.wasm", fnv1a(&input)));
     if !cached.exists() {
         let npm = shell::root().join("xtask").join("npm");
-        tools::node()?;
         tools::npm_packages(&npm)?;
         step(&format!(
             "optimising the module (binaryen's wasm-opt {WASM_OPT_LEVEL}, a few minutes)"
