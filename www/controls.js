@@ -2,10 +2,14 @@
 
 import { CONTROLS } from './state.js';
 
-/** Builds the controls into `container`; `onChange(key, value, control)` on every edit. */
+/**
+ * Builds the controls into `container`, but those the URL hides and those set only in the URL;
+ * `onChange(key, value, control)` on every edit.
+ */
 export function buildControls(container, settings, onChange) {
   container.replaceChildren();
   for (const control of CONTROLS) {
+    if (control.type === 'list' || (settings.hide || []).includes(control.key)) continue;
     const label = document.createElement('label');
     label.textContent = control.label;
     let input;

@@ -273,6 +273,14 @@ async function usePoints(points, origin) {
   await reset();
 }
 
+/** Teacher mode: hides the named panels ('text': every explanation) for the page's lifetime. */
+function hidePanels(names) {
+  for (const name of names) {
+    const selector = name === 'text' ? '.explain, .note' : `[data-panel="${name}"]`;
+    for (const element of document.querySelectorAll(selector)) element.classList.add('hidden-by-url');
+  }
+}
+
 function updatePlayButton() {
   $('play').textContent = page.playing ? 'pause' : 'play';
 }
@@ -446,6 +454,7 @@ async function main() {
   page.settings = settings;
   showProblems([...parseProblems, ...problems]);
   buildControls($('controls'), page.settings, onControlChange);
+  hidePanels(page.settings.hide);
   wireButtons();
   wirePoints();
   wireOtSlider();

@@ -6,8 +6,11 @@
 
 export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard', 'mnist'];
 
+/** The page's panels, each an element with its name in `data-panel`; 'text' is every explanation. */
+export const PANELS = ['readout', 'buttons', 'points', 'layers', 'critic', 'transport', 'speeds', 'manifold', 'curves', 'settings', 'text'];
+
 // kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
-// to a running session), 'page' (the page only).
+// to a running session), 'page' (the page only). type 'list' has no widget: it is set in the URL.
 export const CONTROLS = [
   { key: 'mode', label: 'model', type: 'select', options: ['flow', 'generator'], kind: 'config' },
   { key: 'terminal', label: 'terminal cost', type: 'select', options: ['critic', 'ot'], kind: 'config' },
@@ -33,12 +36,15 @@ export const CONTROLS = [
   { key: 'seed', label: 'seed', type: 'int', kind: 'config' },
   { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto' },
 ];
+// Teacher mode (as TF Playground's): `#hide=curves,settings,lambda` hides panels and controls.
+CONTROLS.push({ key: 'hide', label: 'hidden panels and controls', type: 'list', options: [...PANELS, ...CONTROLS.map((c) => c.key)], kind: 'page', default: [] });
 
 const parsers = {
   int: (text) => (/^-?\d+$/.test(text) ? Number(text) : NaN),
   float: (text) => (text.trim() === '' ? NaN : Number(text)),
   bool: (text) => (text === 'true' ? true : text === 'false' ? false : undefined),
   select: (text) => text,
+  list: (text) => text.split(',').map((item) => item.trim()).filter(Boolean),
 };
 
 /** Reads the hash into { values, problems }: values holds only the keys that parsed. */
@@ -52,7 +58,12 @@ export function parseHash(hash) {
       problems.push(`unknown setting “${key}” in the URL was ignored`);
       continue;
     }
-    const value = parsers[control.type](text);
+    let value = parsers[control.type](text);
+    if (control.type === 'list') {
+      const unknown = value.filter((item) => !control.options.includes(item));
+      if (unknown.length) problems.push(`${control.label} (“${key}”): ${unknown.map((u) => `“${u}”`).join(', ')} is not a panel or a setting; ignored`);
+      value = value.filter((item) => control.options.includes(item));
+    }
     const badSelect = control.type === 'select' && !control.options.includes(value);
     if (value === undefined || Number.isNaN(value) || badSelect) {
       problems.push(`${control.label} (“${key}”): “${text}” is not valid; using the default`);
@@ -69,7 +80,7 @@ export function toHash(settings, defaults) {
   for (const control of CONTROLS) {
     const value = settings[control.key];
     const fallback = control.kind === 'page' ? control.default : defaults[control.key];
-    if (value !== undefined && value !== fallback) params.set(control.key, String(value));
+    if (value !== undefined && String(value) !== String(fallback)) params.set(control.key, String(value));
   }
   return params.toString();
 }
@@ -81,7 +92,8 @@ export function toHash(settings, defaults) {
  */
 export async function resolveSettings(urlValues, defaults, validate) {
   const problems = [];
-  const settings = { ...defaults, backend: 'auto' };
+  const settings = { ...defaults };
+  for (const control of CONTROLS) if (control.kind === 'page') settings[control.key] = control.default;
   for (const control of CONTROLS) {
     if (!(control.key in urlValues)) continue;
     const value = urlValues[control.key];

@@ -22,8 +22,8 @@ before(async () => {
 after(async () => browser && browser.close());
 
 /** Opens the page at `hash`, collecting console errors; resolves once the first snapshot drew. */
-async function open(hash = '', { noWebGpu = false } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+async function open(hash = '', { noWebGpu = false, viewport = { width: 1280, height: 1400 } } = {}) {
+  const page = await browser.newPage({ viewport });
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
@@ -161,6 +161,36 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   const metrics = await page.evaluate(() => window.w1w2.step(3));
   assert.equal(metrics.iteration, 3);
   assert.equal(metrics.lambda, 0.5);
+  await page.close();
+});
+
+test('teacher mode: the hide flag hides the panels and settings it names, and nothing else', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('hide=curves,critic,text,lambda');
+  const visible = (selector) => page.locator(selector).first().isVisible();
+  assert.equal(await visible('[data-testid="curves"]'), false);
+  assert.equal(await visible('[data-testid="critic"]'), false);
+  assert.equal(await visible('.explain'), false);
+  assert.equal(await visible('[data-testid="control-lambda"]'), false);
+  assert.equal(await visible('[data-testid="control-seed"]'), true);
+  assert.equal(await visible('[data-testid="trajectories"]'), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('at a phone’s width (390 px) the page is one column and nothing overflows sideways', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('', { viewport: { width: 390, height: 844 } });
+  await page.evaluate(() => window.w1w2.step(2));
+  const overflow = await page.evaluate(() => {
+    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5);
+    return { scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth, wide: wide.slice(0, 5).map((e) => e.id || e.className || e.tagName) };
+  });
+  assert.ok(overflow.scrollWidth <= overflow.clientWidth, JSON.stringify(overflow));
+  assert.deepEqual(overflow.wide, []);
+  // One column: the plot takes the screen's width instead of sharing it with the side panels.
+  const plotWidth = await page.evaluate(() => document.querySelector('[data-testid="trajectories"]').getBoundingClientRect().width);
+  assert.ok(plotWidth >= 330, `the plot is ${plotWidth} px wide`);
+  await page.screenshot({ path: join(SCREENSHOTS, 'phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -30,3 +30,12 @@ test('a value the validator rejects falls back to its default with the validator
   assert.equal(settings.seed, 9);
   assert.match(problems[0], /must be a positive number; using the default 0.5/);
 });
+
+test('the hide flag keeps the panels and settings it names and names what it does not know', () => {
+  const { values, problems } = parseHash('#hide=curves,lambda,colour-wheel');
+  assert.deepEqual(values, { hide: ['curves', 'lambda'] });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /colour-wheel/);
+  assert.equal(toHash({ ...defaults, hide: ['curves', 'lambda'] }, defaults), 'hide=curves%2Clambda');
+  assert.equal(toHash({ ...defaults, hide: [] }, defaults), '');
+});
