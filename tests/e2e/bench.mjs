@@ -1,7 +1,7 @@
 // The page's benchmark (not a test: it prints figures). For each backend, paper pinwheel 2-D and
-// the MNIST preset: iterations per second, WebGPU compute dispatches per iteration, readbacks per
-// snapshot, and the memory after each measured run (the worker's WebAssembly memory and the page's
-// JS heap: flat when nothing leaks).
+// the MNIST preset: the time from navigation to the first drawn snapshot, iterations per second,
+// WebGPU compute dispatches per iteration, readbacks per snapshot, and the memory after each
+// measured run (the worker's WebAssembly memory and the page's JS heap: flat when nothing leaks).
 // Each figure is a difference of two runs (N₂ and N₁ iterations, one snapshot each), so the
 // snapshot's own cost cancels. BASE_URL names the server (cargo xtask bench starts one);
 // BENCH_CASES=name,name runs only those cases.
@@ -31,7 +31,8 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
   await page.goto(`${BASE_URL}#${hash}`);
-  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000, polling: 10 });
+  const firstFrameMs = await page.evaluate(() => performance.now()); // since navigation
   const measure = (n) => page.evaluate(async (n) => {
     const before = window.w1w2.counters();
     const started = performance.now();
@@ -45,6 +46,7 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
   const adapter = await page.locator('#adapter').innerText();
   console.log(JSON.stringify({
     case: name, adapter, iterations: [n1, n2],
+    milliseconds_to_first_frame: Math.round(firstFrameMs),
     iterations_per_second: +(1000 / perIteration('ms')).toFixed(2),
     milliseconds_per_iteration: +perIteration('ms').toFixed(2),
     dispatches_per_iteration: perIteration('dispatches'),
