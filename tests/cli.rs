@@ -230,3 +230,58 @@ fn score_names_the_bad_line_of_a_file_and_exits_with_code_2() {
     assert_eq!(one_column.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&one_column.stderr).contains("dim: must be between 2 and 64"));
 }
+
+#[test]
+fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
+    let out = std::env::temp_dir().join(format!("w1w2-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    // A finished run of seed 1 with figures no training gives, and no run of seed 2.
+    let kept = out.join("compare-circles-OT-generator-seed1.jsonl");
+    std::fs::write(
+        &kept,
+        "{\"iteration\":0,\"w2\":10.0,\"sinkhorn\":5.0}\n{\"iteration\":3,\"w2\":9.0,\"sinkhorn\":4.0}\n",
+    )
+    .unwrap();
+    let output = w1w2(&[
+        "compare",
+        "--datasets",
+        "circles",
+        "--methods",
+        "OT-generator",
+        "--seeds",
+        "1-2",
+        "--iterations",
+        "3",
+        "--eval-every",
+        "3",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("[compare-circles-OT-generator-seed1] kept"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("[compare-circles-OT-generator-seed1] iteration"),
+        "{stderr}"
+    );
+    let trained =
+        std::fs::read_to_string(out.join("compare-circles-OT-generator-seed2.jsonl")).unwrap();
+    assert_eq!(trained.lines().count(), 2, "{trained}");
+    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| circles | OT generator | 2 |"))
+        .unwrap_or_else(|| panic!("{table}"));
+    // The worst final W2 is the kept run's 9.0: circles span ±2.2, no trained run is that far.
+    assert!(row.contains("/ 9.000 |"), "{row}");
+    assert!(!table.contains("critic terminal"), "{table}");
+    std::fs::remove_dir_all(&out).ok();
+
+    let output = w1w2(&["compare", "--methods", "critic", "--iterations", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown method “critic”"));
+}

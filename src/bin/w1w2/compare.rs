@@ -8,9 +8,11 @@ use std::sync::Mutex;
 
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::metrics::exact_w2;
+use w1w2_flow::rng::Rng;
 
 use crate::options::{CompareArgs, Failure};
-use crate::train::{Record, train};
+use crate::train::train;
 
 /// The three methods compared: a mode and a terminal cost.
 const METHODS: [(&str, Mode, TerminalCost); 3] = [
@@ -27,33 +29,101 @@ struct Case {
     config: TrainConfig,
 }
 
+/// A method's name in files and on the command line: "critic terminal" → "critic-terminal".
+fn slug(method: &str) -> String {
+    method.replace(' ', "-")
+}
+
+/// The methods `--methods` names, in the table's order.
+fn chosen_methods(args: &CompareArgs) -> Result<Vec<(&'static str, Mode, TerminalCost)>, Failure> {
+    for name in &args.methods {
+        if !METHODS
+            .iter()
+            .any(|(method, _, _)| slug(method).eq_ignore_ascii_case(name))
+        {
+            let known: Vec<String> = METHODS.iter().map(|(method, _, _)| slug(method)).collect();
+            return Err(Failure::usage(format!(
+                "--methods: unknown method “{name}” (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(METHODS
+        .into_iter()
+        .filter(|(method, _, _)| {
+            args.methods
+                .iter()
+                .any(|name| slug(method).eq_ignore_ascii_case(name))
+        })
+        .collect())
+}
+
 impl Case {
     fn name(&self) -> String {
         format!(
             "compare-{}-{}-seed{}",
             self.dataset.name(),
-            self.method.replace(' ', "-"),
+            slug(self.method),
             self.seed
         )
     }
 }
 
-/// The first and the last record of a run, or where it diverged.
+/// The figures of a run the table needs, read from its JSON lines.
 #[derive(Default)]
 struct Outcome {
-    first: Option<Record>,
-    last: Option<Record>,
-    diverged: Option<String>,
+    /// Exact W2 at the first record (iteration 0).
+    initial_w2: Option<f64>,
+    /// The iteration, exact W2 and Sinkhorn of the last record.
+    last_iteration: Option<usize>,
+    final_w2: Option<f64>,
+    final_sinkhorn: Option<f64>,
+    diverged: bool,
 }
 
 impl Outcome {
+    /// The outcome of a run's JSON lines (as `w1w2 train` writes them); lines that are not
+    /// records are skipped.
+    fn read(lines: &str) -> Self {
+        let mut outcome = Self::default();
+        for value in lines
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        {
+            if value["diverged"] == true {
+                outcome.diverged = true;
+                continue;
+            }
+            let w2 = value["w2"].as_f64();
+            if outcome.initial_w2.is_none() {
+                outcome.initial_w2 = w2;
+            }
+            outcome.last_iteration = value["iteration"].as_u64().map(|i| i as usize);
+            outcome.final_w2 = w2;
+            outcome.final_sinkhorn = value["sinkhorn"].as_f64();
+        }
+        outcome
+    }
+
+    /// Whether the run ended: it reached `iterations` or diverged.
+    fn ended(&self, iterations: usize) -> bool {
+        self.diverged || self.last_iteration == Some(iterations)
+    }
+
     /// Final exact W2 over initial exact W2.
     fn w2_ratio(&self) -> Option<f64> {
-        Some(self.last.as_ref()?.diagnostics.w2 / self.first.as_ref()?.diagnostics.w2)
+        Some(self.final_w2? / self.initial_w2?)
+    }
+
+    /// The share of the initial exact W2 above the sampling floor that remains at the end:
+    /// (final − floor) / (initial − floor).
+    fn excess_ratio(&self, floor: f64) -> Option<f64> {
+        Some((self.final_w2? - floor) / (self.initial_w2? - floor))
     }
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
+    let methods = chosen_methods(&args)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.out.display())))?;
     let preset = |mode, terminal, dataset: Toy2d| {
@@ -65,7 +135,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     };
     let mut cases = Vec::new();
     for &dataset in &args.datasets {
-        for &(method, mode, terminal) in &METHODS {
+        for &(method, mode, terminal) in &methods {
             for &seed in &args.seeds.0 {
                 cases.push(Case {
                     dataset,
@@ -114,16 +184,25 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .map(|o| o.into_inner().expect("the jobs have ended"))
         .collect();
     let path = args.out.join("ot-comparison.md");
-    std::fs::write(&path, table(&cases, &outcomes, &args))
+    std::fs::write(&path, table(&cases, &outcomes, &methods, &args))
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }
 
 fn run_case(case: &Case, args: &CompareArgs) -> Result<Outcome, Failure> {
+    let path = args.out.join(format!("{}.jsonl", case.name()));
+    if args.resume {
+        if let Ok(lines) = std::fs::read_to_string(&path) {
+            let outcome = Outcome::read(&lines);
+            if outcome.ended(args.iterations) {
+                eprintln!("[{}] kept from {}", case.name(), path.display());
+                return Ok(outcome);
+            }
+        }
+    }
     let device = burn::tensor::Device::flex();
     let mut lines = String::new();
-    let mut outcome = Outcome::default();
     let trained = train(
         case.config.clone(),
         &device,
@@ -141,8 +220,6 @@ fn run_case(case: &Case, args: &CompareArgs) -> Result<Outcome, Failure> {
                 &serde_json::to_string(record).map_err(|e| Failure::runtime(e.to_string()))?,
             );
             lines.push('\n');
-            outcome.first.get_or_insert_with(|| record.clone());
-            outcome.last = Some(record.clone());
             Ok(())
         },
         |_| {},
@@ -152,13 +229,30 @@ fn run_case(case: &Case, args: &CompareArgs) -> Result<Outcome, Failure> {
             "{{\"iteration\":{},\"diverged\":true,\"quantity\":\"{}\"}}\n",
             d.iteration, d.quantity
         ));
-        outcome.diverged = Some(d.to_string());
     }
-    let path = args.out.join(format!("{}.jsonl", case.name()));
-    std::fs::write(&path, lines)
+    std::fs::write(&path, &lines)
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
-    Ok(outcome)
+    Ok(Outcome::read(&lines))
 }
+
+/// The sampling floor of exact W2 on `dataset`: the median over `seeds` of W2 between two
+/// independent draws of `n` data points, the figure a perfect model scores against `n` held-out
+/// points.
+fn sampling_floor(dataset: Toy2d, n: usize, seeds: &[u64]) -> Option<f64> {
+    let floors = seeds
+        .iter()
+        .map(|&seed| {
+            let mut rng = Rng::new(seed).fork(FLOOR_STREAM);
+            let first = dataset.sample(n, &mut rng);
+            let second = dataset.sample(n, &mut rng);
+            exact_w2(&first, &second, 2)
+        })
+        .collect();
+    median_and_worst(floors).map(|(median, _)| median)
+}
+
+/// The random stream of [`sampling_floor`]'s draws, apart from every run's.
+const FLOOR_STREAM: u64 = 0xF1_00;
 
 /// The median and the largest of `values` (`None` for none).
 fn median_and_worst(mut values: Vec<f64>) -> Option<(f64, f64)> {
@@ -172,16 +266,28 @@ fn median_and_worst(mut values: Vec<f64>) -> Option<(f64, f64)> {
     Some((median, values[n - 1]))
 }
 
-fn table(cases: &[Case], outcomes: &[Outcome], args: &CompareArgs) -> String {
+fn table(
+    cases: &[Case],
+    outcomes: &[Outcome],
+    methods: &[(&'static str, Mode, TerminalCost)],
+    args: &CompareArgs,
+) -> String {
     let datasets: Vec<&str> = args.datasets.iter().map(|d| d.name()).collect();
     let seeds: Vec<String> = args.seeds.0.iter().map(u64::to_string).collect();
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "# Terminal costs and generators compared, over seeds\n\nProduced by `cargo run --release --bin w1w2 -- compare --datasets {} --seeds {} --iterations {} --eval-every {}{}`: \
+        "# Terminal costs and generators compared, over seeds\n\nProduced by `cargo run --release --bin w1w2 -- compare --datasets {} --methods {} --seeds {} --iterations {} --eval-every {}{}`: \
          each method with its {} (`TrainConfig::{}`), d = 2; metrics on 2,000 samples vs 2,000 held-out data points, in the data's units. \
-         Median and worst over the seeds of the final figures; the ratio is final over initial exact W2.\n",
+         Median and worst over the seeds of the final figures; the ratio is final over initial exact W2. \
+         The floor is the median exact W2 between two independent draws of as many data points, what a perfect model scores; \
+         the excess ratio is (final − floor) / (initial − floor).\n",
         datasets.join(","),
+        methods
+            .iter()
+            .map(|(method, _, _)| slug(method))
+            .collect::<Vec<_>>()
+            .join(","),
         seeds.join(","),
         args.iterations,
         args.eval_every,
@@ -195,11 +301,16 @@ fn table(cases: &[Case], outcomes: &[Outcome], args: &CompareArgs) -> String {
     );
     let _ = writeln!(
         text,
-        "| data | method | seeds | initial W2 (median) | final W2 median / worst | W2 ratio median / worst | Sinkhorn median / worst | diverged |"
+        "| data | method | seeds | W2 floor | initial W2 (median) | final W2 median / worst | W2 ratio median / worst | excess ratio median / worst | Sinkhorn median / worst | diverged |"
     );
-    let _ = writeln!(text, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(text, "|---|---|---|---|---|---|---|---|---|---|");
     for &dataset in &args.datasets {
-        for &(method, _, _) in &METHODS {
+        let eval_batch = cases
+            .iter()
+            .find(|case| case.dataset == dataset)
+            .map_or(0, |case| case.config.eval_batch);
+        let floor = sampling_floor(dataset, eval_batch, &args.seeds.0);
+        for &(method, _, _) in methods {
             let runs: Vec<&Outcome> = cases
                 .iter()
                 .zip(outcomes)
@@ -214,18 +325,21 @@ fn table(cases: &[Case], outcomes: &[Outcome], args: &CompareArgs) -> String {
                     format!("{m:.digits$} / {w:.digits$}")
                 })
             };
-            let initial = of(&|o| Some(o.first.as_ref()?.diagnostics.w2));
-            let final_w2 = of(&|o| Some(o.last.as_ref()?.diagnostics.w2));
-            let sinkhorn = of(&|o| o.last.as_ref()?.diagnostics.sinkhorn);
-            let diverged = runs.iter().filter(|o| o.diverged.is_some()).count();
+            let initial = of(&|o| o.initial_w2);
+            let final_w2 = of(&|o| o.final_w2);
+            let sinkhorn = of(&|o| o.final_sinkhorn);
+            let excess = of(&|o| o.excess_ratio(floor?));
+            let diverged = runs.iter().filter(|o| o.diverged).count();
             let _ = writeln!(
                 text,
-                "| {} | {method} | {} | {} | {} | {} | {} | {diverged} |",
+                "| {} | {method} | {} | {} | {} | {} | {} | {} | {} | {diverged} |",
                 dataset.name(),
                 runs.len(),
+                floor.map_or("–".to_string(), |f| format!("{f:.3}")),
                 initial.map_or("–".to_string(), |(m, _)| format!("{m:.3}")),
                 pair(final_w2, 3),
                 pair(of(&Outcome::w2_ratio), 2),
+                pair(excess, 2),
                 pair(sinkhorn, 4),
             );
         }

@@ -125,6 +125,13 @@ pub struct CompareArgs {
         value_delimiter = ','
     )]
     pub datasets: Vec<Toy2d>,
+    /// Methods to compare, comma-separated: critic-terminal, OT-terminal, OT-generator.
+    #[arg(
+        long,
+        default_value = "critic-terminal,OT-terminal,OT-generator",
+        value_delimiter = ','
+    )]
+    pub methods: Vec<String>,
     /// Seeds, comma-separated, each a number or a range such as 1-5.
     #[arg(long, default_value = "1-5")]
     pub seeds: Seeds,
@@ -138,6 +145,10 @@ pub struct CompareArgs {
     /// The papers' presets on the data as they are, instead of the presets for any scale.
     #[arg(long)]
     pub paper: bool,
+    /// Keep the runs whose JSON lines in --out already reach --iterations (or diverged), and
+    /// train only the others: a stopped sweep goes on where it stopped.
+    #[arg(long)]
+    pub resume: bool,
     /// Folder for the runs' JSON lines and the table (results/ot-comparison.md).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
