@@ -109,6 +109,10 @@ pub struct TrainConfig {
     /// reach data of any scale; every point shown or scored is mapped back. Off in the paper's
     /// presets, which train on the data as they are. Images are always trained as they are.
     pub standardise: bool,
+    /// U_θ starts at U ≡ 0 (its output layer zero), so v = −∇ₓU/λ = 0 and the flow starts as
+    /// the identity map x_K = x_0, with no initial transport to undo (docs/method.md §13). Off
+    /// in the paper's presets, whose U starts Glorot-random throughout.
+    pub zero_initial_potential: bool,
     /// Ambient dimension d: the 2-D shapes live in the first two coordinates and the source is
     /// N(0, I_d); MNIST digits have d = 784 pixels and the source is U[0, 0.5]^d.
     pub dim: usize,
@@ -179,6 +183,7 @@ impl Default for TrainConfig {
             dataset: Dataset::Shape(Toy2d::Pinwheel),
             points: None,
             standardise: false,
+            zero_initial_potential: false,
             dim: 2,
             w1_proximal: true,
             w2_proximal: true,
@@ -302,7 +307,8 @@ impl TrainConfig {
 
     /// The preset of a mode and terminal cost for data of any scale and place: the
     /// [`TrainConfig::paper_preset`] trained in the target's standard frame (images as they
-    /// are), the critic flow with the rates of the paper's MNIST run, [`FAST_RATES`].
+    /// are); the critic flow also starts at rest (`zero_initial_potential`) and takes the rates
+    /// of the paper's MNIST run, [`FAST_RATES`].
     pub fn preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -312,14 +318,15 @@ impl TrainConfig {
         let dataset = dataset.into();
         let paper = Self::paper_preset(mode, terminal, dataset, dim);
         let images = dataset.image_side().is_some();
-        let (potential_learning_rate, critic_learning_rate) =
-            if (mode, terminal) == (Mode::Flow, TerminalCost::Critic) && !images {
-                FAST_RATES
-            } else {
-                (paper.potential_learning_rate, paper.critic_learning_rate)
-            };
+        let critic_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Critic);
+        let (potential_learning_rate, critic_learning_rate) = if critic_flow && !images {
+            FAST_RATES
+        } else {
+            (paper.potential_learning_rate, paper.critic_learning_rate)
+        };
         Self {
             standardise: !images,
+            zero_initial_potential: critic_flow && !images,
             potential_learning_rate,
             critic_learning_rate,
             ..paper
@@ -593,7 +600,7 @@ mod tests {
     }
 
     #[test]
-    fn the_presets_standardise_shapes_and_the_papers_do_not() {
+    fn the_presets_standardise_shapes_and_start_flows_at_rest_and_the_papers_do_not() {
         let shape = Dataset::Shape(Toy2d::Moons);
         for (mode, terminal) in [
             (Mode::Flow, TerminalCost::Critic),
@@ -603,6 +610,11 @@ mod tests {
             let preset = TrainConfig::preset(mode, terminal, shape, 2);
             let paper = TrainConfig::paper_preset(mode, terminal, shape, 2);
             assert!(preset.standardise && !paper.standardise);
+            assert_eq!(
+                preset.zero_initial_potential,
+                (mode, terminal) == (Mode::Flow, TerminalCost::Critic)
+            );
+            assert!(!paper.zero_initial_potential);
             assert_eq!(preset.frame(), Frame::of_shape(Toy2d::Moons));
             assert_eq!(paper.frame(), Frame::IDENTITY);
             preset.validate().unwrap();

@@ -38,14 +38,16 @@ pub fn data_error(message: String) -> ConfigError {
 }
 
 /// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
-/// with t joined to its features and a ReLU head (docs/method.md §5).
+/// with t joined to its features and a ReLU head (docs/method.md §5); with
+/// `zero_initial_potential` its output layer starts at zero, so U ≡ 0 and the flow starts as the
+/// identity map.
 pub fn potential_network(
     config: &TrainConfig,
     rng: &mut Rng,
     device: &Device,
     dtype: DType,
 ) -> Network {
-    match config.dataset.image_side() {
+    let network: Network = match config.dataset.image_side() {
         None => Mlp::glorot(
             config.dim + 1,
             &config.potential_widths,
@@ -56,6 +58,11 @@ pub fn potential_network(
         )
         .into(),
         Some(side) => ConvNet::glorot(side, 1, &config.potential_widths, rng, device, dtype).into(),
+    };
+    if config.zero_initial_potential {
+        network.with_zero_output()
+    } else {
+        network
     }
 }
 
@@ -77,5 +84,47 @@ pub fn critic_network(
         )
         .into(),
         Some(side) => ConvNet::glorot(side, 0, &config.critic_widths, rng, device, dtype).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::toy2d::Toy2d;
+    use crate::flow::{EulerScheme, Potential, rollout};
+    use crate::nn::tensor_io::{matrix, to_f32};
+
+    /// U_θ's end points x_K from a seeded batch in R^3, under `config` but for the initial
+    /// potential.
+    fn end_points(zero_initial_potential: bool) -> (Vec<f32>, Vec<f32>) {
+        let config = TrainConfig {
+            zero_initial_potential,
+            ..TrainConfig::paper(Toy2d::Moons, 3)
+        };
+        let device = Device::flex();
+        let potential = Potential {
+            net: potential_network(&config, &mut Rng::new(7), &device, DType::F32),
+        };
+        let start = Rng::new(8).normal_vec(16 * 3);
+        let x0 = matrix(start.clone(), 16, 3, &device, DType::F32);
+        let scheme = EulerScheme {
+            lambda: config.lambda,
+            t_final: config.t_final,
+            steps: config.steps,
+        };
+        (start, to_f32(rollout(&potential, x0, &scheme).end()))
+    }
+
+    #[test]
+    fn a_zero_initial_potential_starts_the_flow_as_the_identity_map() {
+        let (start, end) = end_points(true);
+        assert_eq!(start, end);
+        let (start, end) = end_points(false);
+        let moved = start
+            .iter()
+            .zip(&end)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(moved > 1e-2, "a Glorot-random U moves no point: {moved}");
     }
 }

@@ -18,11 +18,14 @@ const UNSEEN_SEEDS: [u64; 2] = [11, 12];
 /// The shapes that span ±6 at the paper's scale, where its presets stalled or diverged.
 const FAR_SHAPES: [Toy2d; 2] = [Toy2d::Moons, Toy2d::SwissRoll];
 
-/// Iterations of every run here.
+/// Iterations of the OT modes' runs.
 const ITERATIONS: usize = 300;
 
-/// Exact W2 after [`ITERATIONS`] over exact W2 before, on the held-out batch.
-fn w2_ratio(config: TrainConfig) -> f64 {
+/// Iterations of the critic flow's runs: started at rest, it needs more to leave the source.
+const CRITIC_FLOW_ITERATIONS: usize = 500;
+
+/// Exact W2 after `iterations` over exact W2 before, on the held-out batch.
+fn w2_ratio(config: TrainConfig, iterations: usize) -> f64 {
     let config = TrainConfig {
         eval_batch: 500,
         data_pool: 20_000,
@@ -31,21 +34,30 @@ fn w2_ratio(config: TrainConfig) -> f64 {
     let batch = EvaluationBatch::for_config(&config, config.eval_batch).unwrap();
     let mut run = Run::new(config, &Device::flex()).unwrap();
     let before = evaluate(&run, &batch).unwrap().w2;
-    for _ in 0..ITERATIONS {
+    for _ in 0..iterations {
         run.step_checked().unwrap();
     }
     evaluate(&run, &batch).unwrap().w2 / before
 }
 
 /// Asserts that the preset of `mode` and `terminal` brings the far shapes and `third` at every
-/// unseen seed to at most `bound` times their initial exact W2.
-fn assert_learns_every_shape(mode: Mode, terminal: TerminalCost, third: Toy2d, bound: f64) {
+/// unseen seed to at most `bound` times their initial exact W2 in `iterations`.
+fn assert_learns_every_shape(
+    mode: Mode,
+    terminal: TerminalCost,
+    third: Toy2d,
+    iterations: usize,
+    bound: f64,
+) {
     for shape in FAR_SHAPES.into_iter().chain([third]) {
         for seed in UNSEEN_SEEDS {
-            let ratio = w2_ratio(TrainConfig {
-                seed,
-                ..TrainConfig::preset(mode, terminal, shape, 2)
-            });
+            let ratio = w2_ratio(
+                TrainConfig {
+                    seed,
+                    ..TrainConfig::preset(mode, terminal, shape, 2)
+                },
+                iterations,
+            );
             eprintln!(
                 "{mode} {terminal} {} seed {seed}: W2 ratio {ratio:.3}",
                 shape.name()
@@ -59,10 +71,10 @@ fn assert_learns_every_shape(mode: Mode, terminal: TerminalCost, third: Toy2d, b
     }
 }
 
-/// Exact W2 after / before: 0.34–0.76 over moons, swiss roll and 8 gaussians at seeds 1–3, 11
-/// and 12 (at 11 and 12: 0.34–0.69 on AVX-512, 0.34–0.71 on AVX2). A flow whose U does not
-/// train keeps its end points: 1.
-const CRITIC_FLOW_RATIO: f64 = 0.85;
+/// Exact W2 after / before in [`CRITIC_FLOW_ITERATIONS`]: 0.34–0.80 over moons, swiss roll and
+/// 8 gaussians at seeds 1–3, 11 and 12 (at 11 and 12: 0.34–0.80 on AVX-512, 0.35–0.77 on AVX2).
+/// The flow starts at rest, so one whose U does not train keeps the source: 1.
+const CRITIC_FLOW_RATIO: f64 = 0.9;
 
 #[test]
 fn the_critic_flow_preset_learns_every_shape_at_unseen_seeds() {
@@ -70,6 +82,7 @@ fn the_critic_flow_preset_learns_every_shape_at_unseen_seeds() {
         Mode::Flow,
         TerminalCost::Critic,
         Toy2d::EightGaussians,
+        CRITIC_FLOW_ITERATIONS,
         CRITIC_FLOW_RATIO,
     );
 }
@@ -81,7 +94,13 @@ const OT_FLOW_RATIO: f64 = 0.85;
 
 #[test]
 fn the_ot_flow_preset_learns_every_shape_at_unseen_seeds() {
-    assert_learns_every_shape(Mode::Flow, TerminalCost::Ot, Toy2d::Pinwheel, OT_FLOW_RATIO);
+    assert_learns_every_shape(
+        Mode::Flow,
+        TerminalCost::Ot,
+        Toy2d::Pinwheel,
+        ITERATIONS,
+        OT_FLOW_RATIO,
+    );
 }
 
 /// Exact W2 after / before: 0.15–0.27 over moons, swiss roll and 8 gaussians at seeds 1–3, 11
@@ -94,6 +113,7 @@ fn the_ot_generator_preset_learns_every_shape_at_unseen_seeds() {
         Mode::Generator,
         TerminalCost::Ot,
         Toy2d::EightGaussians,
+        ITERATIONS,
         OT_GENERATOR_RATIO,
     );
 }
@@ -114,10 +134,10 @@ fn drawn_points(scale: f32) -> Vec<[f32; 2]> {
         .collect()
 }
 
-/// How much worse the scaled run's W2 ratio may be than the unscaled one's. Measured: 0.59
-/// unscaled and 0.47 scaled on AVX-512, 0.56 and 0.57 on AVX2. The paper's settings on the
-/// scaled points give 0.94 on both: 30 away from the source, paths of length at most L·T/λ = 2
-/// cannot bring the ratio much below 1 − 2/30.
+/// How much worse the scaled run's W2 ratio may be than the unscaled one's. Measured: 0.33
+/// unscaled and 0.34 scaled on AVX-512, 0.46 and 0.27 on AVX2. The paper's settings on the
+/// scaled points give 0.88 on both: the points lie about 30 from the source, and paths of length
+/// at most L·T/λ = 2 cover little of that.
 const SCALED_RATIO_MARGIN: f64 = 1.5;
 
 #[test]
@@ -129,10 +149,13 @@ fn a_drawn_point_set_scaled_by_ten_trains_as_well_as_the_unscaled_one() {
         } else {
             TrainConfig::preset(mode, terminal, shape, 2)
         };
-        w2_ratio(TrainConfig {
-            points: Some(drawn_points(scale)),
-            ..preset
-        })
+        w2_ratio(
+            TrainConfig {
+                points: Some(drawn_points(scale)),
+                ..preset
+            },
+            CRITIC_FLOW_ITERATIONS,
+        )
     };
     let unscaled = drawn(1.0, false);
     let scaled = drawn(10.0, false);

@@ -17,6 +17,7 @@ export const CONTROLS = [
   { key: 'dataset', label: 'data set', type: 'select', options: DATASETS, kind: 'config' },
   { key: 'dim', label: 'dimension d', type: 'int', kind: 'config' },
   { key: 'standardise', label: 'standardise the data (off: the paper’s scale)', type: 'bool', kind: 'config' },
+  { key: 'zero_initial_potential', label: 'U starts at zero (the flow starts at rest)', type: 'bool', kind: 'config' },
   { key: 'w1_proximal', label: 'W1 proximal (gradient penalty)', type: 'bool', kind: 'config' },
   { key: 'w2_proximal', label: 'W2 proximal (kinetic energy)', type: 'bool', kind: 'config' },
   { key: 'divergence', label: 'divergence', type: 'select', options: ['kl', 'w1', 'alpha:2', 'reverse-kl', 'js'], kind: 'config' },

@@ -91,6 +91,17 @@ impl Mlp {
         Self { layers, activation }
     }
 
+    /// The same network with its output layer set to zero, so that its value is 0 everywhere
+    /// and so is its input gradient: for U_θ, v = −∇ₓU/λ = 0 and the flow starts as the
+    /// identity map.
+    pub fn with_zero_output(mut self) -> Self {
+        if let Some(output) = self.layers.last_mut() {
+            output.weight = output.weight.zeros_like();
+            output.bias = output.bias.zeros_like();
+        }
+        self
+    }
+
     /// Input dimension.
     pub fn input_dim(&self) -> usize {
         self.layers[0].weight.dims()[0]

@@ -42,6 +42,18 @@ impl From<ConvNet> for Network {
 }
 
 impl Network {
+    /// The same network with its output layer (the conv net's head's) set to zero: see
+    /// [`Mlp::with_zero_output`].
+    pub fn with_zero_output(self) -> Self {
+        match self {
+            Self::Dense(net) => Self::Dense(net.with_zero_output()),
+            Self::Conv(mut net) => {
+                net.head = net.head.with_zero_output();
+                Self::Conv(net)
+            }
+        }
+    }
+
     /// Input width.
     pub fn input_dim(&self) -> usize {
         match self {
