@@ -40,6 +40,7 @@ const page = {
   ready: null,
   drawing: false,
   drawn: [],
+  changes: Promise.resolve(),
 };
 
 function setStatus(text, kind = 'info') {
@@ -290,7 +291,19 @@ function writeHash() {
   history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
 }
 
-async function onControlChange(key, value, control) {
+/**
+ * A control's edit, applied after the edits before it: each asks the configuration worker first,
+ * and a step or play waits for them (page.changes), so a live setting reaches the run before the
+ * iterations that follow it.
+ */
+function onControlChange(key, value, control) {
+  page.changes = page.changes
+    .then(() => applyControlChange(key, value, control))
+    .catch((error) => setStatus(`error: ${error.message}`, 'error'));
+  return page.changes;
+}
+
+async function applyControlChange(key, value, control) {
   let candidate = { ...page.settings, [key]: value };
   if (control.kind !== 'page') {
     try {
@@ -399,7 +412,7 @@ const api = {
     page.playing = true;
     updatePlayButton();
     setStatus(`training on ${page.backend.backend}`);
-    page.worker.postMessage({ type: 'play' });
+    page.changes.then(() => page.playing && page.worker.postMessage({ type: 'play' }));
   },
   pause() {
     page.playing = false;
@@ -409,6 +422,7 @@ const api = {
   },
   /** Runs n iterations; resolves with the metrics once they are done and drawn. */
   async step(n = 1) {
+    await page.changes;
     await page.ready;
     page.playing = false;
     updatePlayButton();

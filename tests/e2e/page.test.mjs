@@ -97,10 +97,10 @@ test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }
   await page.close();
 });
 
-// The page's moons preset (trained standardised) at batch 100, which halves SwiftShader's time
-// (about 5 minutes for the 300 iterations here). Exact W2 after / before on the page's 500
-// particles, the same run natively on burn's CPU path: 0.40–0.67 over seeds 1–6; at seed 3, the
-// page's, 2.101 → 1.411, and the fused kernels here 2.1005 → 1.4145.
+// The page's moons preset (trained standardised, started at rest) at batch 100, which halves
+// SwiftShader's time (about 5 minutes for the 300 iterations here). Exact W2 after / before on
+// the page's 500 particles, the same run natively on burn's CPU path: 0.54–0.61 over seeds 1–6;
+// at seed 3, the page's, 2.108 → 1.290, and the fused kernels here 2.108 → 1.280.
 test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a fifth, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
   const { page, errors } = await open('dataset=moons&batch_size=100&backend=webgpu');
   assert.equal(await text(page, 'backend'), 'webgpu');
