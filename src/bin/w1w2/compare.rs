@@ -192,13 +192,13 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
 
 fn run_case(case: &Case, args: &CompareArgs) -> Result<Outcome, Failure> {
     let path = args.out.join(format!("{}.jsonl", case.name()));
-    if args.resume {
-        if let Ok(lines) = std::fs::read_to_string(&path) {
-            let outcome = Outcome::read(&lines);
-            if outcome.ended(args.iterations) {
-                eprintln!("[{}] kept from {}", case.name(), path.display());
-                return Ok(outcome);
-            }
+    if args.resume
+        && let Ok(lines) = std::fs::read_to_string(&path)
+    {
+        let outcome = Outcome::read(&lines);
+        if outcome.ended(args.iterations) {
+            eprintln!("[{}] kept from {}", case.name(), path.display());
+            return Ok(outcome);
         }
     }
     let device = burn::tensor::Device::flex();
