@@ -1,5 +1,6 @@
 // The trainer's thread. It runs many iterations per tick and posts a snapshot (transferable
-// Float32Arrays) at most ~10 times a second; GPU tensors are read back only for snapshots.
+// Float32Arrays) at most ~10 times a second, and so that snapshots take at most a fifth of the
+// time; GPU tensors are read back only for snapshots.
 //
 // Messages in:  {type: 'start', config, backend, view} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
@@ -11,6 +12,10 @@
 import init, { Session, loadMnist } from '../pkg/w1w2_flow.js';
 
 const SNAPSHOT_INTERVAL_MS = 100;
+// While playing, snapshots (held-out metrics, heatmaps) take at most this share of the time:
+// on the CPU one costs tens of milliseconds, and ten a second would leave a third of the time to
+// training.
+const SNAPSHOT_SHARE = 0.2;
 const TICK_BUDGET_MS = 40;
 
 let session = null;
@@ -18,6 +23,7 @@ let playing = false;
 let view = null;
 let chunk = 1; // iterations per train() call, adapted to TICK_BUDGET_MS
 let lastSnapshot = 0;
+let snapshotMs = 0; // what the last snapshot took
 let trainingMs = 0; // time spent training, for iterations/s
 let queue = Promise.resolve();
 let mnistLoaded = false;
@@ -105,8 +111,10 @@ function fail(error) {
 }
 
 async function snapshot() {
+  const started = performance.now();
   const result = await session.snapshot(view);
   lastSnapshot = performance.now();
+  snapshotMs = lastSnapshot - started;
   return result;
 }
 
@@ -122,7 +130,8 @@ async function tick() {
     // is kept short; on the CPU the chunk grows until a tick takes about TICK_BUDGET_MS.
     const maxChunk = session.backend === 'webgpu' ? 5 : 200;
     chunk = Math.max(1, Math.min(maxChunk, Math.round(chunk * (spent < TICK_BUDGET_MS / 2 ? 2 : spent > TICK_BUDGET_MS * 2 ? 0.5 : 1))));
-    if (performance.now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
+    const interval = Math.max(SNAPSHOT_INTERVAL_MS, snapshotMs / SNAPSHOT_SHARE);
+    if (performance.now() - lastSnapshot >= interval) {
       post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
     }
   } catch (error) {

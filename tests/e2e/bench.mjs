@@ -58,4 +58,36 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
   }));
   await page.close();
 }
+// Time to shape: from pressing play until the page's exact W2 (500 particles against 500 held-out
+// points) first reads at most TARGET_W2, on the wasm CPU backend, for the preset and the paper's.
+const TARGET_W2 = 0.3;
+const SHAPE_LIMIT_MS = 300_000;
+const SHAPE_CASES = [
+  { name: 'pinwheel-preset-time-to-shape', hash: 'dataset=pinwheel&backend=cpu' },
+  {
+    name: 'pinwheel-paper-time-to-shape',
+    hash: 'dataset=pinwheel&backend=cpu&standardise=false&zero_initial_potential=false&potential_learning_rate=0.0001&critic_learning_rate=0.00002',
+  },
+].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
+for (const { name, hash } of SHAPE_CASES) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`${BASE_URL}#${hash}`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
+  const reached = await page.evaluate(async ({ target, limit }) => {
+    const started = performance.now();
+    window.w1w2.play();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const m = window.w1w2.snapshot();
+      const ms = performance.now() - started;
+      if (m.w2 <= target || ms > limit) {
+        window.w1w2.pause();
+        return { seconds: +(ms / 1000).toFixed(1), iteration: m.iteration, w2: +m.w2.toFixed(3), reached: m.w2 <= target };
+      }
+    }
+  }, { target: TARGET_W2, limit: SHAPE_LIMIT_MS });
+  console.log(JSON.stringify({ case: name, target_w2: TARGET_W2, ...reached }));
+  await page.close();
+}
 await browser.close();
