@@ -34,11 +34,14 @@ function call(name, ...args) {
 /** The default configuration (Rust `TrainConfig::preset` of the 2-D pinwheel flow). */
 export const defaultConfig = () => call('defaultConfig');
 
-/** The preset of a mode, terminal cost, data set and dimension (Rust `TrainConfig::preset`). */
-export function presetConfig(mode, terminal, dataset, dim) {
-  const key = `${mode}/${terminal}/${dataset}/${dim}`;
+/**
+ * The preset of a mode, terminal cost, data set and dimension (Rust `TrainConfig::preset`), or
+ * with `paper` the papers' settings on the data as they are (`TrainConfig::paper_preset`).
+ */
+export function presetConfig(mode, terminal, dataset, dim, paper) {
+  const key = `${mode}/${terminal}/${dataset}/${dim}/${paper}`;
   if (!presets.has(key)) {
-    const asked = call('presetConfig', mode, terminal, dataset, dim);
+    const asked = call('presetConfig', mode, terminal, dataset, dim, paper);
     presets.set(key, asked);
     asked.catch(() => presets.delete(key));
   }

@@ -305,9 +305,9 @@ function onControlChange(key, value, control) {
 
 async function applyControlChange(key, value, control) {
   let candidate = { ...page.settings, [key]: value };
-  if (control.kind !== 'page') {
+  if (control.kind !== 'page' || PRESET_KEYS.includes(key)) {
     try {
-      if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...(await preset(candidate)) };
+      if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...(await preset(candidate, key)) };
       await validateConfig(await configOf(candidate));
     } catch (error) {
       showProblems([`${control.label}: ${error.message}`]);
@@ -326,22 +326,23 @@ async function applyControlChange(key, value, control) {
   syncOtSlider();
 }
 
-/** Settings whose change brings their preset's λ, c_GP and learning rate. */
-const PRESET_KEYS = ['mode', 'terminal', 'dataset', 'dim'];
+/** Settings whose change brings their preset's λ, c_GP and learning rate (the preset: all of it). */
+const PRESET_KEYS = ['preset', 'mode', 'terminal', 'dataset', 'dim'];
 
 /** The full preset config of the settings' mode, terminal cost, data set and dimension (Rust TrainConfig::preset). */
 function presetOf(settings) {
-  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2);
+  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2, settings.preset === 'paper');
 }
 
 /**
- * What a change of mode, terminal cost, data set or dimension brings: the preset's λ, c_GP and
- * learning rate; for MNIST every setting of its preset, and leaving MNIST returns to the plane.
+ * What a change of `changed` (the preset, mode, terminal cost, data set or dimension) brings:
+ * the preset's λ, c_GP and learning rate; every setting of the preset when the preset itself
+ * changed, and for MNIST; leaving MNIST returns to the plane.
  */
-async function preset(settings) {
+async function preset(settings, changed) {
   const leavingImages = !isImages(settings) && settings.dim > 64;
   const config = await presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
-  if (isImages(settings) || leavingImages) {
+  if (changed === 'preset' || isImages(settings) || leavingImages) {
     const all = {};
     for (const control of CONTROLS) if (control.kind !== 'page' && !PRESET_KEYS.includes(control.key)) all[control.key] = config[control.key];
     return { ...all, dim: config.dim };
@@ -458,7 +459,7 @@ async function main() {
   const { values, problems: parseProblems } = parseHash(location.hash);
   if (PRESET_KEYS.some((key) => key in values)) {
     try {
-      Object.assign(values, { ...(await preset(values)), ...values });
+      Object.assign(values, { ...(await preset(values, 'preset' in values ? 'preset' : null)), ...values });
     } catch (error) {
       parseProblems.push(`${error.message}; using the default settings`);
       for (const key of PRESET_KEYS) delete values[key];

@@ -37,13 +37,15 @@ pub fn default_config() -> Result<JsValue, JsError> {
 }
 
 /// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
-/// set and dimension (the paper's λ and c_GP depend on d).
+/// set and dimension (the paper's λ and c_GP depend on d): `TrainConfig::preset`, or with `paper`
+/// the papers' settings on the data as they are, `TrainConfig::paper_preset`.
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(
     mode: &str,
     terminal: &str,
     dataset: &str,
     dim: usize,
+    paper: bool,
 ) -> Result<JsValue, JsError> {
     let dataset: crate::data::Dataset = dataset.parse().map_err(|e: String| JsError::new(&e))?;
     let mode: Mode = mode
@@ -52,7 +54,11 @@ pub fn preset_config(
     let terminal: TerminalCost = terminal
         .parse()
         .map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
-    to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
+    if paper {
+        to_js(&TrainConfig::paper_preset(mode, terminal, dataset, dim))
+    } else {
+        to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
+    }
 }
 
 /// Checks a configuration object; returns it completed with defaults, or throws an Error whose

@@ -64,10 +64,7 @@ const TARGET_W2 = 0.3;
 const SHAPE_LIMIT_MS = 300_000;
 const SHAPE_CASES = [
   { name: 'pinwheel-preset-time-to-shape', hash: 'dataset=pinwheel&backend=cpu' },
-  {
-    name: 'pinwheel-paper-time-to-shape',
-    hash: 'dataset=pinwheel&backend=cpu&standardise=false&zero_initial_potential=false&potential_learning_rate=0.0001&critic_learning_rate=0.00002',
-  },
+  { name: 'pinwheel-paper-time-to-shape', hash: 'dataset=pinwheel&backend=cpu&preset=paper' },
 ].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
 for (const { name, hash } of SHAPE_CASES) {
   const page = await browser.newPage();

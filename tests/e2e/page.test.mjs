@@ -194,6 +194,24 @@ test('at a phone’s width (390 px) the page is one column and nothing overflows
   await page.close();
 });
 
+test('the paper’s preset is one switch away, in the URL and in the controls', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('preset=paper&backend=cpu');
+  const control = (key) => page.locator(`[data-testid="control-${key}"]`);
+  assert.equal(await control('preset').inputValue(), 'paper');
+  assert.equal(await control('standardise').isChecked(), false);
+  assert.equal(await control('zero_initial_potential').isChecked(), false);
+  assert.equal(Number(await control('potential_learning_rate').inputValue()), 1e-4);
+  assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2);
+  await control('preset').selectOption('standard');
+  await page.waitForFunction(() => !/preset=/.test(location.hash));
+  assert.equal(await control('standardise').isChecked(), true);
+  assert.equal(await control('zero_initial_potential').isChecked(), true);
+  assert.equal(Number(await control('potential_learning_rate').inputValue()), 5e-4);
+  assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2, 'the preset restarts the run');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a dimension in the URL brings the paper’s λ and penalty for it', { timeout: 600_000 }, async () => {
   const { page } = await open('dim=12&backend=cpu');
   const metrics = await page.evaluate(() => window.w1w2.snapshot());
