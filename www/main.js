@@ -71,6 +71,8 @@ function view() {
 
 /** (Re)starts the worker on the current settings; resolves once the first snapshot is drawn. */
 async function start(forcedBackend) {
+  // Asked before the running worker stops: should the configuration worker fail, the run is kept.
+  const config = { ...(await configOf(page.settings)), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
   if (page.worker) page.worker.terminate();
   page.playing = false;
   page.history = [];
@@ -91,7 +93,6 @@ async function start(forcedBackend) {
       onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
     };
   });
-  const config = { ...(await configOf(page.settings)), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
   worker.postMessage({ type: 'start', config, backend: choice.backend, view: view() });
   return page.ready;
 }
@@ -251,7 +252,7 @@ function wirePoints() {
     if (!file) return;
     try {
       if (file.size > 20e6) throw new Error(`the file is ${(file.size / 1e6).toFixed(0)} MB; at most 20 MB`);
-      await usePoints(await parsePoints(await file.text()), `from ${file.name}`);
+      usePoints(await parsePoints(await file.text()), `from ${file.name}`);
     } catch (error) {
       showProblems([`${file.name} is not a CSV of 2-D points: ${error.message}`]);
     }
