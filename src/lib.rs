@@ -27,6 +27,7 @@
 //! | [`terminal`] | the flow's terminal cost: paper A's critic or paper B's OT cost |
 //! | [`train`] | the flow's trainer: the critic (or dual) steps and the generator step |
 //! | [`losses`] | the losses of an iteration, their readback, divergence detection |
+//! | [`model_file`] | a trained model as one file: config, weights, Adam, iteration, streams |
 //! | [`models`] | what a configuration builds: U_θ, φ_ω, paper B's OT problem |
 //! | [`ot_generator`] | paper B's OT generator g_θ and its training step |
 //! | [`parallel`] | fork–join of two trainer phases (two threads natively, in turn on wasm) |
@@ -49,6 +50,7 @@ pub mod flow;
 pub mod fused;
 pub mod losses;
 pub mod metrics;
+pub mod model_file;
 pub mod models;
 mod names;
 pub mod nn;

@@ -9,6 +9,7 @@ use crate::config::{ConfigError, Latent, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_generator};
 use crate::flow::Trajectory;
 use crate::losses::{PendingLosses, StepLosses};
+use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, SavedModel, parameter_count};
 use crate::models::ot_problem;
 use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
@@ -157,6 +158,40 @@ impl Training for OtGenerator {
             ("dual vector ψ", vec![self.ot.psi.clone()]),
             readback,
         )
+    }
+
+    fn queue_state(&self, readback: &mut Readback) -> PendingModel {
+        let generator = PendingPlayer::queue(
+            "g",
+            self.generator.parameters(),
+            Some(self.adam.state()),
+            readback,
+        );
+        let dual = PendingPlayer::queue("ψ", vec![self.ot.psi.clone()], None, readback);
+        PendingModel {
+            config: self.config.clone(),
+            iteration: self.iteration,
+            streams: vec![self.latents.state()],
+            players: vec![generator, dual],
+        }
+    }
+
+    fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
+        let (device, dtype, inner) = (self.device.clone(), self.dtype, self.eval_device());
+        let now = self.generator.parameters();
+        let generator = saved.player("g", parameter_count(&now))?;
+        let dual = saved.player("ψ", self.ot.len())?;
+        let [latents] = saved.streams()?;
+        self.generator = self
+            .generator
+            .with_parameters(generator.tracked_tensors(&now, &device, dtype));
+        self.adam = generator.adam(&self.adam, &inner, dtype);
+        self.ot.psi = dual
+            .tensors(&[self.ot.psi.clone()], &inner, dtype)
+            .remove(0);
+        self.latents = Rng::from_state(latents);
+        self.iteration = saved.iteration;
+        Ok(())
     }
 
     fn measure(

@@ -31,6 +31,16 @@ impl Rng {
         Self::new(self.next_u64() ^ stream.wrapping_mul(0xD6E8_FEB8_6659_FD93))
     }
 
+    /// The generator's whole state, from which [`Rng::from_state`] continues its stream exactly.
+    pub fn state(&self) -> [u64; 4] {
+        self.state
+    }
+
+    /// A generator that continues the stream whose state was `state` (a saved model's streams).
+    pub fn from_state(state: [u64; 4]) -> Self {
+        Self { state }
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
         let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
@@ -82,6 +92,16 @@ mod tests {
         assert_eq!(a.next_u64(), b.next_u64());
         let (mut fa, mut fb) = (a.fork(1), b.fork(2));
         assert_ne!(fa.next_u64(), fb.next_u64());
+    }
+
+    #[test]
+    fn a_stream_goes_on_from_its_saved_state() {
+        let mut original = Rng::new(11);
+        original.next_u64();
+        let mut resumed = Rng::from_state(original.state());
+        let expected: Vec<u64> = (0..4).map(|_| original.next_u64()).collect();
+        let got: Vec<u64> = (0..4).map(|_| resumed.next_u64()).collect();
+        assert_eq!(got, expected);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
 use crate::flow::Trajectory;
 use crate::fused::{self, FusedTrainer};
 use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
+use crate::model_file::{ModelFileError, PendingModel, SavedModel};
 use crate::nn::readback::Readback;
 use crate::ot_generator::OtGenerator;
 use crate::sdot::SemiDiscreteOt;
@@ -38,6 +39,20 @@ pub trait Training {
 
     /// Queues `losses` with the weight sums that reveal a non-finite parameter.
     fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses;
+
+    /// Queues the run's whole state (a model file's content) onto `readback`.
+    fn queue_state(&self, readback: &mut Readback) -> PendingModel;
+
+    /// Puts `saved`'s parameters, Adam moments, iteration and streams in place of this run's,
+    /// which was built from `saved.config`. Nothing changes when the saved state does not fit.
+    fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError>;
+
+    /// The run's whole state, read back at once (synchronously).
+    fn save(&self) -> SavedModel {
+        let mut readback = Readback::default();
+        let pending = self.queue_state(&mut readback);
+        pending.finish(&readback.read())
+    }
 
     /// One iteration and one readback that fails on the first non-finite quantity.
     fn step_checked(&mut self) -> Result<LossValues, Diverged> {
@@ -104,6 +119,14 @@ impl Run {
             Mode::Generator => Box::new(OtGenerator::with_dtype(config, device, dtype)?),
         }))
     }
+
+    /// The run a model file holds, on `device`: built from its configuration, then given its
+    /// state.
+    pub fn load(saved: &SavedModel, device: &Device) -> Result<Self, ModelFileError> {
+        let mut run = Self::new(saved.config.clone(), device).map_err(ModelFileError::Config)?;
+        run.restore(saved)?;
+        Ok(run)
+    }
 }
 
 /// A run is its model's training: every call goes to the trainer the mode chose.
@@ -134,6 +157,14 @@ impl Training for Run {
 
     fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
         self.0.queue_losses(losses, readback)
+    }
+
+    fn queue_state(&self, readback: &mut Readback) -> PendingModel {
+        self.0.queue_state(readback)
+    }
+
+    fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
+        self.0.restore(saved)
     }
 
     fn measure(

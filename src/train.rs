@@ -20,6 +20,7 @@ use crate::flow::{
     EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout,
 };
 use crate::losses::{PendingLosses, StepLosses};
+use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, SavedModel, parameter_count};
 use crate::models::{critic_network, data_error, ot_problem, potential_network};
 use crate::nn::Adam;
 use crate::nn::readback::Readback;
@@ -47,6 +48,30 @@ impl Streams {
             source,
             batches,
             interpolation: root.fork(5),
+        }
+    }
+
+    /// The streams' states: source, batches, interpolation, then the two starts.
+    fn states(&self) -> Vec<[u64; 4]> {
+        [
+            &self.source,
+            &self.batches,
+            &self.interpolation,
+            &self.start.0,
+            &self.start.1,
+        ]
+        .iter()
+        .map(|rng| rng.state())
+        .collect()
+    }
+
+    /// The streams [`Streams::states`] listed.
+    fn from_states([source, batches, interpolation, source0, batches0]: [[u64; 4]; 5]) -> Self {
+        Self {
+            source: Rng::from_state(source),
+            batches: Rng::from_state(batches),
+            interpolation: Rng::from_state(interpolation),
+            start: (Rng::from_state(source0), Rng::from_state(batches0)),
         }
     }
 
@@ -232,6 +257,28 @@ impl Trainer {
         StepLosses { critic, generator }
     }
 
+    /// The state of a model file around `players`: the configuration, the iteration, the
+    /// streams.
+    pub fn pending_model(&self, players: Vec<PendingPlayer>) -> PendingModel {
+        PendingModel {
+            config: self.config.clone(),
+            iteration: self.iteration,
+            streams: self.streams.states(),
+            players,
+        }
+    }
+
+    /// The streams and iteration of `saved`, checked: [`Trainer::resume_at`] takes them.
+    pub fn saved_position(saved: &SavedModel) -> Result<([[u64; 4]; 5], usize), ModelFileError> {
+        Ok((saved.streams()?, saved.iteration))
+    }
+
+    /// Goes on from a saved iteration with the streams as they were there.
+    pub fn resume_at(&mut self, (streams, iteration): ([[u64; 4]; 5], usize)) {
+        self.streams = Streams::from_states(streams);
+        self.iteration = iteration;
+    }
+
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
     /// (rolled out with θ's graph). Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
@@ -281,6 +328,56 @@ impl Training for Trainer {
     fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
         let terminal = (self.terminal.parameters_name(), self.terminal.parameters());
         losses.queue_with(self.potential.net.parameters(), terminal, readback)
+    }
+
+    fn queue_state(&self, readback: &mut Readback) -> PendingModel {
+        let potential = PendingPlayer::queue(
+            "U",
+            self.potential.net.parameters(),
+            Some(self.potential_adam.state()),
+            readback,
+        );
+        let terminal = match &self.terminal {
+            Terminal::Critic(critic) => PendingPlayer::queue(
+                "φ",
+                critic.parameters(),
+                Some(critic.adam.state()),
+                readback,
+            ),
+            Terminal::Ot(ot) => PendingPlayer::queue("ψ", vec![ot.psi.clone()], None, readback),
+        };
+        self.pending_model(vec![potential, terminal])
+    }
+
+    fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
+        let (device, dtype, inner) = (self.device.clone(), self.dtype, self.eval_device());
+        let potential_now = self.potential.net.parameters();
+        let potential = saved.player("U", parameter_count(&potential_now))?;
+        let terminal = match &self.terminal {
+            Terminal::Critic(critic) => saved.player("φ", parameter_count(&critic.parameters()))?,
+            Terminal::Ot(ot) => saved.player("ψ", ot.len())?,
+        };
+        let position = Self::saved_position(saved)?;
+        self.potential.net = self
+            .potential
+            .net
+            .with_parameters(potential.tracked_tensors(&potential_now, &device, dtype));
+        self.potential_adam = potential.adam(&self.potential_adam, &inner, dtype);
+        match &mut self.terminal {
+            Terminal::Critic(critic) => {
+                let mut parameters = terminal.tracked_tensors(&critic.parameters(), &device, dtype);
+                if critic.shift.is_some() {
+                    critic.shift = parameters.pop();
+                }
+                critic.net = critic.net.with_parameters(parameters);
+                critic.adam = terminal.adam(&critic.adam, &inner, dtype);
+            }
+            Terminal::Ot(ot) => {
+                ot.psi = terminal.tensors(&[ot.psi.clone()], &inner, dtype).remove(0)
+            }
+        }
+        self.resume_at(position);
+        Ok(())
     }
 
     fn measure(

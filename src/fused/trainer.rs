@@ -16,6 +16,7 @@ use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
 use crate::divergence::Divergence;
 use crate::flow::Trajectory;
 use crate::losses::{PendingLosses, StepLosses};
+use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel};
 use crate::nn::readback::Readback;
 use crate::nn::{Adam, Network};
 use crate::run::Training;
@@ -438,6 +439,33 @@ impl FusedTrainer {
     }
 }
 
+impl Player {
+    /// Adam's step count and, from the first step on, its moments as `[1, count]` tensors.
+    fn adam_state(&self, gpu: &Gpu) -> (i32, Option<(Tensor<2>, Tensor<2>)>) {
+        let moments = (self.steps > 0).then(|| {
+            (
+                gpu.tensor(&self.first_moment, [1, self.count]),
+                gpu.tensor(&self.second_moment, [1, self.count]),
+            )
+        });
+        (self.steps, moments)
+    }
+
+    /// Takes a saved player's packed parameters, moments and step count.
+    fn resume(&mut self, gpu: &Gpu, saved: &PlayerState) {
+        let mut packed = saved.parameters.clone();
+        packed.resize(self.layout.parameters + 1, 0.0);
+        self.parameters = gpu.upload_f32(&packed);
+        let moment = |values: &[f32]| match values.is_empty() {
+            true => gpu.zeros(self.count),
+            false => gpu.upload_f32(values),
+        };
+        (self.first_moment, self.second_moment) =
+            (moment(&saved.first_moment), moment(&saved.second_moment));
+        self.steps = saved.adam_steps;
+    }
+}
+
 /// Sets an Adam block for `player`'s next step at `learning_rate` (β and ε as [`Adam::paper`]).
 fn adam_block(block: &mut Block, player: &mut Player, learning_rate: f64, critic: bool) {
     let (beta1, beta2, epsilon) = Adam::PAPER;
@@ -499,6 +527,41 @@ impl Training for FusedTrainer {
 
     fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
         self.trainer.queue_losses(losses, readback)
+    }
+
+    /// The burn tensors hold the parameters (unpacked after every step); the moments are read
+    /// from the packed buffers, in the same order as the burn path's Adam.
+    fn queue_state(&self, readback: &mut Readback) -> PendingModel {
+        let critic = match &self.trainer.terminal {
+            Terminal::Critic(critic) => critic.parameters(),
+            Terminal::Ot(_) => unreachable!("unsupported() admits only the critic"),
+        };
+        let players = vec![
+            PendingPlayer::queue(
+                "U",
+                self.trainer.potential.net.parameters(),
+                Some(self.potential.adam_state(&self.gpu)),
+                readback,
+            ),
+            PendingPlayer::queue(
+                "φ",
+                critic,
+                Some(self.critic.adam_state(&self.gpu)),
+                readback,
+            ),
+        ];
+        self.trainer.pending_model(players)
+    }
+
+    fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
+        let potential = saved.player("U", self.potential.count)?;
+        let critic = saved.player("φ", self.critic.count)?;
+        let position = Trainer::saved_position(saved)?;
+        self.potential.resume(&self.gpu, potential);
+        self.critic.resume(&self.gpu, critic);
+        self.copy(false);
+        self.trainer.resume_at(position);
+        Ok(())
     }
 
     fn measure(

@@ -37,6 +37,21 @@ impl Adam {
         }
     }
 
+    /// Steps taken (t in the bias corrections 1 − βᵗ) and the moments (m, v), `[1, count]`
+    /// each, which exist from the first step on.
+    pub fn state(&self) -> (i32, Option<(Tensor<2>, Tensor<2>)>) {
+        (self.steps, self.moments.clone())
+    }
+
+    /// The same constants resumed at `steps` steps with `moments` (a saved model's).
+    pub fn resumed(&self, steps: i32, moments: Option<(Tensor<2>, Tensor<2>)>) -> Self {
+        Self {
+            steps,
+            moments,
+            ..self.clone()
+        }
+    }
+
     /// One step θ ← θ − lr·m̂/(√v̂ + ε) for each tracked parameter; returns the new parameters,
     /// tracked again. A parameter the loss does not reach has gradient zero (so, with zero
     /// moments, keeps its value).
