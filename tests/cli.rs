@@ -285,3 +285,54 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown method “critic”"));
 }
+
+/// The JSON lines of a successful `w1w2` call.
+fn records(args: &[&str]) -> Vec<serde_json::Value> {
+    let output = w1w2(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_run_saved_and_continued_with_init_matches_one_run_of_the_whole_length() {
+    let folder = std::env::temp_dir().join(format!("w1w2-init-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let model = folder.join("half.w1w2");
+    let model = model.to_str().unwrap();
+    let common = ["--eval-every", "5", "--quiet"];
+    let whole = records(&[&["train", "--seed", "4", "--iterations", "10"], &common[..]].concat());
+    records(
+        &[
+            &["train", "--seed", "4", "--iterations", "5", "--save", model],
+            &common[..],
+        ]
+        .concat(),
+    );
+    let continued = records(
+        &[
+            &["train", "--init", model, "--iterations", "5"],
+            &common[..],
+        ]
+        .concat(),
+    );
+    let (expected, got) = (whole.last().unwrap(), continued.last().unwrap());
+    assert_eq!(got["iteration"], 10);
+    for field in ["critic_loss", "generator_loss", "w2", "kinetic_energy"] {
+        assert_eq!(got[field], expected[field], "{field}");
+    }
+
+    let not_a_model = folder.join("points.csv");
+    std::fs::write(&not_a_model, "0.5,1.0\n").unwrap();
+    let output = w1w2(&["train", "--init", not_a_model.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a w1w2-flow model"));
+    std::fs::remove_dir_all(&folder).unwrap();
+}

@@ -12,7 +12,7 @@ use w1w2_flow::metrics::exact_w2;
 use w1w2_flow::rng::Rng;
 
 use crate::options::{CompareArgs, Failure};
-use crate::train::train;
+use crate::train::{Start, train};
 
 /// The three methods compared: a mode and a terminal cost.
 const METHODS: [(&str, Mode, TerminalCost); 3] = [
@@ -204,7 +204,7 @@ fn run_case(case: &Case, args: &CompareArgs) -> Result<Outcome, Failure> {
     let device = burn::tensor::Device::flex();
     let mut lines = String::new();
     let trained = train(
-        case.config.clone(),
+        &Start::Fresh(case.config.clone()),
         &device,
         args.iterations,
         args.eval_every,

@@ -8,6 +8,9 @@ use w1w2_flow::config::{LogMeanExp, Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
+use w1w2_flow::model_file::SavedModel;
+
+use crate::train::Start;
 
 #[derive(Parser)]
 #[command(
@@ -96,6 +99,17 @@ pub struct TrainArgs {
     /// No progress bar on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Go on training the model in this file (written by --save or by the page's "save"): its
+    /// configuration, weights, Adam state, iteration and random streams. The flags that shape a
+    /// model do not apply to it.
+    #[arg(long, conflicts_with_all = [
+        "config", "dataset", "dim", "mode", "terminal", "ot_lambda", "paper", "seed", "no_w1",
+        "no_w2", "released_log_mean_exp", "divergence", "lambda",
+    ])]
+    pub init: Option<PathBuf>,
+    /// Write the trained model to this file at the end (a run that diverged is not written).
+    #[arg(long)]
+    pub save: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -234,6 +248,18 @@ impl Failure {
 }
 
 impl TrainArgs {
+    /// What training starts from: the model of --init, or the configuration of the flags.
+    pub fn start(&self) -> Result<Start, Failure> {
+        let Some(path) = &self.init else {
+            return Ok(Start::Fresh(self.config()?));
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| Failure::usage(format!("cannot read --init {}: {e}", path.display())))?;
+        SavedModel::from_bytes(&bytes)
+            .map(Start::Saved)
+            .map_err(|e| Failure::usage(format!("--init {}: {e}", path.display())))
+    }
+
     /// The configuration: the file (or the paper's preset for --dataset/--dim), then the flags.
     pub fn config(&self) -> Result<TrainConfig, Failure> {
         let mut config = match &self.config {

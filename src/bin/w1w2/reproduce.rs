@@ -8,7 +8,7 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 
 use crate::options::{Failure, ReproduceArgs};
-use crate::train::{Record, train};
+use crate::train::{Record, Start, train};
 
 /// One run of the reproduction.
 struct Case {
@@ -106,7 +106,7 @@ fn run_case(case: &Case, args: &ReproduceArgs) -> Result<Outcome, Failure> {
     let mut lines = String::new();
     let mut records = Vec::new();
     let outcome = train(
-        case.config.clone(),
+        &Start::Fresh(case.config.clone()),
         &device,
         args.iterations,
         args.eval_every,

@@ -11,6 +11,7 @@ use w1w2_flow::backend::Opened;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
 use w1w2_flow::losses::{Diverged, LossValues};
+use w1w2_flow::model_file::SavedModel;
 use w1w2_flow::run::{Run, Training};
 
 use crate::grid::write_grid;
@@ -55,20 +56,47 @@ fn announce(opened: &Opened, config: &TrainConfig) {
     }
 }
 
+/// What a run starts from.
+pub enum Start {
+    /// A new model of this configuration.
+    Fresh(TrainConfig),
+    /// A saved model, going on where it stopped.
+    Saved(SavedModel),
+}
+
+impl Start {
+    fn config(&self) -> &TrainConfig {
+        match self {
+            Self::Fresh(config) => config,
+            Self::Saved(saved) => &saved.config,
+        }
+    }
+
+    fn run(&self, device: &burn::tensor::Device) -> Result<Run, Failure> {
+        match self {
+            Self::Fresh(config) => Run::new(config.clone(), device)
+                .map_err(|e| Failure::usage(format!("invalid configuration: {e}"))),
+            Self::Saved(saved) => {
+                Run::load(saved, device).map_err(|e| Failure::usage(format!("--init: {e}")))
+            }
+        }
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<(), Failure> {
-    let config = args.config()?;
+    let start = args.start()?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(BufWriter::new(create(path)?)),
         None => Box::new(std::io::stdout()),
     };
     let opened = args.backend.open().map_err(Failure::runtime)?;
     if !args.quiet {
-        announce(&opened, &config);
+        announce(&opened, start.config());
     }
     let device = opened.device;
     let progress = RefCell::new(Progress::new(args.iterations, !args.quiet));
     let outcome = train(
-        config,
+        &start,
         &device,
         args.iterations,
         args.eval_every,
@@ -97,6 +125,11 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
             if let Some(path) = &args.samples {
                 write_samples(path, &run, &batch)?;
             }
+            if let Some(path) = &args.save {
+                std::fs::write(path, run.save().to_bytes()).map_err(|e| {
+                    Failure::runtime(format!("cannot write --save {}: {e}", path.display()))
+                })?;
+            }
             out.flush()
                 .map_err(|e| Failure::runtime(format!("cannot write the metrics: {e}")))
         }
@@ -118,11 +151,11 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
     }
 }
 
-/// Trains for `iterations`, calling `on_record` (with the run and its evaluation batch) at
+/// Trains `start` for `iterations`, calling `on_record` (with the run and its evaluation batch) at
 /// iteration 0, every `eval_every` iterations and at the end, and `on_step` after every
 /// iteration. The inner result is the divergence, if any.
 pub fn train(
-    config: TrainConfig,
+    start: &Start,
     device: &burn::tensor::Device,
     iterations: usize,
     eval_every: usize,
@@ -131,7 +164,7 @@ pub fn train(
 ) -> Result<Result<(Run, EvaluationBatch), Diverged>, Failure> {
     let invalid =
         |e: w1w2_flow::config::ConfigError| Failure::usage(format!("invalid configuration: {e}"));
-    let mut run = Run::new(config, device).map_err(invalid)?;
+    let mut run = start.run(device)?;
     let batch =
         EvaluationBatch::for_config(run.config(), run.config().eval_batch).map_err(invalid)?;
     let mut seconds = 0.0;
