@@ -187,7 +187,7 @@ impl Training for OtGenerator {
             .with_parameters(generator.tracked_tensors(&now, &device, dtype));
         self.adam = generator.adam(&self.adam, &inner, dtype);
         self.ot.psi = dual
-            .tensors(&[self.ot.psi.clone()], &inner, dtype)
+            .tensors(std::slice::from_ref(&self.ot.psi), &inner, dtype)
             .remove(0);
         self.latents = Rng::from_state(latents);
         self.iteration = saved.iteration;

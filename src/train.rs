@@ -373,7 +373,9 @@ impl Training for Trainer {
                 critic.adam = terminal.adam(&critic.adam, &inner, dtype);
             }
             Terminal::Ot(ot) => {
-                ot.psi = terminal.tensors(&[ot.psi.clone()], &inner, dtype).remove(0)
+                ot.psi = terminal
+                    .tensors(std::slice::from_ref(&ot.psi), &inner, dtype)
+                    .remove(0)
             }
         }
         self.resume_at(position);

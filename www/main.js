@@ -9,6 +9,7 @@ import { drawCritic } from './panels/critic.js';
 import { drawCurves } from './panels/curves.js';
 import { drawImageGrid, drawImagePaths } from './panels/images.js';
 import { planeTransform, windowFor } from './panels/plane.js';
+import { wireModelFiles } from './model-files.js';
 import { drawManifold, drawSpeeds } from './panels/teaching.js';
 import { LAYERS, drawTrajectories } from './panels/trajectories.js';
 import { drawBarycentreArrows, drawCells, drawSmoothing, lambdaToSlider, sliderToLambda } from './panels/transport.js';
@@ -35,8 +36,8 @@ const page = {
   latest: null,
   lastArrays: null,
   playing: false,
-  pendingSteps: new Map(),
-  nextStepId: 1,
+  pendingReplies: new Map(),
+  nextRequestId: 1,
   ready: null,
   drawing: false,
   drawn: [],
@@ -77,8 +78,8 @@ async function start(forcedBackend) {
   page.playing = false;
   page.history = [];
   page.latest = null;
-  for (const { reject } of page.pendingSteps.values()) reject(new Error('the run was reset'));
-  page.pendingSteps.clear();
+  for (const { reject } of page.pendingReplies.values()) reject(new Error('the run was reset'));
+  page.pendingReplies.clear();
   const choice = forcedBackend ? { backend: forcedBackend.backend, reason: forcedBackend.reason } : await chooseBackend(page.settings.backend);
   page.backend = choice;
   $('backend').textContent = choice.backend;
@@ -93,7 +94,8 @@ async function start(forcedBackend) {
       onFailure(`the training worker stopped: ${event.message || 'unknown error'}`, reject);
     };
   });
-  worker.postMessage({ type: 'start', config, backend: choice.backend, view: view() });
+  const pretrained = page.settings.start === 'pretrained' && !page.settings.points;
+  worker.postMessage({ type: 'start', config, backend: choice.backend, view: view(), pretrained });
   return page.ready;
 }
 
@@ -101,6 +103,7 @@ function onWorkerMessage(message, resolve, reject) {
   switch (message.type) {
     case 'ready':
       $('adapter').textContent = message.adapter;
+      showOrigin(message.pretrained);
       page.data = message.data;
       page.window = windowFor(message.data);
       page.worker.postMessage({ type: 'view', view: view() });
@@ -110,14 +113,20 @@ function onWorkerMessage(message, resolve, reject) {
       if (!page.playing) setStatus(`ready on ${page.backend.backend} at iteration ${page.latest.iteration}: press play`);
       resolve();
       break;
-    case 'stepped': {
+    case 'stepped':
       receive(message);
       setStatus(`paused at iteration ${page.latest.iteration} on ${page.backend.backend}`);
-      const pending = page.pendingSteps.get(message.id);
-      page.pendingSteps.delete(message.id);
-      if (pending) pending.resolve(page.latest);
+      reply(message.id, (pending) => pending.resolve(page.latest));
       break;
-    }
+    case 'saved':
+      reply(message.id, (pending) => pending.resolve(message.bytes));
+      break;
+    case 'loaded':
+      onLoaded(message);
+      break;
+    case 'refused':
+      reply(message.id, (pending) => pending.reject(new Error(message.message)));
+      break;
     case 'diverged':
       onFailure(message.message, reject, { diverged: true });
       break;
@@ -129,12 +138,59 @@ function onWorkerMessage(message, resolve, reject) {
   }
 }
 
+/** The name a saved model is offered under: what it learned and how far. */
+function fileName() {
+  const dataset = page.settings.points ? 'points' : page.settings.dataset;
+  return `w1w2-${page.settings.mode}-${dataset}-${page.latest ? page.latest.iteration : 0}.w1w2`;
+}
+
+/** Says where the running model comes from; a pretrained one offers to train from scratch. */
+function showOrigin(pretrained, other = 'trained here from scratch') {
+  $('origin').textContent = pretrained ? 'pretrained (www/pretrained/)' : other;
+  $('from-scratch').hidden = !pretrained;
+}
+
+/** Settles the request `id` with `settle`, once. */
+function reply(id, settle) {
+  const pending = page.pendingReplies.get(id);
+  page.pendingReplies.delete(id);
+  if (pending) settle(pending);
+}
+
+/** Sends `message` to the worker; resolves or rejects with its reply (by id). */
+function request(message) {
+  const id = page.nextRequestId++;
+  const done = new Promise((resolve, reject) => page.pendingReplies.set(id, { resolve, reject }));
+  page.worker.postMessage({ ...message, id });
+  return done;
+}
+
+/** A model file took the worker's run: its settings become the page's, its data is drawn. */
+function onLoaded(message) {
+  page.playing = false;
+  updatePlayButton();
+  const settings = { ...page.settings };
+  for (const { key, kind } of CONTROLS) if (kind !== 'page' && key in message.config) settings[key] = message.config[key];
+  if (message.config.points) settings.points = message.config.points;
+  else delete settings.points;
+  page.settings = settings;
+  writeHash();
+  buildControls($('controls'), page.settings, onControlChange);
+  syncOtSlider();
+  page.history = [];
+  $('adapter').textContent = message.adapter;
+  showOrigin(false, 'loaded from a file');
+  page.data = message.data;
+  page.window = windowFor(message.data);
+  page.worker.postMessage({ type: 'view', view: view() });
+}
+
 /** A failure from the worker: a diverged run stops and says so; a lost GPU falls back to CPU. */
 function onFailure(message, reject, { diverged = false } = {}) {
   page.playing = false;
   updatePlayButton();
-  for (const { reject: rejectStep } of page.pendingSteps.values()) rejectStep(new Error(message));
-  page.pendingSteps.clear();
+  for (const { reject: rejectStep } of page.pendingReplies.values()) rejectStep(new Error(message));
+  page.pendingReplies.clear();
   if (reject) reject(new Error(message));
   if (diverged) {
     setStatus(`${message}. Press reset to start again (a smaller learning rate or a larger λ helps).`, 'error');
@@ -396,6 +452,7 @@ function wireButtons() {
   $('play').addEventListener('click', () => (page.playing ? api.pause() : api.play()));
   $('step').addEventListener('click', () => api.step(10));
   $('reset').addEventListener('click', () => reset());
+  $('from-scratch').addEventListener('click', () => onControlChange('start', 'scratch', CONTROLS.find((c) => c.key === 'start')));
   $('time').addEventListener('input', () => setTime(Number($('time').value) / 100));
   $('play-time').addEventListener('click', playTime);
   for (const layer of LAYERS) {
@@ -428,10 +485,21 @@ const api = {
     await page.ready;
     page.playing = false;
     updatePlayButton();
-    const id = page.nextStepId++;
-    const done = new Promise((resolve, reject) => page.pendingSteps.set(id, { resolve, reject }));
-    page.worker.postMessage({ type: 'step', n, id });
-    return done;
+    return request({ type: 'step', n });
+  },
+  /** Resolves to the run's model file (a Uint8Array): config, weights, Adam state, iteration
+   *  and random streams. */
+  async save() {
+    await page.changes;
+    await page.ready;
+    return request({ type: 'save' });
+  },
+  /** Goes on from a model file's bytes; resolves with its metrics once drawn. A file that is
+   *  not a usable model rejects with the reason, and the run goes on as it was. */
+  async load(bytes) {
+    await page.changes;
+    await page.ready;
+    return request({ type: 'load', bytes, evalPoints: EVAL_POINTS, evalImages: EVAL_IMAGES });
   },
   /** The latest metrics, with the CLI's JSON field names. */
   snapshot() {
@@ -475,6 +543,7 @@ async function main() {
   wirePoints();
   wireOtSlider();
   syncOtSlider();
+  wireModelFiles({ save: () => api.save(), load: (bytes) => api.load(bytes), fileName, showProblems, setStatus });
   window.w1w2 = api;
   await start();
   window.addEventListener('hashchange', () => location.reload());

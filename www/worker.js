@@ -2,11 +2,14 @@
 // Float32Arrays) at most ~10 times a second, and so that snapshots take at most a fifth of the
 // time; GPU tensors are read back only for snapshots.
 //
-// Messages in:  {type: 'start', config, backend, view} | {type: 'play'} | {type: 'pause'}
+// Messages in:  {type: 'start', config, backend, view, pretrained} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
+//               | {type: 'save', id} | {type: 'load', id, bytes, evalPoints, evalImages}
 //               | {type: 'lose-device'} (tests: destroys the GPU device)
-// Messages out: {type: 'ready', backend, adapter, data} | {type: 'snapshot', snapshot, trainingMs}
+// Messages out: {type: 'ready', backend, adapter, data, pretrained} | {type: 'snapshot', snapshot, trainingMs}
 //               | {type: 'stepped', id, snapshot, trainingMs}
+//               | {type: 'saved', id, bytes} | {type: 'loaded', id, adapter, config, data}
+//               | {type: 'refused', id, message} (a save or load that failed; the run is kept)
 //               | {type: 'diverged', message, iteration, quantity} | {type: 'error', message}
 
 import init, { Session, loadMnist } from '../pkg/w1w2_flow.js';
@@ -68,6 +71,19 @@ async function ensureMnist() {
   }
   loadMnist(new Uint8Array(await response.arrayBuffer()));
   mnistLoaded = true;
+}
+
+/**
+ * The pretrained model shipped for `dataset` (www/pretrained/, made by the command in its
+ * README), or undefined where there is none; the session uses it only if its settings match.
+ */
+async function fetchPretrained(dataset) {
+  try {
+    const response = await fetch(new URL(`./pretrained/${dataset}.w1w2`, import.meta.url));
+    return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function post(message) {
@@ -152,9 +168,10 @@ async function handle(message) {
       trainingMs = 0;
       chunk = 1;
       if (message.config.dataset === 'mnist') await ensureMnist();
-      session = await Session.create(message.config, message.backend);
+      const pretrained = message.pretrained ? await fetchPretrained(message.config.dataset) : undefined;
+      session = await Session.create(message.config, message.backend, pretrained);
       const data = session.data();
-      self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data }, [data.buffer]);
+      self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data, pretrained: session.pretrained }, [data.buffer]);
       break;
     }
     case 'play':
@@ -183,6 +200,36 @@ async function handle(message) {
     case 'update':
       session.update(message.settings);
       break;
+    case 'save': {
+      let bytes;
+      try {
+        bytes = await session.save();
+      } catch (error) {
+        post({ type: 'refused', id: message.id, message: `the model could not be read back: ${error.message || error}` });
+        break;
+      }
+      self.postMessage({ type: 'saved', id: message.id, bytes }, [bytes.buffer]);
+      break;
+    }
+    case 'load': {
+      // The new session is made before the old one goes, so a bad file leaves the run as it was.
+      let loaded;
+      try {
+        loaded = await Session.load(message.bytes, session.backend, message.evalPoints, message.evalImages);
+      } catch (error) {
+        post({ type: 'refused', id: message.id, message: error.message || String(error) });
+        break;
+      }
+      playing = false;
+      session.free();
+      session = loaded;
+      trainingMs = 0;
+      chunk = 1;
+      const data = session.data();
+      self.postMessage({ type: 'loaded', id: message.id, adapter: session.adapter, config: session.config(), data }, [data.buffer]);
+      post({ type: 'stepped', id: message.id, snapshot: await snapshot(), trainingMs });
+      break;
+    }
     case 'lose-device':
       for (const device of devices) device.destroy();
       break;

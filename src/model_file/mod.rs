@@ -169,6 +169,16 @@ impl PendingModel {
 }
 
 impl SavedModel {
+    /// Whether this model is one of `config`: the same configuration, the evaluation size
+    /// aside (it changes what is measured, not what is trained).
+    pub fn is_for(&self, config: &TrainConfig) -> bool {
+        let evaluated_alike = TrainConfig {
+            eval_batch: config.eval_batch,
+            ..self.config.clone()
+        };
+        evaluated_alike == *config
+    }
+
     /// The player named `name`, checked to hold as many parameters as `expected`.
     pub fn player(&self, name: &str, expected: usize) -> Result<&PlayerState, ModelFileError> {
         let player = self

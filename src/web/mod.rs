@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Mode, TerminalCost, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
 use crate::losses::{Diverged, StepLosses};
+use crate::model_file::SavedModel;
 use crate::nn::readback::Readback;
 use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
@@ -124,6 +125,17 @@ async fn webgpu_device() -> Result<(Device, String), JsError> {
     Ok((device, name))
 }
 
+/// The device of `backend` ("webgpu" or "cpu") and its adapter's name.
+async fn device_of(backend: &str) -> Result<(Device, String), JsError> {
+    match backend {
+        "webgpu" => webgpu_device().await,
+        "cpu" => Ok((Device::flex(), "wasm CPU (flex, SIMD)".to_string())),
+        other => Err(JsError::new(&format!(
+            "backend '{other}' is not webgpu or cpu"
+        ))),
+    }
+}
+
 struct State {
     run: Run,
     batch: Rc<EvaluationBatch>,
@@ -136,28 +148,62 @@ pub struct Session {
     state: Rc<RefCell<State>>,
     backend: String,
     adapter: String,
+    pretrained: bool,
 }
 
 #[wasm_bindgen]
 impl Session {
     /// A session on `backend` ("webgpu" or "cpu") for `config`; its `eval_batch` particles are
-    /// evaluated and drawn.
-    pub async fn create(config: JsValue, backend: String) -> Result<Session, JsError> {
+    /// evaluated and drawn. With a `pretrained` model file whose configuration is `config` (the
+    /// evaluation size aside) the run goes on from that model; otherwise it starts from scratch.
+    /// [`Session::pretrained`] says which.
+    pub async fn create(
+        config: JsValue,
+        backend: String,
+        pretrained: Option<Vec<u8>>,
+    ) -> Result<Session, JsError> {
         let config = parse_config(config)?;
-        let (device, adapter) = match backend.as_str() {
-            "webgpu" => webgpu_device().await?,
-            "cpu" => (Device::flex(), "wasm CPU (flex, SIMD)".to_string()),
-            other => {
-                return Err(JsError::new(&format!(
-                    "backend '{other}' is not webgpu or cpu"
-                )));
-            }
+        let (device, adapter) = device_of(&backend).await?;
+        let matching = pretrained
+            .and_then(|bytes| SavedModel::from_bytes(&bytes).ok())
+            .filter(|saved| saved.is_for(&config))
+            .map(|saved| SavedModel {
+                config: config.clone(),
+                ..saved
+            });
+        let run = match &matching {
+            Some(saved) => Run::load(saved, &device).map_err(|e| JsError::new(&e.to_string()))?,
+            None => Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?,
         };
+        Self::of(run, backend, adapter, matching.is_some())
+    }
+
+    /// A session on `backend` going on from a model file's `bytes` (written by `save` or by
+    /// `w1w2 train --save`), drawing `eval_batch` particles. Rejects with a message naming what
+    /// is wrong with the file; nothing else changes.
+    pub async fn load(
+        bytes: Vec<u8>,
+        backend: String,
+        eval_batch: usize,
+    ) -> Result<Session, JsError> {
+        let mut saved = SavedModel::from_bytes(&bytes).map_err(|e| JsError::new(&e.to_string()))?;
+        saved.config.eval_batch = eval_batch;
+        let (device, adapter) = device_of(&backend).await?;
+        let run = Run::load(&saved, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        Self::of(run, backend, adapter, false)
+    }
+
+    fn of(
+        run: Run,
+        backend: String,
+        adapter: String,
+        pretrained: bool,
+    ) -> Result<Session, JsError> {
+        let config = run.config();
         let batch = Rc::new(
-            EvaluationBatch::for_config(&config, config.eval_batch)
+            EvaluationBatch::for_config(config, config.eval_batch)
                 .map_err(|e| JsError::new(&e.to_string()))?,
         );
-        let run = Run::new(config, &device).map_err(|e| JsError::new(&e.to_string()))?;
         let adapter = if run.fused() {
             format!("{adapter} · fused kernels")
         } else {
@@ -172,6 +218,32 @@ impl Session {
             state: Rc::new(RefCell::new(state)),
             backend,
             adapter,
+            pretrained,
+        })
+    }
+
+    /// Whether the session went on from the pretrained model it was given.
+    #[wasm_bindgen(getter)]
+    pub fn pretrained(&self) -> bool {
+        self.pretrained
+    }
+
+    /// The configuration of the running model, as a plain object.
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.state.borrow().run.config())
+    }
+
+    /// Resolves to the model file of the run as it is now (a `Uint8Array`): one readback.
+    pub fn save(&self) -> js_sys::Promise {
+        let mut readback = Readback::default();
+        let pending = self.state.borrow().run.queue_state(&mut readback);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let values = readback
+                .read_async()
+                .await
+                .map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let bytes = pending.finish(&values).to_bytes();
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
         })
     }
 
