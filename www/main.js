@@ -42,6 +42,7 @@ const page = {
   drawing: false,
   drawn: [],
   changes: Promise.resolve(),
+  firstIteration: null, // the iteration the run started at (a pretrained or loaded model's)
 };
 
 function setStatus(text, kind = 'info') {
@@ -102,6 +103,7 @@ async function start(forcedBackend) {
 function onWorkerMessage(message, resolve, reject) {
   switch (message.type) {
     case 'ready':
+      page.firstIteration = null;
       $('adapter').textContent = message.adapter;
       showOrigin(message.pretrained);
       page.data = message.data;
@@ -178,6 +180,7 @@ function onLoaded(message) {
   buildControls($('controls'), page.settings, onControlChange);
   syncOtSlider();
   page.history = [];
+  page.firstIteration = null;
   $('adapter').textContent = message.adapter;
   showOrigin(false, 'loaded from a file');
   page.data = message.data;
@@ -213,8 +216,10 @@ function receive(message) {
   if (page.history.length > MAX_HISTORY) page.history = page.history.filter((_, i) => i % 2 === 0 || i === page.history.length - 1);
   $('iteration').textContent = String(metrics.iteration);
   $('sinkhorn').textContent = Number.isFinite(metrics.sinkhorn) ? metrics.sinkhorn.toExponential(2) : '–';
+  // The run may start at a pretrained or loaded model's iteration: the rate counts this run's own.
+  page.firstIteration ??= metrics.iteration;
   const seconds = message.trainingMs / 1000;
-  $('its-per-second').textContent = seconds > 0 ? (metrics.iteration / seconds).toFixed(1) : '–';
+  $('its-per-second').textContent = seconds > 0 ? ((metrics.iteration - page.firstIteration) / seconds).toFixed(1) : '–';
   if (page.playing) setStatus(`training on ${page.backend.backend}`);
   draw();
 }

@@ -19,8 +19,10 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage',
 ];
 const CASES = [
-  { name: 'pinwheel-cpu', hash: 'dataset=pinwheel&backend=cpu', runs: [20, 120] },
-  { name: 'pinwheel-webgpu', hash: 'dataset=pinwheel&backend=webgpu', runs: [5, 25] },
+  { name: 'pinwheel-cpu', hash: 'dataset=pinwheel&backend=cpu&start=scratch', runs: [20, 120] },
+  // The first frame a newcomer sees: the shipped pretrained pinwheel (www/pretrained/).
+  { name: 'pinwheel-pretrained-cpu', hash: 'dataset=pinwheel&backend=cpu', runs: [20, 120] },
+  { name: 'pinwheel-webgpu', hash: 'dataset=pinwheel&backend=webgpu&start=scratch', runs: [5, 25] },
   { name: 'mnist-cpu', hash: 'dataset=mnist&backend=cpu', runs: [1, 3] },
   { name: 'mnist-batch2-webgpu', hash: 'dataset=mnist&batch_size=2&backend=webgpu', runs: [1, 2] },
   { name: 'mnist-batch2-cpu-memory', hash: 'dataset=mnist&batch_size=2&backend=cpu', runs: [1000, 3000] },
@@ -63,8 +65,8 @@ for (const { name, hash, runs: [n1, n2] } of CASES) {
 const TARGET_W2 = 0.3;
 const SHAPE_LIMIT_MS = 300_000;
 const SHAPE_CASES = [
-  { name: 'pinwheel-preset-time-to-shape', hash: 'dataset=pinwheel&backend=cpu' },
-  { name: 'pinwheel-paper-time-to-shape', hash: 'dataset=pinwheel&backend=cpu&preset=paper' },
+  { name: 'pinwheel-preset-time-to-shape', hash: 'dataset=pinwheel&backend=cpu&start=scratch' },
+  { name: 'pinwheel-paper-time-to-shape', hash: 'dataset=pinwheel&backend=cpu&preset=paper&start=scratch' },
 ].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
 for (const { name, hash } of SHAPE_CASES) {
   const page = await browser.newPage();

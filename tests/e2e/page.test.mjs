@@ -3,7 +3,9 @@
 
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -44,13 +46,23 @@ const inkFraction = (page, id) => page.evaluate((id) => {
   return ink / (data.length / 4);
 }, id);
 
-test('auto picks the CPU on a software adapter, trains 200 iterations and draws', { timeout: 600_000 }, async () => {
+test('the page opens on the pretrained pinwheel; from scratch, auto picks the CPU on a software adapter, trains 200 iterations and draws', { timeout: 600_000 }, async () => {
   const { page, errors } = await open();
   assert.equal(await text(page, 'backend'), 'cpu');
   assert.match(await page.locator('#backend-reason').innerText(), /software/i);
   // The module is fetched and compiled only in the workers, whose requests are not in the page's timeline.
   const fetchedHere = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((name) => /\.wasm(\?|$)/.test(name)));
   assert.deepEqual(fetchedHere, [], 'the main thread fetched the WebAssembly module');
+  // www/pretrained/pinwheel.w1w2: 3,000 iterations, exact W2 0.22 on the page's 500 particles (0.47 untrained).
+  const pretrained = await page.evaluate(() => window.w1w2.snapshot());
+  assert.equal(pretrained.iteration, 3000);
+  assert.ok(pretrained.w2 < 0.3, `the pretrained flow's exact W2 is ${pretrained.w2}`);
+  assert.match(await text(page, 'origin'), /pretrained/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'pretrained.png'), fullPage: true });
+  await page.click('#from-scratch');
+  await page.waitForFunction(() => /start=scratch/.test(location.hash) && window.w1w2.snapshot()?.iteration === 0, null, { timeout: 120_000 });
+  assert.match(await text(page, 'origin'), /scratch/);
+  assert.equal(await page.locator('#from-scratch').isVisible(), false);
   const initial = await page.evaluate(() => window.w1w2.snapshot());
   await page.evaluate(() => {
     window.__longTasks = [];
@@ -85,11 +97,12 @@ test('auto picks the CPU on a software adapter, trains 200 iterations and draws'
   await page.close();
 });
 
-test('backend=webgpu trains on WebGPU with finite numbers', { timeout: 600_000 }, async () => {
+test('backend=webgpu goes on from the pretrained model on WebGPU with finite numbers', { timeout: 600_000 }, async () => {
   const { page, errors } = await open('backend=webgpu');
   assert.equal(await text(page, 'backend'), 'webgpu');
+  assert.match(await text(page, 'origin'), /pretrained/);
   const metrics = await page.evaluate(() => window.w1w2.step(2));
-  assert.equal(metrics.iteration, 2);
+  assert.equal(metrics.iteration, 3002);
   for (const key of ['critic_loss', 'generator_loss', 'kinetic_energy', 'sinkhorn', 'w2', 'divergence']) {
     assert.ok(Number.isFinite(metrics[key]), `${key} = ${metrics[key]}`);
   }
@@ -127,7 +140,7 @@ test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by 
 });
 
 test('a lost GPU device is reported and training continues on the CPU', { timeout: 600_000 }, async () => {
-  const { page } = await open('backend=webgpu');
+  const { page } = await open('backend=webgpu&start=scratch');
   assert.equal(await text(page, 'backend'), 'webgpu');
   await page.evaluate(() => window.w1w2.simulateDeviceLoss());
   await page.evaluate(() => window.w1w2.step(1).catch(() => null));
@@ -153,8 +166,52 @@ test('a diverging run stops and names the iteration and the quantity', { timeout
   await page.close();
 });
 
+test('a saved model loads and goes on bit for bit, here and in w1w2 train --init; a file that is not a usable model is refused and the run goes on', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('dataset=moons&backend=cpu&start=scratch');
+  await page.evaluate(() => window.w1w2.step(3));
+  const run = await page.evaluate(async () => {
+    const bytes = await window.w1w2.save();
+    const straight = await window.w1w2.step(3);
+    const loaded = await window.w1w2.load(bytes);
+    const again = await window.w1w2.step(3);
+    return { bytes: [...bytes], straight, loaded, again };
+  });
+  assert.equal(run.loaded.iteration, 3);
+  assert.equal(run.again.iteration, 6);
+  for (const key of ['critic_loss', 'generator_loss', 'kinetic_energy', 'w2', 'sinkhorn']) {
+    assert.equal(run.again[key], run.straight[key], `${key} after the load`);
+  }
+  assert.match(await text(page, 'origin'), /loaded/);
+
+  // The page's file goes on natively: w1w2 train --init (built by cargo xtask test; W1W2_BIN names it).
+  // Native flex and the page's wasm flex round differently (natively the rollout also runs in two
+  // halves side by side): three iterations on, the losses differ by 5e-4 relative at most.
+  assert.ok(process.env.W1W2_BIN, 'W1W2_BIN names the w1w2 binary (cargo xtask test sets it)');
+  const folder = mkdtempSync(join(tmpdir(), 'w1w2-page-'));
+  const file = join(folder, 'moons.w1w2');
+  writeFileSync(file, Buffer.from(run.bytes));
+  const native = spawnSync(process.env.W1W2_BIN, ['train', '--init', file, '--iterations', '3', '--eval-every', '3', '--quiet'], { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  const lines = native.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines.map((l) => l.iteration), [3, 6]);
+  for (const key of ['critic_loss', 'generator_loss']) {
+    assert.ok(Math.abs(lines[1][key] - run.straight[key]) <= 2e-3 * Math.abs(run.straight[key]), `${key}: native ${lines[1][key]}, page ${run.straight[key]}`);
+  }
+  rmSync(folder, { recursive: true });
+
+  const refused = await page.evaluate(() => window.w1w2.load(new TextEncoder().encode('x,y\n1,2\n')).then(() => null, (e) => e.message));
+  assert.match(refused ?? '', /not a w1w2-flow model/);
+  await page.setInputFiles('#load-model', { name: 'cut.w1w2', mimeType: 'application/octet-stream', buffer: Buffer.from(run.bytes.slice(0, 1000)) });
+  await page.waitForFunction(() => /cut\.w1w2 was not loaded/.test(document.querySelector('[data-testid="problems"]').textContent));
+  assert.match(await text(page, 'problems'), /truncated/);
+  const kept = await page.evaluate(() => window.w1w2.step(1));
+  assert.equal(kept.iteration, 7, 'the run went on as it was');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a bad URL value is named, falls back to its default, and the page still trains', { timeout: 600_000 }, async () => {
-  const { page } = await open('lambda=-3&steps=many&backend=cpu');
+  const { page } = await open('lambda=-3&steps=many&backend=cpu&start=scratch');
   const problems = await text(page, 'problems');
   assert.match(problems, /lambda/);
   assert.match(problems, /steps/);
@@ -195,7 +252,7 @@ test('at a phone’s width (390 px) the page is one column and nothing overflows
 });
 
 test('the paper’s preset is one switch away, in the URL and in the controls', { timeout: 600_000 }, async () => {
-  const { page, errors } = await open('preset=paper&backend=cpu');
+  const { page, errors } = await open('preset=paper&backend=cpu&start=scratch');
   const control = (key) => page.locator(`[data-testid="control-${key}"]`);
   assert.equal(await control('preset').inputValue(), 'paper');
   assert.equal(await control('standardise').isChecked(), false);

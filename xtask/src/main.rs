@@ -120,7 +120,9 @@ fn test(args: &[String]) -> Result<(), String> {
             ])
             .current_dir(&e2e)
             .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
-            .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),
+            .env("SCREENSHOT_DIR", shell::target_dir().join("e2e"))
+            // Built by the native tests above: a model saved in the page goes on natively.
+            .env("W1W2_BIN", shell::target_dir().join("release").join("w1w2")),
     )
 }
 
