@@ -35,13 +35,13 @@ function call(name, ...args) {
 export const defaultConfig = () => call('defaultConfig');
 
 /**
- * The preset of a mode, terminal cost, data set and dimension (Rust `TrainConfig::preset`), or
- * with `paper` the papers' settings on the data as they are (`TrainConfig::paper_preset`).
+ * The settings of the `preset` family ('standard', 'paper' or 'fast') for a mode, terminal cost,
+ * data set and dimension (Rust `TrainConfig::of_preset`).
  */
-export function presetConfig(mode, terminal, dataset, dim, paper) {
-  const key = `${mode}/${terminal}/${dataset}/${dim}/${paper}`;
+export function presetConfig(mode, terminal, dataset, dim, preset) {
+  const key = `${mode}/${terminal}/${dataset}/${dim}/${preset}`;
   if (!presets.has(key)) {
-    const asked = call('presetConfig', mode, terminal, dataset, dim, paper);
+    const asked = call('presetConfig', mode, terminal, dataset, dim, preset);
     presets.set(key, asked);
     asked.catch(() => presets.delete(key));
   }

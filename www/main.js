@@ -393,7 +393,7 @@ const PRESET_KEYS = ['preset', 'mode', 'terminal', 'dataset', 'dim'];
 
 /** The full preset config of the settings' mode, terminal cost, data set and dimension (Rust TrainConfig::preset). */
 function presetOf(settings) {
-  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2, settings.preset === 'paper');
+  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2, settings.preset || 'standard');
 }
 
 /**

@@ -12,7 +12,7 @@ export const PANELS = ['readout', 'buttons', 'points', 'layers', 'critic', 'tran
 // kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
 // to a running session), 'page' (the page only). type 'list' has no widget: it is set in the URL.
 export const CONTROLS = [
-  { key: 'preset', label: 'preset (paper: the papers’ settings on the data as they are)', type: 'select', options: ['standard', 'paper'], kind: 'page', default: 'standard' },
+  { key: 'preset', label: 'preset (paper: the papers’ settings on the data as they are; fast: a shape within seconds)', type: 'select', options: ['standard', 'paper', 'fast'], kind: 'page', default: 'standard' },
   { key: 'start', label: 'start from (pretrained: the trained model shipped for the preset)', type: 'select', options: ['pretrained', 'scratch'], kind: 'page', default: 'pretrained' },
   { key: 'mode', label: 'model', type: 'select', options: ['flow', 'generator'], kind: 'config' },
   { key: 'terminal', label: 'terminal cost', type: 'select', options: ['critic', 'ot'], kind: 'config' },

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use crate::config::{Mode, TerminalCost, TrainConfig};
+use crate::config::{Mode, Preset, TerminalCost, TrainConfig};
 use crate::diagnostics::EvaluationBatch;
 use crate::losses::{Diverged, StepLosses};
 use crate::model_file::SavedModel;
@@ -38,15 +38,15 @@ pub fn default_config() -> Result<JsValue, JsError> {
 }
 
 /// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
-/// set and dimension (the paper's λ and c_GP depend on d): `TrainConfig::preset`, or with `paper`
-/// the papers' settings on the data as they are, `TrainConfig::paper_preset`.
+/// set and dimension (the paper's λ and c_GP depend on d), of the `preset` family ("standard",
+/// "paper" or "fast"): `TrainConfig::of_preset`.
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(
     mode: &str,
     terminal: &str,
     dataset: &str,
     dim: usize,
-    paper: bool,
+    preset: &str,
 ) -> Result<JsValue, JsError> {
     let dataset: crate::data::Dataset = dataset.parse().map_err(|e: String| JsError::new(&e))?;
     let mode: Mode = mode
@@ -55,11 +55,12 @@ pub fn preset_config(
     let terminal: TerminalCost = terminal
         .parse()
         .map_err(|e: String| JsError::new(&format!("terminal cost {e}")))?;
-    if paper {
-        to_js(&TrainConfig::paper_preset(mode, terminal, dataset, dim))
-    } else {
-        to_js(&TrainConfig::preset(mode, terminal, dataset, dim))
-    }
+    let preset: Preset = preset
+        .parse()
+        .map_err(|e: String| JsError::new(&format!("preset {e}")))?;
+    to_js(&TrainConfig::of_preset(
+        preset, mode, terminal, dataset, dim,
+    ))
 }
 
 /// Checks a configuration object; returns it completed with defaults, or throws an Error whose

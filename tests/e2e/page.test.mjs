@@ -251,7 +251,7 @@ test('at a phone’s width (390 px) the page is one column and nothing overflows
   await page.close();
 });
 
-test('the paper’s preset is one switch away, in the URL and in the controls', { timeout: 600_000 }, async () => {
+test('the paper’s preset and the fast demonstration are one switch away, in the URL and in the controls', { timeout: 600_000 }, async () => {
   const { page, errors } = await open('preset=paper&backend=cpu&start=scratch');
   const control = (key) => page.locator(`[data-testid="control-${key}"]`);
   assert.equal(await control('preset').inputValue(), 'paper');
@@ -265,6 +265,13 @@ test('the paper’s preset is one switch away, in the URL and in the controls', 
   assert.equal(await control('zero_initial_potential').isChecked(), true);
   assert.equal(Number(await control('potential_learning_rate').inputValue()), 5e-4);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2, 'the preset restarts the run');
+  // The fast demonstration: three critic steps, four times the standard rates (TrainConfig::fast_preset).
+  await control('preset').selectOption('fast');
+  await page.waitForFunction(() => /preset=fast/.test(location.hash));
+  assert.equal(Number(await control('critic_steps').inputValue()), 3);
+  assert.equal(Number(await control('potential_learning_rate').inputValue()), 2e-3);
+  assert.equal(Number(await control('critic_learning_rate').inputValue()), 4e-4);
+  assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser};
 use w1w2_flow::backend::Backend;
-use w1w2_flow::config::{LogMeanExp, Mode, TerminalCost, TrainConfig};
+use w1w2_flow::config::{LogMeanExp, Mode, Preset, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
@@ -53,9 +53,12 @@ pub struct TrainArgs {
     /// λ of paper B: the entropic regularisation of the OT cost (0 = unregularised).
     #[arg(long)]
     pub ot_lambda: Option<f64>,
-    /// The papers' exact settings on the data as they are (for reproducing their tables) instead
-    /// of the preset that trains in the data's standard frame.
+    /// standard (for data of any scale) | paper (the papers' exact settings on the data as they
+    /// are, for reproducing their tables) | fast (the page's demonstration).
     #[arg(long, conflicts_with = "config")]
+    pub preset: Option<Preset>,
+    /// The same as --preset paper.
+    #[arg(long, conflicts_with_all = ["config", "preset"])]
     pub paper: bool,
     /// Generator iterations.
     #[arg(long, default_value_t = 25_000)]
@@ -103,7 +106,7 @@ pub struct TrainArgs {
     /// configuration, weights, Adam state, iteration and random streams. The flags that shape a
     /// model do not apply to it.
     #[arg(long, conflicts_with_all = [
-        "config", "dataset", "dim", "mode", "terminal", "ot_lambda", "paper", "seed", "no_w1",
+        "config", "dataset", "dim", "mode", "terminal", "ot_lambda", "preset", "paper", "seed", "no_w1",
         "no_w2", "released_log_mean_exp", "divergence", "lambda",
     ])]
     pub init: Option<PathBuf>,
@@ -277,11 +280,11 @@ impl TrainArgs {
                     self.dim.unwrap_or(2),
                 );
                 let dataset = self.dataset.unwrap_or(Dataset::Shape(Toy2d::Pinwheel));
-                if self.paper {
-                    TrainConfig::paper_preset(mode, terminal, dataset, dim)
-                } else {
-                    TrainConfig::preset(mode, terminal, dataset, dim)
-                }
+                let preset = match self.paper {
+                    true => Preset::Paper,
+                    false => self.preset.unwrap_or(Preset::Standard),
+                };
+                TrainConfig::of_preset(preset, mode, terminal, dataset, dim)
             }
         };
         if let Some(mode) = self.mode {
