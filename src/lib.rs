@@ -38,6 +38,7 @@
 //! | [`rng`] | the seeded random streams |
 //! | [`sdot`] | paper B: the (c,λ)-transform, soft assignments, averaged-SGD dual ascent |
 //! | [`snapshot`] | what the page draws: trajectories, φ and velocity fields, predicted lines |
+//! | [`walkthrough`] | one iteration stage by stage, each undoable (the page's walk-through) |
 //! | `web` | (wasm only) the wasm-bindgen surface the page's worker drives |
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -62,5 +63,6 @@ pub mod sdot;
 pub mod snapshot;
 pub mod terminal;
 pub mod train;
+pub mod walkthrough;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

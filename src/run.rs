@@ -83,6 +83,12 @@ pub trait Training {
     /// The flow, when the run is one (its paths, velocities and predicted lines are drawn).
     fn flow(&self) -> Option<&Trainer>;
 
+    /// The flow's burn trainer to take stage by stage ([`crate::walkthrough`]), when the run is a
+    /// flow trained by burn's operations.
+    fn flow_mut(&mut self) -> Option<&mut Trainer> {
+        None
+    }
+
     /// Whether an iteration runs as the fused GPU kernels (src/fused/) rather than burn's
     /// operations.
     fn fused(&self) -> bool {
@@ -189,6 +195,10 @@ impl Training for Run {
 
     fn flow(&self) -> Option<&Trainer> {
         self.0.flow()
+    }
+
+    fn flow_mut(&mut self) -> Option<&mut Trainer> {
+        self.0.flow_mut()
     }
 
     fn fused(&self) -> bool {

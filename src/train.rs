@@ -279,6 +279,61 @@ impl Trainer {
         self.iteration = iteration;
     }
 
+    /// The draws of a new iteration and its frozen end points x_K of every critic step's sources,
+    /// `[n_critic·B, d]`, for taking the iteration stage by stage ([`crate::walkthrough`]).
+    pub fn begin_stages(&mut self) -> (IterationDraws, Tensor<2>) {
+        let draws = self.draw();
+        let sources = matrix(
+            draws.terminal_sources.clone(),
+            draws.terminal_sources.len() / self.config.dim,
+            self.config.dim,
+            &self.eval_device(),
+            self.dtype,
+        );
+        let x_end = frozen_end_points(
+            &self.potential.frozen(),
+            sources,
+            &self.scheme(),
+            self.side_by_side,
+        );
+        (draws, x_end)
+    }
+
+    /// Critic step `step` of the iteration `begin_stages` drew, as [`Trainer::step`] takes it.
+    /// Returns L_D.
+    pub fn critic_stage(
+        &mut self,
+        draws: &IterationDraws,
+        x_end: &Tensor<2>,
+        step: usize,
+    ) -> Tensor<1> {
+        let Terminal::Critic(critic) = &mut self.terminal else {
+            unreachable!("a walk-through is begun for the critic flow only")
+        };
+        let batches = CriticBatches {
+            draws,
+            device: &self.device,
+            dtype: self.dtype,
+        };
+        critic_step(critic, &self.config, x_end, &batches, step)
+    }
+
+    /// The generator step of the iteration `begin_stages` drew, which completes it. Returns L_G.
+    pub fn generator_stage(&mut self, draws: &IterationDraws) -> Tensor<1> {
+        let (b, d) = (self.config.batch_size, self.config.dim);
+        let sources = matrix(
+            draws.generator_sources.clone(),
+            b,
+            d,
+            &self.device,
+            self.dtype,
+        );
+        let trajectory = rollout(&self.potential, sources, &self.scheme());
+        let loss = self.generator_step(trajectory);
+        self.iteration += 1;
+        loss
+    }
+
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
     /// (rolled out with θ's graph). Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
@@ -408,6 +463,10 @@ impl Training for Trainer {
     fn flow(&self) -> Option<&Trainer> {
         Some(self)
     }
+
+    fn flow_mut(&mut self) -> Option<&mut Trainer> {
+        Some(self)
+    }
 }
 
 /// The rows of `batch` in two halves (the first one row shorter when the count is odd).
@@ -467,24 +526,35 @@ fn critic_phase(
     x_end: Tensor<2>,
     batches: CriticBatches,
 ) -> Tensor<1> {
+    (0..config.critic_steps)
+        .map(|step| critic_step(critic, config, &x_end, &batches, step))
+        .last()
+        .expect("critic_steps ≥ 1")
+}
+
+/// Critic step `step`: L_D on its B rows of the frozen end points `x_end` and its data batch, then
+/// one Adam step of ω (and ν). Returns L_D (detached).
+fn critic_step(
+    critic: &mut Critic,
+    config: &TrainConfig,
+    x_end: &Tensor<2>,
+    batches: &CriticBatches,
+    step: usize,
+) -> Tensor<1> {
     let b = config.batch_size;
-    let mut last_loss = None;
-    for step in 0..config.critic_steps {
-        let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
-        let (y, u) = batches.at(step, b, config.dim);
-        let loss = critic_loss(critic, config, x, y, u);
-        let gradients = loss.backward();
-        let mut updated =
-            critic
-                .adam
-                .step(critic.parameters(), &gradients, config.critic_learning_rate);
-        if critic.shift.is_some() {
-            critic.shift = updated.pop();
-        }
-        critic.net = critic.net.with_parameters(updated);
-        last_loss = Some(loss.inner());
+    let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
+    let (y, u) = batches.at(step, b, config.dim);
+    let loss = critic_loss(critic, config, x, y, u);
+    let gradients = loss.backward();
+    let mut updated =
+        critic
+            .adam
+            .step(critic.parameters(), &gradients, config.critic_learning_rate);
+    if critic.shift.is_some() {
+        critic.shift = updated.pop();
     }
-    last_loss.expect("critic_steps ≥ 1")
+    critic.net = critic.net.with_parameters(updated);
+    loss.inner()
 }
 
 /// Nψ steps of averaged dual ascent on H_λ(ψ), warm-started, on the frozen flow's end points
