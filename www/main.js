@@ -11,6 +11,7 @@ import { drawImageGrid, drawImagePaths } from './panels/images.js';
 import { planeTransform, windowFor } from './panels/plane.js';
 import { wireModelFiles } from './model-files.js';
 import { drawManifold, drawSpeeds } from './panels/teaching.js';
+import { describeStage, drawStage } from './panels/walkthrough.js';
 import { LAYERS, drawTrajectories } from './panels/trajectories.js';
 import { drawBarycentreArrows, drawCells, drawSmoothing, lambdaToSlider, sliderToLambda } from './panels/transport.js';
 import { CONTROLS, parseHash, resolveSettings, toHash } from './state.js';
@@ -42,6 +43,7 @@ const page = {
   drawing: false,
   drawn: [],
   changes: Promise.resolve(),
+  stage: null, // where the iteration being walked through stands (a StageMessage)
   firstIteration: null, // the iteration the run started at (a pretrained or loaded model's)
 };
 
@@ -104,6 +106,7 @@ function onWorkerMessage(message, resolve, reject) {
   switch (message.type) {
     case 'ready':
       page.firstIteration = null;
+      leaveStages();
       $('adapter').textContent = message.adapter;
       showOrigin(message.pretrained);
       page.data = message.data;
@@ -119,6 +122,13 @@ function onWorkerMessage(message, resolve, reject) {
       receive(message);
       setStatus(`paused at iteration ${page.latest.iteration} on ${page.backend.backend}`);
       reply(message.id, (pending) => pending.resolve(page.latest));
+      break;
+    case 'walked':
+      page.stage = message.stage;
+      showStage(message.stage);
+      receive(message);
+      setStatus(`walking through iteration ${message.stage.iteration + (message.stage.stage === 'generator' ? 0 : 1)} stage by stage: play or step finishes it`);
+      reply(message.id, (pending) => pending.resolve(message.stage));
       break;
     case 'saved':
       reply(message.id, (pending) => pending.resolve(message.bytes));
@@ -152,6 +162,25 @@ function showOrigin(pretrained, other = 'trained here from scratch') {
   $('from-scratch').hidden = !pretrained;
 }
 
+/** The walk-through's title and sentence for where the iteration stands (hidden when none is). */
+function showStage(stage) {
+  if (!stage) {
+    $('walk-stage').textContent = 'walk through one iteration, stage by stage';
+    $('walk-text').hidden = true;
+    return;
+  }
+  const { title, text } = describeStage(stage);
+  $('walk-stage').textContent = title;
+  $('walk-text').textContent = text;
+  $('walk-text').hidden = false;
+}
+
+/** Leaves the walk-through: training goes on in whole iterations. */
+function leaveStages() {
+  page.stage = null;
+  showStage(null);
+}
+
 /** Settles the request `id` with `settle`, once. */
 function reply(id, settle) {
   const pending = page.pendingReplies.get(id);
@@ -181,6 +210,7 @@ function onLoaded(message) {
   syncOtSlider();
   page.history = [];
   page.firstIteration = null;
+  leaveStages();
   $('adapter').textContent = message.adapter;
   showOrigin(false, 'loaded from a file');
   page.data = message.data;
@@ -248,6 +278,7 @@ function draw() {
     steps: m.steps, window: page.window, velocityGrid: VELOCITY_GRID, time: page.time, tFinal: m.t_final, layers: page.layers,
   });
   if (page.layers.has('barycentres') && s.barycentres.length) drawBarycentreArrows($('trajectories'), s.barycentres, page.window);
+  if (page.stage) drawStage($('trajectories'), page.stage, page.window);
   drawCritic($('critic'), s.critic, CRITIC_GRID);
   const ot = s.cells.length > 0;
   $('critic-title').textContent = ot ? 'OT potential ψ^{c,λ} (the terminal potential)' : 'critic φ';
@@ -457,6 +488,9 @@ function wireButtons() {
   $('play').addEventListener('click', () => (page.playing ? api.pause() : api.play()));
   $('step').addEventListener('click', () => api.step(10));
   $('reset').addEventListener('click', () => reset());
+  for (const direction of ['forward', 'back']) {
+    $(`walk-${direction}`).addEventListener('click', () => api.walk(direction).catch((error) => showProblems([`walk-through: ${error.message}`])));
+  }
   $('from-scratch').addEventListener('click', () => onControlChange('start', 'scratch', CONTROLS.find((c) => c.key === 'start')));
   $('time').addEventListener('input', () => setTime(Number($('time').value) / 100));
   $('play-time').addEventListener('click', playTime);
@@ -473,6 +507,7 @@ function wireButtons() {
 
 const api = {
   play() {
+    leaveStages();
     page.playing = true;
     updatePlayButton();
     setStatus(`training on ${page.backend.backend}`);
@@ -490,7 +525,18 @@ const api = {
     await page.ready;
     page.playing = false;
     updatePlayButton();
+    leaveStages();
     return request({ type: 'step', n });
+  },
+  /** Takes the next stage of one iteration ('forward') or undoes the last ('back'); resolves
+   *  with where the iteration stands ({stage, step, critic_steps, iteration, loss, samples,
+   *  data}) once drawn, or rejects with why this run cannot be walked through. */
+  async walk(direction = 'forward') {
+    await page.changes;
+    await page.ready;
+    page.playing = false;
+    updatePlayButton();
+    return request({ type: 'walk', direction });
   },
   /** Resolves to the run's model file (a Uint8Array): config, weights, Adam state, iteration
    *  and random streams. */

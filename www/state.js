@@ -7,7 +7,7 @@
 export const DATASETS = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spirals', 'checkerboard', 'mnist'];
 
 /** The page's panels, each an element with its name in `data-panel`; 'text' is every explanation. */
-export const PANELS = ['readout', 'buttons', 'points', 'layers', 'critic', 'transport', 'speeds', 'manifold', 'curves', 'settings', 'text'];
+export const PANELS = ['readout', 'buttons', 'walkthrough', 'points', 'layers', 'critic', 'transport', 'speeds', 'manifold', 'curves', 'settings', 'text'];
 
 // kind: 'config' (a TrainConfig field: needs a reset), 'live' (a TrainConfig field that applies
 // to a running session), 'page' (the page only). type 'list' has no widget: it is set in the URL.

@@ -4,10 +4,12 @@
 //
 // Messages in:  {type: 'start', config, backend, view, pretrained} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
+//               | {type: 'walk', id, direction: 'forward' | 'back'}
 //               | {type: 'save', id} | {type: 'load', id, bytes, evalPoints, evalImages}
 //               | {type: 'lose-device'} (tests: destroys the GPU device)
 // Messages out: {type: 'ready', backend, adapter, data, pretrained} | {type: 'snapshot', snapshot, trainingMs}
 //               | {type: 'stepped', id, snapshot, trainingMs}
+//               | {type: 'walked', id, stage, snapshot, trainingMs}
 //               | {type: 'saved', id, bytes} | {type: 'loaded', id, adapter, config, data}
 //               | {type: 'refused', id, message} (a save or load that failed; the run is kept)
 //               | {type: 'diverged', message, iteration, quantity} | {type: 'error', message}
@@ -200,6 +202,18 @@ async function handle(message) {
     case 'update':
       session.update(message.settings);
       break;
+    case 'walk': {
+      playing = false;
+      let stage;
+      try {
+        stage = message.direction === 'back' ? session.walkBack() : session.walkForward();
+      } catch (error) {
+        post({ type: 'refused', id: message.id, message: error.message || String(error) });
+        break;
+      }
+      post({ type: 'walked', id: message.id, stage, snapshot: await snapshot(), trainingMs });
+      break;
+    }
     case 'save': {
       let bytes;
       try {

@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Mode, TerminalCost, TrainConfig};
 use crate::diagnostics::Diagnostics;
 use crate::snapshot::{Snapshot, SnapshotRequest, View};
+use crate::walkthrough::{Stage, StageView};
 
 /// The version of [`SnapshotMessage`]; the page checks it.
 pub const SNAPSHOT_VERSION: u32 = 4;
@@ -160,5 +161,52 @@ impl<'a> SnapshotMessage<'a> {
             set(key, &Float32Array::from(values.as_slice()).into())?;
         }
         Ok(message.into())
+    }
+}
+
+/// A walk-through stage taken or undone ([`crate::walkthrough`]): where the iteration stands now.
+#[derive(Serialize)]
+pub struct StageMessage {
+    /// The stage last taken: "critic", "generator", or "start" before any.
+    pub stage: &'static str,
+    /// The critic step's index (from 0).
+    pub step: Option<usize>,
+    pub critic_steps: usize,
+    /// Completed iterations.
+    pub iteration: usize,
+    /// The stage's loss (L_D or L_G), when it was just taken.
+    pub loss: Option<f64>,
+    /// The samples and data batch the stage used, `[B, 2]` each, when it was just taken.
+    pub samples: Vec<f32>,
+    pub data: Vec<f32>,
+}
+
+impl StageMessage {
+    /// Where a walk-through stands after `last` (none: before its first stage), with the `view`
+    /// of a stage just taken.
+    pub fn new(
+        last: Option<Stage>,
+        view: Option<StageView>,
+        critic_steps: usize,
+        iteration: usize,
+    ) -> Self {
+        let (stage, step) = match last {
+            None => ("start", None),
+            Some(Stage::Critic { step }) => ("critic", Some(step)),
+            Some(Stage::Generator) => ("generator", None),
+        };
+        let (loss, samples, data) = match view {
+            Some(view) => (Some(view.loss), view.samples, view.data),
+            None => (None, Vec::new(), Vec::new()),
+        };
+        Self {
+            stage,
+            step,
+            critic_steps,
+            iteration,
+            loss,
+            samples,
+            data,
+        }
     }
 }

@@ -19,7 +19,8 @@ use crate::model_file::SavedModel;
 use crate::nn::readback::Readback;
 use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
-use messages::{LiveSettings, SnapshotMessage, ViewRequest};
+use crate::walkthrough::Walkthrough;
+use messages::{LiveSettings, SnapshotMessage, StageMessage, ViewRequest};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -141,6 +142,8 @@ struct State {
     run: Run,
     batch: Rc<EvaluationBatch>,
     last_losses: Option<StepLosses>,
+    /// The iteration being walked through, stage by stage.
+    walk: Option<Walkthrough>,
 }
 
 /// One training run inside the worker.
@@ -214,6 +217,7 @@ impl Session {
             run,
             batch,
             last_losses: None,
+            walk: None,
         };
         Ok(Session {
             state: Rc::new(RefCell::new(state)),
@@ -274,13 +278,68 @@ impl Session {
         self.state.borrow().run.iteration()
     }
 
-    /// Runs `iterations` training iterations. Nothing is read back: on WebGPU the work is queued.
+    /// Runs `iterations` training iterations (an iteration being walked through is completed
+    /// first). Nothing is read back: on WebGPU the work is queued.
     pub fn train(&self, iterations: u32) {
         let mut state = self.state.borrow_mut();
+        let State { run, walk, .. } = &mut *state;
+        if let (Some(walking), Some(trainer)) = (walk.take(), run.flow_mut()) {
+            let mut walking = walking;
+            while walking.forward(trainer).is_some() {}
+        }
         for _ in 0..iterations {
             let losses = state.run.step();
             state.last_losses = Some(losses);
         }
+    }
+
+    /// Takes the next stage of the iteration being walked through, drawing a new iteration when
+    /// none is under way; returns a [`StageMessage`]. Throws with the reason when the run cannot
+    /// be walked through.
+    #[wasm_bindgen(js_name = walkForward)]
+    pub fn walk_forward(&self) -> Result<JsValue, JsError> {
+        let mut state = self.state.borrow_mut();
+        let State { run, walk, .. } = &mut *state;
+        let fused = run.fused();
+        let trainer = run
+            .flow_mut()
+            .ok_or_else(|| JsError::new(not_walkable(fused)))?;
+        if let Some(reason) = Walkthrough::refused(trainer) {
+            return Err(JsError::new(reason));
+        }
+        if walk.as_ref().is_none_or(|w| w.next(trainer).is_none()) {
+            *walk = Some(Walkthrough::begin(trainer));
+        }
+        let walking = walk.as_mut().expect("begun above");
+        let view = walking.forward(trainer);
+        let message = StageMessage::new(
+            walking.last(trainer),
+            view,
+            trainer.config.critic_steps,
+            trainer.iteration,
+        );
+        to_js(&message)
+    }
+
+    /// Undoes the stage of the walk-through last taken (nothing before the first); returns a
+    /// [`StageMessage`] of where the iteration now stands.
+    #[wasm_bindgen(js_name = walkBack)]
+    pub fn walk_back(&self) -> Result<JsValue, JsError> {
+        let mut state = self.state.borrow_mut();
+        let State { run, walk, .. } = &mut *state;
+        let fused = run.fused();
+        let trainer = run
+            .flow_mut()
+            .ok_or_else(|| JsError::new(not_walkable(fused)))?;
+        let last = match walk.as_mut() {
+            Some(walking) => {
+                walking.back(trainer);
+                walking.last(trainer)
+            }
+            None => None,
+        };
+        let message = StageMessage::new(last, None, trainer.config.critic_steps, trainer.iteration);
+        to_js(&message)
     }
 
     /// Changes what can change without a reset: learning rates, λ, L, the penalty weight and
@@ -330,6 +389,15 @@ impl Session {
                 .to_js()
                 .map_err(JsValue::from)
         }))
+    }
+}
+
+/// Why a run without a burn flow trainer cannot be walked through.
+fn not_walkable(fused: bool) -> &'static str {
+    if fused {
+        "the walk-through runs on the CPU backend (backend = cpu); WebGPU runs the fused kernels"
+    } else {
+        "the walk-through shows the flow's iteration; paper B's generator has no flow"
     }
 }
 

@@ -210,6 +210,47 @@ test('a saved model loads and goes on bit for bit, here and in w1w2 train --init
   await page.close();
 });
 
+test('walking through one iteration takes the critic steps, then the generator step, says what each is, undoes one, and ends where one step does', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('dataset=moons&backend=cpu&start=scratch&critic_steps=2');
+  await page.evaluate(() => window.w1w2.step(2));
+  const start = await page.evaluate(async () => {
+    window.__start = await window.w1w2.save();
+    return window.w1w2.snapshot();
+  });
+  const stepped = await page.evaluate(() => window.w1w2.step(1));
+  await page.evaluate(() => window.w1w2.load(window.__start));
+  const walk = (direction) => page.evaluate((direction) => window.w1w2.walk(direction), direction);
+  const first = await walk('forward');
+  assert.deepEqual([first.stage, first.step, first.critic_steps, first.iteration], ['critic', 0, 2, start.iteration]);
+  assert.equal(first.samples.length, 2 * 200, 'the step\'s end points x_K, first two coordinates');
+  assert.equal(first.data.length, 2 * 200, 'its data batch y');
+  assert.match(await text(page, 'walk-stage'), /critic step 1 of 2/);
+  assert.match(await text(page, 'walk-text'), /W1 proximal/);
+  const orange = await page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="trajectories"]');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] > 240 && Math.abs(data[i + 1] - 127) < 20 && data[i + 2] < 40) n++;
+    return n;
+  });
+  assert.ok(orange > 100, `${orange} pixels of the circled end points`);
+  const second = await walk('forward');
+  const undone = await walk('back');
+  assert.deepEqual([undone.stage, undone.step], ['critic', 0]);
+  const again = await walk('forward');
+  assert.equal(again.loss, second.loss, 'a stage undone and taken again');
+  const generator = await walk('forward');
+  assert.deepEqual([generator.stage, generator.iteration], ['generator', start.iteration + 1]);
+  assert.match(await text(page, 'walk-text'), /Hamilton–Jacobi.*terminal condition/);
+  const walked = await page.evaluate(() => window.w1w2.snapshot());
+  for (const key of ['w2', 'sinkhorn', 'kinetic_energy', 'divergence', 'straightness']) {
+    assert.equal(walked[key], stepped[key], `${key}: walked against stepped`);
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'walkthrough.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a bad URL value is named, falls back to its default, and the page still trains', { timeout: 600_000 }, async () => {
   const { page } = await open('lambda=-3&steps=many&backend=cpu&start=scratch');
   const problems = await text(page, 'problems');
@@ -327,6 +368,8 @@ test('the flow with the OT terminal cost trains, and the λ slider applies at on
   const metrics = await page.evaluate(() => window.w1w2.step(20));
   assert.ok(Number.isFinite(metrics.kinetic_energy) && Number.isFinite(metrics.divergence));
   assert.equal(metrics.speed_bound, undefined, 'no L/λ bound without a Lipschitz critic');
+  const walkRefused = await page.evaluate(() => window.w1w2.walk().then(() => null, (e) => e.message));
+  assert.match(walkRefused ?? '', /critic flow/);
   await page.locator('[data-testid="ot-lambda-slider"]').fill('67'); // λ = 10^(−3 + 2) = 0.1
   await page.locator('[data-testid="ot-lambda-slider"]').dispatchEvent('change');
   const after = await page.evaluate(() => window.w1w2.step(1));
