@@ -19,6 +19,7 @@ use crate::model_file::SavedModel;
 use crate::nn::readback::Readback;
 use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
+use crate::train::Trainer;
 use crate::walkthrough::Walkthrough;
 use messages::{LiveSettings, SnapshotMessage, StageMessage, ViewRequest};
 
@@ -300,13 +301,7 @@ impl Session {
     pub fn walk_forward(&self) -> Result<JsValue, JsError> {
         let mut state = self.state.borrow_mut();
         let State { run, walk, .. } = &mut *state;
-        let fused = run.fused();
-        let trainer = run
-            .flow_mut()
-            .ok_or_else(|| JsError::new(not_walkable(fused)))?;
-        if let Some(reason) = Walkthrough::refused(trainer) {
-            return Err(JsError::new(reason));
-        }
+        let trainer = walkable(run)?;
         if walk.as_ref().is_none_or(|w| w.next(trainer).is_none()) {
             *walk = Some(Walkthrough::begin(trainer));
         }
@@ -327,10 +322,7 @@ impl Session {
     pub fn walk_back(&self) -> Result<JsValue, JsError> {
         let mut state = self.state.borrow_mut();
         let State { run, walk, .. } = &mut *state;
-        let fused = run.fused();
-        let trainer = run
-            .flow_mut()
-            .ok_or_else(|| JsError::new(not_walkable(fused)))?;
+        let trainer = walkable(run)?;
         let last = match walk.as_mut() {
             Some(walking) => {
                 walking.back(trainer);
@@ -392,12 +384,19 @@ impl Session {
     }
 }
 
-/// Why a run without a burn flow trainer cannot be walked through.
-fn not_walkable(fused: bool) -> &'static str {
-    if fused {
-        "the walk-through runs on the CPU backend (backend = cpu); WebGPU runs the fused kernels"
-    } else {
-        "the walk-through shows the flow's iteration; paper B's generator has no flow"
+/// The flow trainer a walk-through takes stage by stage, or an error saying why the run has none.
+fn walkable(run: &mut Run) -> Result<&mut Trainer, JsError> {
+    let fused = run.fused();
+    let Some(trainer) = run.flow_mut() else {
+        return Err(JsError::new(if fused {
+            "the walk-through runs on the CPU backend (backend = cpu); WebGPU runs the fused kernels"
+        } else {
+            "the walk-through shows the flow's iteration; paper B's generator has no flow"
+        }));
+    };
+    match Walkthrough::refused(trainer) {
+        Some(reason) => Err(JsError::new(reason)),
+        None => Ok(trainer),
     }
 }
 
