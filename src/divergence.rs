@@ -26,6 +26,11 @@ pub enum Divergence {
     JensenShannon,
 }
 
+impl Divergence {
+    /// One spelling of each kind, α = 2 for the α-divergence: the page's choices.
+    pub const EXAMPLES: &'static [&'static str] = &["kl", "w1", "alpha:2", "reverse-kl", "js"];
+}
+
 impl FromStr for Divergence {
     type Err = String;
 

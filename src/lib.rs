@@ -18,7 +18,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | every hyperparameter, the paper's defaults, validation |
+//! | [`config`] | every hyperparameter and its presets, the limits and validation, the page's control table |
 //! | `names` | one spelling per enum variant, for the CLI, serde and the page |
 //! | [`data`] | the 2-D shapes, their embedding in R^d, the data pool |
 //! | [`nn`] | MLPs with analytic input gradients, Adam |
@@ -26,6 +26,7 @@
 //! | [`divergence`] | f, f*, Λ_f, the gradient penalty |
 //! | [`terminal`] | the flow's terminal cost: paper A's critic or paper B's OT cost |
 //! | [`train`] | the flow's trainer: the critic (or dual) steps and the generator step |
+//! | [`fused`] | the same iteration as WGSL kernels on burn's wgpu device, the GPU path for MLP flows |
 //! | [`losses`] | the losses of an iteration, their readback, divergence detection |
 //! | [`model_file`] | a trained model as one file: config, weights, Adam, iteration, streams |
 //! | [`models`] | what a configuration builds: U_θ, φ_ω, paper B's OT problem |

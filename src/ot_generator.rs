@@ -115,7 +115,7 @@ impl OtGenerator {
         let updated = self.adam.step(
             self.generator.parameters(),
             &gradients,
-            self.config.potential_learning_rate,
+            self.config.generator_learning_rate,
         );
         self.generator = self.generator.with_parameters(updated);
         self.iteration += 1;

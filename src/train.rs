@@ -348,7 +348,7 @@ impl Trainer {
         let updated = self.potential_adam.step(
             self.potential.net.parameters(),
             &gradients,
-            self.config.potential_learning_rate,
+            self.config.generator_learning_rate,
         );
         self.potential.net = self.potential.net.with_parameters(updated);
         loss.inner()

@@ -27,10 +27,10 @@ fn before_and_after(config: TrainConfig, iterations: usize) -> (Diagnostics, Dia
 /// Moons at the paper's scale reach x ≈ ±6 while optimal paths move at most L·T/λ: with the
 /// 2-D λ = 0.5 that is 2, too short to cover moons in a few hundred iterations. λ = 0.1 (the
 /// embedded runs' value) and larger rates make the test about learning, not about the bound.
-fn moons(potential_learning_rate: f64) -> TrainConfig {
+fn moons(generator_learning_rate: f64) -> TrainConfig {
     TrainConfig {
         lambda: 0.1,
-        potential_learning_rate,
+        generator_learning_rate,
         critic_learning_rate: 2e-3,
         eval_batch: 500,
         data_pool: 20_000,

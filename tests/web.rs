@@ -261,7 +261,7 @@ async fn fused_webgpu_training_matches_the_cpu_backend() {
 async fn cpu_backend_in_the_browser_lowers_w2_on_moons() {
     let config = TrainConfig {
         lambda: 0.1,
-        potential_learning_rate: 5e-3,
+        generator_learning_rate: 5e-3,
         critic_learning_rate: 2e-3,
         eval_batch: 300,
         data_pool: 10_000,

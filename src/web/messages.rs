@@ -12,39 +12,6 @@ use crate::walkthrough::{Stage, StageView};
 /// The version of [`SnapshotMessage`]; the page checks it.
 pub const SNAPSHOT_VERSION: u32 = 4;
 
-/// Settings that apply to a running session without a reset.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LiveSettings {
-    potential_learning_rate: Option<f64>,
-    critic_learning_rate: Option<f64>,
-    lambda: Option<f64>,
-    lipschitz: Option<f64>,
-    gradient_penalty: Option<f64>,
-    ot_lambda: Option<f64>,
-    ot_step: Option<f64>,
-}
-
-impl LiveSettings {
-    pub fn apply(&self, config: &mut TrainConfig) {
-        let set = |target: &mut f64, value: Option<f64>| {
-            if let Some(value) = value {
-                *target = value;
-            }
-        };
-        set(
-            &mut config.potential_learning_rate,
-            self.potential_learning_rate,
-        );
-        set(&mut config.critic_learning_rate, self.critic_learning_rate);
-        set(&mut config.lambda, self.lambda);
-        set(&mut config.lipschitz, self.lipschitz);
-        set(&mut config.gradient_penalty, self.gradient_penalty);
-        set(&mut config.ot_lambda, self.ot_lambda);
-        set(&mut config.ot_step, self.ot_step);
-    }
-}
-
 /// What the page asks a snapshot to show.
 #[derive(Deserialize)]
 pub struct ViewRequest {

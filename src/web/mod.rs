@@ -1,8 +1,9 @@
 //! The only wasm-bindgen surface: a training [`Session`] the page's Web Worker drives, and the
 //! configuration helpers its URL state uses. No maths here: everything is the library's.
 //!
-//! Errors cross the boundary as JS `Error`s with a message a person understands; the panic hook
-//! turns what is left into a console message the worker forwards to the page.
+//! Errors cross the boundary as JS `Error`s with a message a person understands; a panic, which
+//! aborts the module, is logged to the console and kept for [`last_panic`], so that the worker
+//! can say why the module stopped.
 
 mod messages;
 
@@ -21,11 +22,31 @@ use crate::run::{Run, Training};
 use crate::snapshot::queue_snapshot;
 use crate::train::Trainer;
 use crate::walkthrough::Walkthrough;
-use messages::{LiveSettings, SnapshotMessage, StageMessage, ViewRequest};
+use messages::{SnapshotMessage, StageMessage, ViewRequest};
+
+/// The last panic's message and place, kept by the hook [`start`] installs.
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{message}{place}"));
+        }
+    }));
+}
+
+/// The message of the panic that stopped the module ("RuntimeError: unreachable" in JS), if
+/// one did.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.lock().ok().and_then(|last| last.clone())
 }
 
 /// The default configuration (the 2-D pinwheel flow's preset) as a plain object.
@@ -63,6 +84,21 @@ pub fn preset_config(
     to_js(&TrainConfig::of_preset(
         preset, mode, terminal, dataset, dim,
     ))
+}
+
+/// The page's settings table (`config::controls`): key, label, input type with its options or
+/// range, and whether an edit applies live or on a reset; and the preset families' names.
+#[wasm_bindgen(js_name = controlTable)]
+pub fn control_table() -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Table {
+        controls: Vec<crate::config::controls::Control>,
+        presets: &'static [&'static str],
+    }
+    to_js(&Table {
+        controls: crate::config::controls::controls(),
+        presets: Preset::NAMES,
+    })
 }
 
 /// Checks a configuration object; returns it completed with defaults, or throws an Error whose
@@ -334,17 +370,19 @@ impl Session {
         to_js(&message)
     }
 
-    /// Changes what can change without a reset: learning rates, λ, L, the penalty weight and
-    /// paper B's λ.
+    /// Changes settings that apply live ([`crate::config::controls`]): an object of numbers by
+    /// key. Throws, changing nothing, when one is not a live setting or is out of range.
     pub fn update(&self, settings: JsValue) -> Result<(), JsError> {
-        let settings: LiveSettings = serde_wasm_bindgen::from_value(settings)
-            .map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
+        let settings: std::collections::BTreeMap<String, f64> =
+            serde_wasm_bindgen::from_value(settings)
+                .map_err(|e| JsError::new(&format!("invalid settings: {e}")))?;
         let mut state = self.state.borrow_mut();
         let mut config = state.run.config().clone();
-        settings.apply(&mut config);
-        config
-            .validate()
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        for (key, value) in &settings {
+            config = config
+                .with_live_setting(key, *value)
+                .map_err(|e| JsError::new(&e.to_string()))?;
+        }
         state.run.set_config(config);
         Ok(())
     }

@@ -1,5 +1,9 @@
-//! Every hyperparameter of a run, with the paper's defaults (docs/method.md §5) and the limits
-//! that [`TrainConfig::validate`] enforces: the one place where a limit lives.
+//! Every hyperparameter of a run and its presets, with the paper's defaults (docs/method.md §5);
+//! the ranges [`TrainConfig::validate`] enforces are in [`limits`], the page's controls in
+//! [`controls`].
+
+pub mod controls;
+pub mod limits;
 
 use serde::{Deserialize, Serialize};
 
@@ -147,8 +151,10 @@ pub struct TrainConfig {
     pub t_final: f64,
     /// K: Euler steps (Δt = T/K).
     pub steps: usize,
-    /// Adam learning rate of the potential U_θ.
-    pub potential_learning_rate: f64,
+    /// Adam learning rate of the generator, the side of the game that makes the samples: the
+    /// flow's potential U_θ, or paper B's map g_θ. Read also as `potential_learning_rate`.
+    #[serde(alias = "potential_learning_rate")]
+    pub generator_learning_rate: f64,
     /// Adam learning rate of the critic φ_ω.
     pub critic_learning_rate: f64,
     /// Critic steps per generator step.
@@ -177,9 +183,8 @@ pub struct TrainConfig {
     pub ot_dual_steps: usize,
     /// C of the dual ascent step C/√k (per unit of relative mass error).
     pub ot_step: f64,
-    /// J: the number of data points ν is the empirical measure of. The OT cost is minimal at ν
-    /// itself, so J bounds how close to fresh data a fit can score: 2,000 draws from J = 500
-    /// points are Sinkhorn 0.020–0.027 from fresh 2-D data, from J = 2,000 0.012–0.013.
+    /// J: the number of data points ν is the empirical measure of; it bounds how close to fresh
+    /// data a fit can score (docs/method.md §9).
     pub ot_points: usize,
     /// Divide the OT cost by the data's mean squared norm.
     pub ot_normalise_cost: bool,
@@ -208,7 +213,7 @@ impl Default for TrainConfig {
             gradient_penalty: 0.1,
             t_final: 1.0,
             steps: 5,
-            potential_learning_rate: 1e-4,
+            generator_learning_rate: 1e-4,
             critic_learning_rate: 2e-5,
             critic_steps: 5,
             batch_size: 200,
@@ -241,8 +246,8 @@ pub const FAST_RATES: (f64, f64) = (5e-4, 1e-4);
 /// The fast demonstration's learning rates of U_θ and φ_ω: four times [`FAST_RATES`].
 pub const FAST_DEMO_RATES: (f64, f64) = (2e-3, 4e-4);
 
-/// The fast demonstration's critic steps an iteration (the papers' 5; with 2 or 1 some seeds never
-/// reach the page's target, docs/method.md §13).
+/// The fast demonstration's critic steps an iteration (the papers' 5; docs/method.md §13 has the
+/// sweep that chose it).
 pub const FAST_DEMO_CRITIC_STEPS: usize = 3;
 
 /// A configuration value out of its range, named.
@@ -290,7 +295,7 @@ impl TrainConfig {
             gradient_penalty: 0.1,
             t_final: 5.0,
             steps: 5,
-            potential_learning_rate: 5e-4,
+            generator_learning_rate: 5e-4,
             critic_learning_rate: 1e-4,
             potential_widths: vec![512; 3],
             critic_widths: vec![256; 3],
@@ -312,16 +317,12 @@ impl TrainConfig {
         }
     }
 
-    /// Paper B's OT generator for `dataset` in R^dim (the generator's rate is
-    /// `potential_learning_rate`, as for U_θ). The authors' MNIST rate 1e-3 makes the 2-D
-    /// generator hop between fits; at 5e-4 it settles. The dual ascent takes C = 0.05, ten times
-    /// the flow's: ψ must follow a generator that moves every iteration, and with C = 0.005 it
-    /// lags so far that on 8 gaussians at seeds 1–3 the generator ends 1,000 iterations at 0.8–1.1
-    /// times its initial Sinkhorn, against 0.01–0.02 times with C = 0.05.
+    /// Paper B's OT generator for `dataset` in R^dim: rate 5e-4 and dual step C = 0.05, ten times
+    /// the flow's, since ψ must follow a generator that moves every iteration (docs/method.md §9).
     pub fn ot_generator(dataset: impl Into<Dataset>, dim: usize) -> Self {
         Self {
             mode: Mode::Generator,
-            potential_learning_rate: 5e-4,
+            generator_learning_rate: 5e-4,
             ot_step: 0.05,
             ..Self::paper(dataset, dim)
         }
@@ -341,15 +342,15 @@ impl TrainConfig {
         let paper = Self::paper_preset(mode, terminal, dataset, dim);
         let images = dataset.image_side().is_some();
         let critic_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Critic);
-        let (potential_learning_rate, critic_learning_rate) = if critic_flow && !images {
+        let (generator_learning_rate, critic_learning_rate) = if critic_flow && !images {
             FAST_RATES
         } else {
-            (paper.potential_learning_rate, paper.critic_learning_rate)
+            (paper.generator_learning_rate, paper.critic_learning_rate)
         };
         Self {
             standardise: !images,
             zero_initial_potential: critic_flow && !images,
-            potential_learning_rate,
+            generator_learning_rate,
             critic_learning_rate,
             ..paper
         }
@@ -357,8 +358,7 @@ impl TrainConfig {
 
     /// The page's fast demonstration: the critic flow's [`TrainConfig::preset`] with
     /// [`FAST_DEMO_CRITIC_STEPS`] critic steps an iteration and [`FAST_DEMO_RATES`]; the other
-    /// modes as the preset. Chosen by the sweep in docs/method.md §13: the page's pinwheel reaches
-    /// exact W2 ≤ 0.30 in 200–700 iterations at seeds 1–5.
+    /// modes as the preset, as chosen by the sweep in docs/method.md §13.
     pub fn fast_preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -371,10 +371,10 @@ impl TrainConfig {
         if !critic_flow || dataset.image_side().is_some() {
             return preset;
         }
-        let (potential_learning_rate, critic_learning_rate) = FAST_DEMO_RATES;
+        let (generator_learning_rate, critic_learning_rate) = FAST_DEMO_RATES;
         Self {
             critic_steps: FAST_DEMO_CRITIC_STEPS,
-            potential_learning_rate,
+            generator_learning_rate,
             critic_learning_rate,
             ..preset
         }
@@ -444,203 +444,6 @@ impl TrainConfig {
             Mode::Flow => self.dim,
             Mode::Generator => self.latent_dim,
         }
-    }
-
-    /// Checks every value against its range; the error names the first one out of range.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let err = |field, message: String| Err(ConfigError { field, message });
-        let positive = |field, value: f64| {
-            if value.is_finite() && value > 0.0 {
-                Ok(())
-            } else {
-                err(field, format!("must be a positive number, got {value}"))
-            }
-        };
-        if let Some(points) = &self.points {
-            if !(2..=100_000).contains(&points.len()) {
-                return err(
-                    "points",
-                    format!(
-                        "must hold between 2 and 100000 points, got {}",
-                        points.len()
-                    ),
-                );
-            }
-            if let Some(bad) = points
-                .iter()
-                .position(|p| !p.iter().all(|v| v.is_finite() && v.abs() <= 1e4))
-            {
-                return err(
-                    "points",
-                    format!(
-                        "point {} is not a pair of finite numbers within ±10000",
-                        bad + 1
-                    ),
-                );
-            }
-            if self.standardise && Frame::fit(points.as_flattened()).is_none() {
-                return err(
-                    "points",
-                    "all points coincide: a target must have spread to be standardised".into(),
-                );
-            }
-        }
-        if self.dataset == Dataset::Mnist {
-            if self.dim != PIXELS {
-                return err(
-                    "dim",
-                    format!(
-                        "must be {PIXELS} (28×28 pixels) for mnist, got {}",
-                        self.dim
-                    ),
-                );
-            }
-            if self.points.is_some()
-                || self.mode != Mode::Flow
-                || self.terminal != TerminalCost::Critic
-            {
-                return err(
-                    "dataset",
-                    "mnist trains paper A's flow with its critic, on the digits themselves".into(),
-                );
-            }
-        } else if !(2..=64).contains(&self.dim) {
-            return err("dim", format!("must be between 2 and 64, got {}", self.dim));
-        }
-        positive("lambda", self.lambda)?;
-        positive("lipschitz", self.lipschitz)?;
-        if !(self.gradient_penalty.is_finite() && self.gradient_penalty >= 0.0) {
-            return err(
-                "gradient_penalty",
-                format!("must be zero or positive, got {}", self.gradient_penalty),
-            );
-        }
-        positive("t_final", self.t_final)?;
-        if !(1..=100).contains(&self.steps) {
-            return err(
-                "steps",
-                format!("must be between 1 and 100, got {}", self.steps),
-            );
-        }
-        for (field, rate) in [
-            ("potential_learning_rate", self.potential_learning_rate),
-            ("critic_learning_rate", self.critic_learning_rate),
-        ] {
-            positive(field, rate)?;
-            if rate > 1.0 {
-                return err(field, format!("must be at most 1, got {rate}"));
-            }
-        }
-        if !(1..=50).contains(&self.critic_steps) {
-            return err(
-                "critic_steps",
-                format!("must be between 1 and 50, got {}", self.critic_steps),
-            );
-        }
-        if !(2..=10_000).contains(&self.batch_size) {
-            return err(
-                "batch_size",
-                format!("must be between 2 and 10000, got {}", self.batch_size),
-            );
-        }
-        for (field, widths) in [
-            ("potential_widths", &self.potential_widths),
-            ("critic_widths", &self.critic_widths),
-        ] {
-            if widths.is_empty()
-                || widths.len() > 16
-                || widths.iter().any(|w| !(1..=1024).contains(w))
-            {
-                return err(
-                    field,
-                    format!(
-                        "must list 1 to 16 hidden widths, each between 1 and 1024, got {widths:?}"
-                    ),
-                );
-            }
-        }
-        if let Divergence::Alpha(alpha) = self.divergence
-            && !(alpha > 1.0 && alpha.is_finite())
-        {
-            return err(
-                "divergence",
-                format!("alpha must be greater than 1, got {alpha}"),
-            );
-        }
-        if self.log_mean_exp == LogMeanExp::ReleasedCode
-            && self.divergence != Divergence::KullbackLeibler
-        {
-            return err(
-                "log_mean_exp",
-                format!(
-                    "released-code is the KL critic's form; the divergence is {}",
-                    self.divergence
-                ),
-            );
-        }
-        if self.batch_streams == BatchStreams::ReleasedCode && self.mode != Mode::Flow {
-            return err(
-                "batch_streams",
-                "released-code restarts the flow trainer's batches; this run trains a generator"
-                    .to_string(),
-            );
-        }
-        if self.data_pool < self.batch_size {
-            return err(
-                "data_pool",
-                format!(
-                    "must be at least batch_size ({}), got {}",
-                    self.batch_size, self.data_pool
-                ),
-            );
-        }
-        if !(2..=20_000).contains(&self.eval_batch) {
-            return err(
-                "eval_batch",
-                format!("must be between 2 and 20000, got {}", self.eval_batch),
-            );
-        }
-        if !(self.ot_lambda.is_finite() && (0.0..=100.0).contains(&self.ot_lambda)) {
-            return err(
-                "ot_lambda",
-                format!("must be between 0 and 100, got {}", self.ot_lambda),
-            );
-        }
-        if !(1..=100).contains(&self.ot_dual_steps) {
-            return err(
-                "ot_dual_steps",
-                format!("must be between 1 and 100, got {}", self.ot_dual_steps),
-            );
-        }
-        positive("ot_step", self.ot_step)?;
-        if !(2..=20_000).contains(&self.ot_points) {
-            return err(
-                "ot_points",
-                format!("must be between 2 and 20000, got {}", self.ot_points),
-            );
-        }
-        if !(1..=64).contains(&self.latent_dim) {
-            return err(
-                "latent_dim",
-                format!("must be between 1 and 64, got {}", self.latent_dim),
-            );
-        }
-        if self.generator_widths.is_empty()
-            || self.generator_widths.len() > 16
-            || self
-                .generator_widths
-                .iter()
-                .any(|w| !(1..=1024).contains(w))
-        {
-            return err(
-                "generator_widths",
-                format!(
-                    "must list 1 to 16 hidden widths, each between 1 and 1024, got {:?}",
-                    self.generator_widths
-                ),
-            );
-        }
-        Ok(())
     }
 
     /// Δt = T/K.
