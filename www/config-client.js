@@ -1,5 +1,5 @@
 // The page's typed client of the configuration worker (config-worker.js): the Rust
-// TrainConfig's presets, validation and the CSV parser, each an async function. One worker
+// TrainConfig's control table, presets, validation and the CSV parser, each an async function. One worker
 // serves the page's lifetime; a preset, asked often with the same arguments, is asked once.
 
 let worker = null;
@@ -30,6 +30,9 @@ function call(name, ...args) {
     worker.postMessage({ id, call: name, args });
   });
 }
+
+/** The page's settings table (Rust `config::controls`): `{controls, presets}`. */
+export const controlTable = () => call('controlTable');
 
 /** The default configuration (Rust `TrainConfig::preset` of the 2-D pinwheel flow). */
 export const defaultConfig = () => call('defaultConfig');

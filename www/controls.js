@@ -1,14 +1,12 @@
-// The control panel, built from the state table.
-
-import { CONTROLS } from './state.js';
+// The control panel, built from the state table (state.js controlsOf).
 
 /**
- * Builds the controls into `container`, but those the URL hides and those set only in the URL;
- * `onChange(key, value, control)` on every edit.
+ * Builds `controls` into `container`, but those the URL hides and those set only in the URL;
+ * `onChange(key, value, control)` on every edit. A number's tooltip gives its range.
  */
-export function buildControls(container, settings, onChange) {
+export function buildControls(container, controls, settings, onChange) {
   container.replaceChildren();
-  for (const control of CONTROLS) {
+  for (const control of controls) {
     if (control.type === 'list' || (settings.hide || []).includes(control.key)) continue;
     const label = document.createElement('label');
     label.textContent = control.label;
@@ -33,7 +31,8 @@ export function buildControls(container, settings, onChange) {
       const value = control.type === 'bool' ? input.checked : control.type === 'select' ? input.value : Number(input.value);
       onChange(control.key, value, control);
     });
-    if (control.kind === 'config') label.title = 'changing this resets the run';
+    const notes = [control.range_text, control.kind === 'on-reset' && 'changing this resets the run'];
+    label.title = notes.filter(Boolean).join('; ');
     label.append(input);
     container.append(label);
   }

@@ -6,15 +6,16 @@
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
 //               | {type: 'walk', id, direction: 'forward' | 'back'}
 //               | {type: 'save', id} | {type: 'load', id, bytes, evalPoints, evalImages}
-//               | {type: 'lose-device'} (tests: destroys the GPU device)
+//               | {type: 'lose-device'} (with ?instrument: destroys the GPU devices)
 // Messages out: {type: 'ready', backend, adapter, data, pretrained} | {type: 'snapshot', snapshot, trainingMs}
 //               | {type: 'stepped', id, snapshot, trainingMs}
 //               | {type: 'walked', id, stage, snapshot, trainingMs}
-//               | {type: 'saved', id, bytes} | {type: 'loaded', id, adapter, config, data}
+//               | {type: 'saved', id, bytes} | {type: 'loaded', id, adapter, config, data, snapshot, trainingMs}
 //               | {type: 'refused', id, message} (a save or load that failed; the run is kept)
 //               | {type: 'diverged', message, iteration, quantity} | {type: 'error', message}
+// With ?instrument every message but 'ready' also carries counters (instrument.js).
 
-import init, { Session, loadMnist } from '../pkg/w1w2_flow.js';
+import init, { Session, lastPanic, loadMnist } from '../pkg/w1w2_flow.js';
 
 const SNAPSHOT_INTERVAL_MS = 100;
 // While playing, snapshots (held-out metrics, heatmaps) take at most this share of the time:
@@ -37,26 +38,9 @@ const wasmReady = init();
 let wasmMemory = null; // the module's linear memory, for the benchmark's memory figure
 wasmReady.then((exports) => { wasmMemory = exports.memory; });
 
-// GPU work counters for the benchmark: compute dispatches, queue submissions and buffer
-// readbacks (mapAsync).
-const counters = { dispatches: 0, submits: 0, readbacks: 0 };
-if (self.GPUComputePassEncoder) {
-  const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
-  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
-    counters.dispatches++;
-    return dispatch.apply(this, args);
-  };
-  const submit = GPUQueue.prototype.submit;
-  GPUQueue.prototype.submit = function (...args) {
-    counters.submits++;
-    return submit.apply(this, args);
-  };
-  const mapAsync = GPUBuffer.prototype.mapAsync;
-  GPUBuffer.prototype.mapAsync = function (...args) {
-    counters.readbacks++;
-    return mapAsync.apply(this, args);
-  };
-}
+// The benchmark's and tests' GPU counters and device loss (instrument.js), with `?instrument`.
+const instrumenting = new URL(self.location.href).searchParams.has('instrument') ? import('./instrument.js') : null;
+let instrument = null;
 
 /** Fetches the MNIST digits the build wrote (www/data/mnist.u8) into the module, once. */
 async function ensureMnist() {
@@ -88,31 +72,11 @@ async function fetchPretrained(dataset) {
   }
 }
 
-function post(message) {
-  message.counters = { ...counters, wasmMemoryBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 };
+function post(message, transfer = []) {
+  if (instrument) message.counters = instrument.countersWith(wasmMemory);
   const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => v instanceof Float32Array).map((a) => a.buffer) : [];
-  self.postMessage(message, arrays);
+  self.postMessage(message, [...transfer, ...arrays]);
 }
-
-// The GPU devices wgpu asks for, so that a test can simulate losing one ('lose-device').
-const devices = [];
-if (self.GPUAdapter) {
-  const requestDevice = GPUAdapter.prototype.requestDevice;
-  GPUAdapter.prototype.requestDevice = async function (...args) {
-    const device = await requestDevice.apply(this, args);
-    devices.push(device);
-    return device;
-  };
-}
-
-// A Rust panic aborts the module ("RuntimeError: unreachable"); its message went to
-// console.error through the panic hook, so keep the last one to report instead.
-let lastConsoleError = '';
-const consoleError = console.error.bind(console);
-console.error = (...args) => {
-  lastConsoleError = args.map(String).join(' ');
-  consoleError(...args);
-};
 
 function fail(error) {
   playing = false;
@@ -121,8 +85,9 @@ function fail(error) {
     return;
   }
   let message = error && error.message ? error.message : String(error);
-  if (error instanceof WebAssembly.RuntimeError && lastConsoleError) {
-    message = `the trainer stopped with an internal error (${lastConsoleError.split('\n')[0]})`;
+  const panic = error instanceof WebAssembly.RuntimeError ? lastPanic() : undefined;
+  if (panic) {
+    message = `the trainer stopped with an internal error (${panic})`;
     session = null; // the module is unusable after a panic; the page starts a new worker
   }
   post({ type: 'error', message });
@@ -160,6 +125,7 @@ async function tick() {
 }
 
 async function handle(message) {
+  if (instrumenting) instrument ??= await instrumenting;
   switch (message.type) {
     case 'start': {
       await wasmReady;
@@ -222,7 +188,7 @@ async function handle(message) {
         post({ type: 'refused', id: message.id, message: `the model could not be read back: ${error.message || error}` });
         break;
       }
-      self.postMessage({ type: 'saved', id: message.id, bytes }, [bytes.buffer]);
+      post({ type: 'saved', id: message.id, bytes }, [bytes.buffer]);
       break;
     }
     case 'load': {
@@ -240,12 +206,12 @@ async function handle(message) {
       trainingMs = 0;
       chunk = 1;
       const data = session.data();
-      self.postMessage({ type: 'loaded', id: message.id, adapter: session.adapter, config: session.config(), data }, [data.buffer]);
-      post({ type: 'stepped', id: message.id, snapshot: await snapshot(), trainingMs });
+      post({ type: 'loaded', id: message.id, adapter: session.adapter, config: session.config(), data, snapshot: await snapshot(), trainingMs }, [data.buffer]);
       break;
     }
     case 'lose-device':
-      for (const device of devices) device.destroy();
+      if (!instrument) throw new Error('simulating a device loss needs the page opened with ?instrument');
+      instrument.loseDevices();
       break;
     case 'view':
       view = message.view;

@@ -32,7 +32,7 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 for (const { name, hash, runs: [n1, n2] } of CASES) {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
-  await page.goto(`${BASE_URL}#${hash}`);
+  await page.goto(`${BASE_URL}?instrument#${hash}`);
   await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000, polling: 10 });
   const firstFrameMs = await page.evaluate(() => performance.now()); // since navigation
   const measure = (n) => page.evaluate(async (n) => {
@@ -73,7 +73,7 @@ const SHAPE_CASES = [
 for (const { name, hash } of SHAPE_CASES) {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
-  await page.goto(`${BASE_URL}#${hash}`);
+  await page.goto(`${BASE_URL}?instrument#${hash}`);
   await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
   const reached = await page.evaluate(async ({ target, limit }) => {
     const started = performance.now();

@@ -23,14 +23,17 @@ before(async () => {
 });
 after(async () => browser && browser.close());
 
-/** Opens the page at `hash`, collecting console errors; resolves once the first snapshot drew. */
-async function open(hash = '', { noWebGpu = false, viewport = { width: 1280, height: 1400 } } = {}) {
+/**
+ * Opens the page at `hash`, collecting console errors; resolves once the first snapshot drew.
+ * `instrument` loads the worker's GPU counters and device-loss hook (www/instrument.js).
+ */
+async function open(hash = '', { noWebGpu = false, instrument = false, viewport = { width: 1280, height: 1400 } } = {}) {
   const page = await browser.newPage({ viewport });
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   if (noWebGpu) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
-  await page.goto(`${BASE_URL}${hash ? `#${hash}` : ''}`);
+  await page.goto(`${BASE_URL}${instrument ? '?instrument' : ''}${hash ? `#${hash}` : ''}`);
   await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 120_000 });
   return { page, errors };
 }
@@ -114,8 +117,8 @@ test('backend=webgpu goes on from the pretrained model on WebGPU with finite num
 // SwiftShader's time (about 5 minutes for the 300 iterations here). Exact W2 after / before on
 // the page's 500 particles, the same run natively on burn's CPU path: 0.54–0.61 over seeds 1–6;
 // at seed 3, the page's, 2.108 → 1.290, and the fused kernels here 2.108 → 1.280.
-test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a fifth, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
-  const { page, errors } = await open('dataset=moons&batch_size=100&backend=webgpu');
+test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by a third, at most 30 dispatches an iteration', { timeout: 900_000 }, async () => {
+  const { page, errors } = await open('dataset=moons&batch_size=100&backend=webgpu', { instrument: true });
   assert.equal(await text(page, 'backend'), 'webgpu');
   assert.match(await page.locator('#adapter').innerText(), /fused kernels/);
   const initial = await page.evaluate(() => window.w1w2.snapshot());
@@ -133,14 +136,14 @@ test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by 
   assert.ok(submits <= 2, `${submits} queue submissions an iteration`);
   const final = long.metrics;
   assert.equal(final.iteration, 300);
-  assert.ok(final.w2 <= 0.8 * initial.w2, `exact W2 ${initial.w2} → ${final.w2}`);
+  assert.ok(final.w2 <= (2 / 3) * initial.w2, `exact W2 ${initial.w2} → ${final.w2}`);
   console.log(`fused WebGPU, moons: exact W2 ${initial.w2} → ${final.w2}; ${dispatches} dispatches and ${submits} submissions an iteration`);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
 test('a lost GPU device is reported and training continues on the CPU', { timeout: 600_000 }, async () => {
-  const { page } = await open('backend=webgpu&start=scratch');
+  const { page } = await open('backend=webgpu&start=scratch', { instrument: true });
   assert.equal(await text(page, 'backend'), 'webgpu');
   await page.evaluate(() => window.w1w2.simulateDeviceLoss());
   await page.evaluate(() => window.w1w2.step(1).catch(() => null));
@@ -259,6 +262,17 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   const metrics = await page.evaluate(() => window.w1w2.step(3));
   assert.equal(metrics.iteration, 3);
   assert.equal(metrics.lambda, 0.5);
+  // The ranges are the module's (src/config/controls.rs): a tooltip gives one, and an edit outside
+  // it is refused with the validator's words while the run keeps its value.
+  const steps = page.locator('[data-testid="control-steps"]').locator('xpath=..');
+  assert.equal(await steps.getAttribute('title'), 'between 1 and 100; changing this resets the run');
+  const lambda = page.locator('[data-testid="control-lambda"]');
+  await lambda.fill('0');
+  await lambda.dispatchEvent('change');
+  await page.waitForFunction(() => /λ \(kinetic weight\): lambda: must be a positive number, got 0/.test(document.querySelector('[data-testid="problems"]').textContent));
+  assert.equal((await page.evaluate(() => window.w1w2.step(1))).lambda, 0.5);
+  // Without ?instrument the worker counts nothing.
+  assert.equal(await page.evaluate(() => window.w1w2.counters()), null);
   await page.close();
 });
 
@@ -298,19 +312,19 @@ test('the paper’s preset and the fast demonstration are one switch away, in th
   assert.equal(await control('preset').inputValue(), 'paper');
   assert.equal(await control('standardise').isChecked(), false);
   assert.equal(await control('zero_initial_potential').isChecked(), false);
-  assert.equal(Number(await control('potential_learning_rate').inputValue()), 1e-4);
+  assert.equal(Number(await control('generator_learning_rate').inputValue()), 1e-4);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2);
   await control('preset').selectOption('standard');
   await page.waitForFunction(() => !/preset=/.test(location.hash));
   assert.equal(await control('standardise').isChecked(), true);
   assert.equal(await control('zero_initial_potential').isChecked(), true);
-  assert.equal(Number(await control('potential_learning_rate').inputValue()), 5e-4);
+  assert.equal(Number(await control('generator_learning_rate').inputValue()), 5e-4);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2, 'the preset restarts the run');
   // The fast demonstration: three critic steps, four times the standard rates (TrainConfig::fast_preset).
   await control('preset').selectOption('fast');
   await page.waitForFunction(() => /preset=fast/.test(location.hash));
   assert.equal(Number(await control('critic_steps').inputValue()), 3);
-  assert.equal(Number(await control('potential_learning_rate').inputValue()), 2e-3);
+  assert.equal(Number(await control('generator_learning_rate').inputValue()), 2e-3);
   assert.equal(Number(await control('critic_learning_rate').inputValue()), 4e-4);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2);
   assert.deepEqual(errors, []);

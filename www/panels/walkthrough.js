@@ -28,6 +28,21 @@ export function describeStage(stage) {
   };
 }
 
+/** Shows the walk-through's title and sentence for `stage`, or its invitation when none is taken. */
+export function showStageText(stage) {
+  const title = document.getElementById('walk-stage');
+  const text = document.getElementById('walk-text');
+  if (!stage) {
+    title.textContent = 'walk through one iteration, stage by stage';
+    text.hidden = true;
+    return;
+  }
+  const described = describeStage(stage);
+  title.textContent = described.title;
+  text.textContent = described.text;
+  text.hidden = false;
+}
+
 /** Draws a just-taken stage's samples (orange) and data batch (green) over the plane. */
 export function drawStage(canvas, stage, window) {
   const ctx = canvas.getContext('2d');

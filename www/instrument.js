@@ -1,0 +1,38 @@
+// Instruments the training worker's WebGPU for the benchmark and the page tests; the worker
+// loads it only when the page is opened with `?instrument`. It counts compute dispatches, queue
+// submissions and buffer readbacks (mapAsync), and keeps the GPU devices wgpu asks for, so that
+// a test can destroy them as a driver reset would. Import it before the first device is asked.
+
+const counters = { dispatches: 0, submits: 0, readbacks: 0 };
+const devices = [];
+
+/** Wraps `prototype[name]` so that `before(this)` runs first on every call. */
+function wrap(prototype, name, before) {
+  const original = prototype[name];
+  prototype[name] = function (...args) {
+    before(this);
+    return original.apply(this, args);
+  };
+}
+
+if (self.GPUComputePassEncoder) {
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => counters.dispatches++);
+  wrap(GPUQueue.prototype, 'submit', () => counters.submits++);
+  wrap(GPUBuffer.prototype, 'mapAsync', () => counters.readbacks++);
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    devices.push(device);
+    return device;
+  };
+}
+
+/** The counts so far, with the WebAssembly `memory`'s size. */
+export function countersWith(memory) {
+  return { ...counters, wasmMemoryBytes: memory ? memory.buffer.byteLength : 0 };
+}
+
+/** Destroys every GPU device the worker has. */
+export function loseDevices() {
+  for (const device of devices) device.destroy();
+}

@@ -1,0 +1,47 @@
+// Every panel drawn from one snapshot: the curves and speeds, then either the image panels
+// (MNIST) or the plane's panels (trajectories, critic or OT potential, cells, manifold).
+
+import { drawCritic } from './critic.js';
+import { drawCurves } from './curves.js';
+import { drawImageGrid, drawImagePaths } from './images.js';
+import { drawManifold, drawSpeeds } from './teaching.js';
+import { drawStage } from './walkthrough.js';
+import { drawTrajectories } from './trajectories.js';
+import { drawBarycentreArrows, drawCells, drawSmoothing } from './transport.js';
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Draws `snapshot` (the worker's arrays) with its `metrics`; `plot` holds what the page chose:
+ * data, window, time, layers, the curves' history, the walk-through's stage and the grids'
+ * sizes the view asked for.
+ */
+export function drawPanels(snapshot, metrics, plot) {
+  const images = Boolean(metrics.image_side);
+  document.body.toggleAttribute('data-images', images);
+  $('image-panel').hidden = !images;
+  drawCurves($('curves'), plot.history);
+  drawSpeeds($('speeds'), metrics);
+  if (images) {
+    $('fine-factor').textContent = String(metrics.fine_factor);
+    drawImageGrid($('sample-grid'), snapshot.images, metrics.image_side);
+    drawImagePaths($('image-paths'), snapshot.image_paths, snapshot.fine_images, metrics.steps, metrics.image_side);
+    return;
+  }
+  const main = $('trajectories');
+  drawTrajectories(main, {
+    data: plot.data, trajectories: snapshot.trajectories, velocity: snapshot.velocity, predictedLines: snapshot.predicted_lines,
+    steps: metrics.steps, window: plot.window, velocityGrid: plot.velocityGrid, time: plot.time, tFinal: metrics.t_final, layers: plot.layers,
+  });
+  if (plot.layers.has('barycentres') && snapshot.barycentres.length) drawBarycentreArrows(main, snapshot.barycentres, plot.window);
+  if (plot.stage) drawStage(main, plot.stage, plot.window);
+  drawCritic($('critic'), snapshot.critic, plot.criticGrid);
+  const ot = snapshot.cells.length > 0;
+  $('critic-title').textContent = ot ? 'OT potential ψ^{c,λ} (the terminal potential)' : 'critic φ';
+  $('ot-panel').hidden = !ot;
+  if (ot) {
+    drawCells($('cells'), snapshot.cells, plot.criticGrid, metrics.groups);
+    drawSmoothing($('smoothing'), metrics.ot_lambda);
+  }
+  drawManifold($('manifold'), snapshot.extra_rms_by_time, metrics.t_final);
+}

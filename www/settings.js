@@ -1,0 +1,48 @@
+// The page's settings as a run's configuration: which preset they name, what a change of preset,
+// mode, terminal cost, data set or dimension brings, and the TrainConfig they make. The presets
+// themselves are Rust's (TrainConfig::of_preset, asked through config-client.js).
+
+import { presetConfig } from './config-client.js';
+
+/** Settings whose change brings their preset's λ, c_GP and learning rate (the preset: all of it). */
+export const PRESET_KEYS = ['preset', 'mode', 'terminal', 'dataset', 'dim'];
+
+export const isImages = (settings) => settings.dataset === 'mnist';
+
+/** The full preset config of the settings' preset, mode, terminal cost, data set and dimension. */
+function presetOf(settings) {
+  return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2, settings.preset || 'standard');
+}
+
+/** The TrainConfig of the settings: their preset (networks and pools included), then every control. */
+export async function configOf(controls, settings) {
+  const config = await presetOf(settings);
+  for (const { key, kind } of controls) if (kind !== 'page' && key in settings) config[key] = settings[key];
+  if (settings.points) config.points = settings.points;
+  return config;
+}
+
+/**
+ * What a change of `changed` (one of PRESET_KEYS, or null for the URL's settings) brings: the
+ * preset's λ, c_GP and learning rate; every setting of the preset when the preset itself
+ * changed, and for MNIST; leaving MNIST returns to the plane.
+ */
+export async function presetChange(controls, settings, changed) {
+  const leavingImages = !isImages(settings) && settings.dim > 64;
+  const config = await presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
+  if (changed === 'preset' || isImages(settings) || leavingImages) {
+    const all = {};
+    for (const control of controls) if (control.kind !== 'page' && !PRESET_KEYS.includes(control.key)) all[control.key] = config[control.key];
+    return { ...all, dim: config.dim };
+  }
+  return { lambda: config.lambda, gradient_penalty: config.gradient_penalty, generator_learning_rate: config.generator_learning_rate };
+}
+
+/** The page's settings for a loaded model's configuration: its every control, its points. */
+export function settingsOfConfig(controls, settings, config) {
+  const loaded = { ...settings };
+  for (const { key, kind } of controls) if (kind !== 'page' && key in config) loaded[key] = config[key];
+  if (config.points) loaded.points = config.points;
+  else delete loaded.points;
+  return loaded;
+}
