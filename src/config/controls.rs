@@ -79,110 +79,31 @@ const fn float(range: Limit) -> Input {
 use Applies::{Live, OnReset};
 
 /// The page's settings, in the order the panel shows them.
+#[rustfmt::skip]
 pub fn controls() -> Vec<Control> {
     vec![
-        control(
-            "mode",
-            "model",
-            select(Mode::NAMES.iter().copied()),
-            OnReset,
-        ),
-        control(
-            "terminal",
-            "terminal cost",
-            select(TerminalCost::NAMES.iter().copied()),
-            OnReset,
-        ),
+        control("mode", "model", select(Mode::NAMES.iter().copied()), OnReset),
+        control("terminal", "terminal cost", select(TerminalCost::NAMES.iter().copied()), OnReset),
         control("dataset", "data set", select(Dataset::names()), OnReset),
         control("dim", "dimension d", int(limits::DIM), OnReset),
-        control(
-            "standardise",
-            "standardise the data (off: the paper’s scale)",
-            Input::Bool,
-            OnReset,
-        ),
-        control(
-            "zero_initial_potential",
-            "U starts at zero (the flow starts at rest)",
-            Input::Bool,
-            OnReset,
-        ),
-        control(
-            "w1_proximal",
-            "W1 proximal (gradient penalty)",
-            Input::Bool,
-            OnReset,
-        ),
-        control(
-            "w2_proximal",
-            "W2 proximal (kinetic energy)",
-            Input::Bool,
-            OnReset,
-        ),
-        control(
-            "divergence",
-            "divergence",
-            select(Divergence::EXAMPLES.iter().copied()),
-            OnReset,
-        ),
-        control(
-            "lambda",
-            "λ (kinetic weight)",
-            float(limits::POSITIVE),
-            Live,
-        ),
-        control(
-            "lipschitz",
-            "L (Lipschitz bound)",
-            float(limits::POSITIVE),
-            Live,
-        ),
-        control(
-            "gradient_penalty",
-            "gradient-penalty weight",
-            float(limits::GRADIENT_PENALTY),
-            Live,
-        ),
+        control("standardise", "standardise the data (off: the paper’s scale)", Input::Bool, OnReset),
+        control("zero_initial_potential", "U starts at zero (the flow starts at rest)", Input::Bool, OnReset),
+        control("w1_proximal", "W1 proximal (gradient penalty)", Input::Bool, OnReset),
+        control("w2_proximal", "W2 proximal (kinetic energy)", Input::Bool, OnReset),
+        control("divergence", "divergence", select(Divergence::EXAMPLES.iter().copied()), OnReset),
+        control("lambda", "λ (kinetic weight)", float(limits::POSITIVE), Live),
+        control("lipschitz", "L (Lipschitz bound)", float(limits::POSITIVE), Live),
+        control("gradient_penalty", "gradient-penalty weight", float(limits::GRADIENT_PENALTY), Live),
         control("t_final", "T", float(limits::POSITIVE), OnReset),
         control("steps", "K (Euler steps)", int(limits::STEPS), OnReset),
-        control(
-            "generator_learning_rate",
-            "learning rate of the generator (U, or the OT generator g)",
-            float(limits::LEARNING_RATE),
-            Live,
-        ),
-        control(
-            "critic_learning_rate",
-            "learning rate of φ",
-            float(limits::LEARNING_RATE),
-            Live,
-        ),
-        control(
-            "critic_steps",
-            "critic steps",
-            int(limits::CRITIC_STEPS),
-            OnReset,
-        ),
+        control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), Live),
+        control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), Live),
+        control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), OnReset),
         control("batch_size", "batch size", int(limits::BATCH_SIZE), OnReset),
-        control(
-            "ot_lambda",
-            "λ of the OT cost",
-            float(limits::OT_LAMBDA),
-            Live,
-        ),
+        control("ot_lambda", "λ of the OT cost", float(limits::OT_LAMBDA), Live),
         control("ot_step", "dual step C", float(limits::POSITIVE), Live),
-        control(
-            "ot_dual_steps",
-            "dual steps Nψ",
-            int(limits::OT_DUAL_STEPS),
-            OnReset,
-        ),
-        control(
-            "ot_points",
-            "data points J",
-            int(limits::OT_POINTS),
-            OnReset,
-        ),
+        control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), OnReset),
+        control("ot_points", "data points J", int(limits::OT_POINTS), OnReset),
         control("seed", "seed", Input::Int { range: None }, OnReset),
     ]
 }
