@@ -8,6 +8,10 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
+mod ot;
+
+pub use ot::OtIndicators;
+
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::data::frame::Frame;
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
@@ -95,6 +99,9 @@ pub struct Diagnostics {
     /// The flow's optimality indicators (absent for a generator, which has no paths).
     #[serde(flatten)]
     pub flow: Option<FlowIndicators>,
+    /// Paper B's dual solver at the samples (with an OT terminal cost and for the OT generator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ot: Option<OtIndicators>,
     /// The terminal player's estimate of the distance to the data: mean φ(x_K) − Λ_f(φ(y)),
     /// the critic's D_f^L(ρ_T‖π); or, with paper B's OT cost, H_λ(ψ) ≈ W_c^λ(ρ_T, ν).
     pub divergence: f64,
@@ -147,6 +154,7 @@ struct PendingFlow {
 /// Where each indicator will be in a readback, and what finishing them needs.
 pub struct PendingDiagnostics {
     flow: Option<PendingFlow>,
+    ot: Option<ot::PendingOt>,
     divergence: Slot,
     end_points: Slot,
     iteration: usize,
@@ -195,6 +203,9 @@ pub(crate) fn measure_flow(
     };
     let pending = PendingDiagnostics {
         flow: Some(flow),
+        ot: trainer
+            .ot()
+            .map(|solver| ot::PendingOt::queue(solver, x_end.clone(), readback)),
         divergence: readback.push(terminal.divergence(config.divergence, x_end.clone(), y)),
         end_points: readback.push(x_end),
         iteration: trainer.iteration,
@@ -211,6 +222,11 @@ pub(crate) fn measure_generator(
     let samples = generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()));
     let pending = PendingDiagnostics {
         flow: None,
+        ot: Some(ot::PendingOt::queue(
+            &generator.ot,
+            samples.clone(),
+            readback,
+        )),
         divergence: readback.push(generator.ot.dual_value(samples.clone())),
         end_points: readback.push(samples.clone()),
         iteration: generator.iteration,
@@ -257,6 +273,7 @@ impl PendingDiagnostics {
             extra_rms,
         } = sample_metrics(&batch.frame.in_data(samples, batch.dim), batch);
         let diagnostics = Diagnostics {
+            ot: self.ot.as_ref().map(|ot| ot.finish(values)),
             divergence: values.scalar(self.divergence),
             extra_rms,
             sinkhorn,
