@@ -250,6 +250,11 @@ pub const FAST_DEMO_RATES: (f64, f64) = (2e-3, 4e-4);
 /// sweep that chose it).
 pub const FAST_DEMO_CRITIC_STEPS: usize = 3;
 
+/// The OT-terminal flow's dual step C in its preset: four times the paper settings' 0.005, which
+/// lag a flow started at rest, and below the generator's 0.05, whose noise leaves cells empty
+/// (docs/method.md §13).
+pub const OT_FLOW_STEP: f64 = 0.02;
+
 /// A configuration value out of its range, named.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigError {
@@ -330,8 +335,9 @@ impl TrainConfig {
 
     /// The preset of a mode and terminal cost for data of any scale and place: the
     /// [`TrainConfig::paper_preset`] trained in the target's standard frame (images as they
-    /// are); the critic flow also starts at rest (`zero_initial_potential`) and takes the rates
-    /// of the paper's MNIST run, [`FAST_RATES`].
+    /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
+    /// rates of the paper's MNIST run, [`FAST_RATES`], and the OT-terminal flow the dual step
+    /// [`OT_FLOW_STEP`] (docs/method.md §13).
     pub fn preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -342,6 +348,7 @@ impl TrainConfig {
         let paper = Self::paper_preset(mode, terminal, dataset, dim);
         let images = dataset.image_side().is_some();
         let critic_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Critic);
+        let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
         let (generator_learning_rate, critic_learning_rate) = if critic_flow && !images {
             FAST_RATES
         } else {
@@ -349,9 +356,10 @@ impl TrainConfig {
         };
         Self {
             standardise: !images,
-            zero_initial_potential: critic_flow && !images,
+            zero_initial_potential: mode == Mode::Flow && !images,
             generator_learning_rate,
             critic_learning_rate,
+            ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
             ..paper
         }
     }
@@ -475,10 +483,7 @@ mod tests {
             let preset = TrainConfig::preset(mode, terminal, shape, 2);
             let paper = TrainConfig::paper_preset(mode, terminal, shape, 2);
             assert!(preset.standardise && !paper.standardise);
-            assert_eq!(
-                preset.zero_initial_potential,
-                (mode, terminal) == (Mode::Flow, TerminalCost::Critic)
-            );
+            assert_eq!(preset.zero_initial_potential, mode == Mode::Flow);
             assert!(!paper.zero_initial_potential);
             assert_eq!(preset.frame(), Frame::of_shape(Toy2d::Moons));
             assert_eq!(paper.frame(), Frame::IDENTITY);
