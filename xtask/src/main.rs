@@ -12,6 +12,7 @@ mod shell;
 mod tools;
 mod wasm;
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -41,14 +42,19 @@ fn main() -> ExitCode {
 fn bench() -> Result<(), String> {
     data::mnist()?;
     shell::step("native benchmark (w1w2 bench, flex and ndarray; MNIST on flex)");
-    w1w2_bench(&["--mnist"])?;
-    w1w2_bench(&["--backend", "ndarray"])?;
+    w1w2_bench(&["--mnist"], None)?;
+    w1w2_bench(&["--backend", "ndarray"], None)?;
     tools::lavapipe()?;
     shell::step(
         "native benchmark on wgpu (burn's operations and the fused kernels; lavapipe without a GPU)",
     );
-    w1w2_bench(&["--backend", "wgpu", "--iterations", "20"])?;
-    tools::debian_packages()?;
+    w1w2_bench(&["--backend", "wgpu", "--iterations", "20"], None)?;
+    let swiftshader = tools::swiftshader_driver()?;
+    shell::step("native benchmark on Chromium's SwiftShader (the page's software adapter)");
+    w1w2_bench(
+        &["--backend", "wgpu", "--iterations", "5"],
+        Some(&swiftshader),
+    )?;
     wasm::build_page()?;
     let e2e = shell::root().join("tests").join("e2e");
     tools::npm_packages(&e2e)?;
@@ -62,8 +68,9 @@ fn bench() -> Result<(), String> {
     )
 }
 
-/// `w1w2 bench --json` with `args`, built in release.
-fn w1w2_bench(args: &[&str]) -> Result<(), String> {
+/// `w1w2 bench --json` with `args`, built in release; with `vulkan_driver`, wgpu's Vulkan sees
+/// only that driver.
+fn w1w2_bench(args: &[&str], vulkan_driver: Option<&Path>) -> Result<(), String> {
     let mut all = vec![
         "run",
         "--release",
@@ -75,7 +82,11 @@ fn w1w2_bench(args: &[&str]) -> Result<(), String> {
         "--json",
     ];
     all.extend_from_slice(args);
-    shell::cargo(&all)
+    let mut command = shell::cargo_command(&all);
+    if let Some(driver) = vulkan_driver {
+        command.env("VK_ICD_FILENAMES", driver);
+    }
+    shell::run(&mut command)
 }
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in

@@ -31,11 +31,18 @@ pub fn target_dir() -> PathBuf {
 
 /// Runs cargo with `args` in the repository root, on the shared target directory.
 pub fn cargo(args: &[&str]) -> Result<(), String> {
+    run(&mut cargo_command(args))
+}
+
+/// The command [`cargo`] runs, for a caller that adds to it.
+pub fn cargo_command(args: &[&str]) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    run(Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(args)
         .current_dir(root())
-        .env("CARGO_TARGET_DIR", target_dir()))
+        .env("CARGO_TARGET_DIR", target_dir());
+    command
 }
 
 /// Runs a command, failing with its exit status.

@@ -1,7 +1,7 @@
 //! Installing what a fresh machine lacks, from crates.io, Debian's packages and npm only, and
 //! saying so. Nothing here downloads a tool's own binaries.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::shell::{self, run, step};
@@ -44,6 +44,21 @@ pub fn debian_packages() -> Result<(), String> {
         return Ok(());
     }
     apt_install(&missing)
+}
+
+/// The Vulkan driver file of the SwiftShader that Debian's chromium ships, the adapter the page's
+/// WebGPU gets in headless Chromium: wgpu run with `VK_ICD_FILENAMES` set to it uses the same
+/// shader compiler without the browser in between.
+pub fn swiftshader_driver() -> Result<PathBuf, String> {
+    debian_packages()?;
+    let driver = PathBuf::from("/usr/lib/chromium/vk_swiftshader_icd.json");
+    match driver.exists() {
+        true => Ok(driver),
+        false => Err(format!(
+            "chromium is installed but {} is not",
+            driver.display()
+        )),
+    }
 }
 
 /// A C compiler (`cc`), from Debian's gcc when there is none.
