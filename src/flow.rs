@@ -79,6 +79,25 @@ impl Potential {
             net: self.net.frozen(),
         }
     }
+
+    /// The running average moved one step toward `current`: θ̄ ← β·θ̄ + (1 − β)·θ, parameter by
+    /// parameter, on `self`'s device (θ's values enter without their autodiff graph).
+    pub fn averaged_toward(&self, current: &Potential, beta: f64) -> Self {
+        let parameters = self
+            .net
+            .parameters()
+            .into_iter()
+            .zip(current.net.parameters())
+            .map(|(average, theta)| {
+                average
+                    .mul_scalar(beta)
+                    .add(theta.inner().mul_scalar(1.0 - beta))
+            })
+            .collect();
+        Self {
+            net: self.net.with_parameters(parameters),
+        }
+    }
 }
 
 /// A forward-Euler trajectory: K+1 positions and the K velocities that moved them.

@@ -164,7 +164,7 @@ pub fn queue_snapshot(
             .clone()
             .narrow(0, 0, PATH_IMAGES.min(n));
         let fine = rollout(
-            &trainer.potential.frozen(),
+            &trainer.sampling_potential(),
             sources,
             &trainer.scheme().refined(FINE_FACTOR),
         )
@@ -236,7 +236,7 @@ pub fn queue_snapshot(
                 &device,
                 dtype,
             );
-            let velocity = trainer.potential.frozen().velocity(
+            let velocity = trainer.sampling_potential().velocity(
                 velocity_at,
                 request.time.clamp(0.0, scheme.t_final),
                 scheme.lambda,

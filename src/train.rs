@@ -99,6 +99,9 @@ pub struct Trainer {
     device: Device,
     dtype: DType,
     pub potential: Potential,
+    /// U_θ̄, the running average of U's parameters the flow is sampled from, on the evaluation
+    /// device; `None` when `potential_average` is 0 and the flow is sampled from U_θ.
+    averaged_potential: Option<Potential>,
     pub terminal: Terminal,
     potential_adam: Adam,
     /// Whether the frozen rollout runs in two halves side by side ([`splits_batches`]).
@@ -153,8 +156,10 @@ impl Trainer {
             }
         };
         let streams = Streams::new(&mut root);
+        let averaged_potential = (config.potential_average > 0.0).then(|| potential.frozen());
         Ok(Self {
             config,
+            averaged_potential,
             side_by_side: splits_batches(&device),
             device,
             dtype,
@@ -165,6 +170,14 @@ impl Trainer {
             streams,
             iteration: 0,
         })
+    }
+
+    /// The potential the flow's samples, paths and indicators come from, without autodiff:
+    /// U_θ̄ when `potential_average` is set, else U_θ.
+    pub fn sampling_potential(&self) -> Potential {
+        self.averaged_potential
+            .clone()
+            .unwrap_or_else(|| self.potential.frozen())
     }
 
     /// The Euler scheme of the configuration.
@@ -335,7 +348,7 @@ impl Trainer {
     }
 
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
-    /// (rolled out with θ's graph). Returns L_G.
+    /// (rolled out with θ's graph), then θ̄ one step toward θ. Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
         let loss = generator_loss_on(
             &self.potential,
@@ -351,6 +364,10 @@ impl Trainer {
             self.config.generator_learning_rate,
         );
         self.potential.net = self.potential.net.with_parameters(updated);
+        if let Some(average) = &self.averaged_potential {
+            self.averaged_potential =
+                Some(average.averaged_toward(&self.potential, self.config.potential_average));
+        }
         loss.inner()
     }
 }
@@ -401,7 +418,10 @@ impl Training for Trainer {
             ),
             Terminal::Ot(ot) => PendingPlayer::queue("ψ", vec![ot.psi.clone()], None, readback),
         };
-        self.pending_model(vec![potential, terminal])
+        let averaged = self.averaged_potential.as_ref().map(|average| {
+            PendingPlayer::queue(AVERAGED_POTENTIAL, average.net.parameters(), None, readback)
+        });
+        self.pending_model([potential, terminal].into_iter().chain(averaged).collect())
     }
 
     fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
@@ -412,7 +432,18 @@ impl Training for Trainer {
             Terminal::Critic(critic) => saved.player("φ", parameter_count(&critic.parameters()))?,
             Terminal::Ot(ot) => saved.player("ψ", ot.len())?,
         };
+        let averaged = self
+            .averaged_potential
+            .as_ref()
+            .map(|_| saved.player(AVERAGED_POTENTIAL, parameter_count(&potential_now)))
+            .transpose()?;
         let position = Self::saved_position(saved)?;
+        if let (Some(average), Some(saved_average)) = (&mut self.averaged_potential, averaged) {
+            average.net =
+                average
+                    .net
+                    .with_parameters(saved_average.tensors(&potential_now, &inner, dtype));
+        }
         self.potential.net = self
             .potential
             .net
@@ -446,7 +477,7 @@ impl Training for Trainer {
     }
 
     fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
-        rollout(&self.potential.frozen(), sources, &self.scheme()).end()
+        rollout(&self.sampling_potential(), sources, &self.scheme()).end()
     }
 
     fn terminal_field(&self, x: Tensor<2>) -> Tensor<2> {
@@ -468,6 +499,9 @@ impl Training for Trainer {
         Some(self)
     }
 }
+
+/// The model file's name for U_θ̄, the running average of U's parameters.
+const AVERAGED_POTENTIAL: &str = "Ū";
 
 /// The rows of `batch` in two halves (the first one row shorter when the count is odd).
 fn halves(batch: Tensor<2>) -> [Tensor<2>; 2] {
@@ -716,5 +750,48 @@ mod tests {
                 "{streams:?} at iteration 201"
             );
         }
+    }
+
+    /// U_θ̄ starts at θ₀ and moves once a step, so after two steps with weight β it is
+    /// β²·θ₀ + β(1 − β)·θ₁ + (1 − β)·θ₂; with β = 0 the flow is sampled from θ itself.
+    #[test]
+    fn the_sampled_potential_is_the_running_average_of_u() {
+        let flat = |potential: &crate::flow::Potential| -> Vec<f64> {
+            potential
+                .net
+                .parameters()
+                .into_iter()
+                .flat_map(|p| to_f64(p.inner()))
+                .collect()
+        };
+        let config = |potential_average| TrainConfig {
+            potential_average,
+            batch_size: 32,
+            critic_steps: 1,
+            generator_learning_rate: 1e-2,
+            ..TrainConfig::paper(Toy2d::Pinwheel, 2)
+        };
+        let beta = 0.75;
+        let mut trainer = Trainer::new(config(beta), &Device::flex()).unwrap();
+        let mut thetas = vec![flat(&trainer.potential)];
+        for _ in 0..2 {
+            trainer.step();
+            thetas.push(flat(&trainer.potential));
+        }
+        let averaged = flat(&trainer.sampling_potential());
+        let weights = [beta * beta, beta * (1.0 - beta), 1.0 - beta];
+        let mut largest_gap = 0.0_f64;
+        for (i, &got) in averaged.iter().enumerate() {
+            let expected: f64 = weights.iter().zip(&thetas).map(|(w, t)| w * t[i]).sum();
+            assert!(
+                (got - expected).abs() < 1e-6,
+                "parameter {i}: {got} against {expected}"
+            );
+            largest_gap = largest_gap.max((got - thetas[2][i]).abs());
+        }
+        assert!(largest_gap > 1e-3, "θ̄ differs from θ₂ (by {largest_gap})");
+        let mut plain = Trainer::new(config(0.0), &Device::flex()).unwrap();
+        plain.step();
+        assert_eq!(flat(&plain.sampling_potential()), flat(&plain.potential));
     }
 }

@@ -25,8 +25,8 @@ fn small(mode: Mode, terminal: TerminalCost, dataset: Toy2d) -> TrainConfig {
     }
 }
 
-/// The configurations saved: the critic flow (KL, and the α-divergence with its shift ν), the
-/// OT-terminal flow and paper B's generator.
+/// The configurations saved: the critic flow (KL, the α-divergence with its shift ν, and U's
+/// running average Ū), the OT-terminal flow and paper B's generator.
 fn cases() -> Vec<(&'static str, TrainConfig)> {
     vec![
         (
@@ -38,6 +38,13 @@ fn cases() -> Vec<(&'static str, TrainConfig)> {
             TrainConfig {
                 divergence: Divergence::Alpha(2.0),
                 ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Moons)
+            },
+        ),
+        (
+            "critic flow, U averaged",
+            TrainConfig {
+                potential_average: 0.9,
+                ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel)
             },
         ),
         (

@@ -104,6 +104,7 @@ pub fn controls() -> Vec<Control> {
         control("ot_step", "dual step C", float(limits::POSITIVE), Live),
         control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), OnReset),
         control("ot_points", "data points J", int(limits::OT_POINTS), OnReset),
+        control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), OnReset),
         control("seed", "seed", Input::Int { range: None }, OnReset),
     ]
 }

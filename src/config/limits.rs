@@ -121,6 +121,12 @@ pub const OT_DUAL_STEPS: Limit = Limit::count(1, 100);
 pub const OT_POINTS: Limit = Limit::count(2, 20_000);
 /// The generator's latent dimension.
 pub const LATENT_DIM: Limit = Limit::count(1, 64);
+/// β of the running average of U's parameters (0: none).
+pub const POTENTIAL_AVERAGE: Limit = Limit::Real {
+    min: 0.0,
+    min_included: true,
+    max: Some(0.9999),
+};
 /// How many points a user may give.
 pub const POINTS: Limit = Limit::count(2, 100_000);
 /// The largest |coordinate| of a user's point.
@@ -247,8 +253,19 @@ impl TrainConfig {
             (POSITIVE, "ot_step", self.ot_step),
             (OT_POINTS, "ot_points", self.ot_points as f64),
             (LATENT_DIM, "latent_dim", self.latent_dim as f64),
+            (
+                POTENTIAL_AVERAGE,
+                "potential_average",
+                self.potential_average,
+            ),
         ] {
             limit.check(field, value)?;
+        }
+        if self.potential_average > 0.0 && self.mode != Mode::Flow {
+            return err(
+                "potential_average",
+                "averages the flow's potential U; this run trains a generator".to_string(),
+            );
         }
         Ok(())
     }

@@ -194,6 +194,11 @@ pub struct TrainConfig {
     pub latent_dim: usize,
     /// Hidden widths of the generator g_θ (ReLU).
     pub generator_widths: Vec<usize>,
+    /// β of the running average of U's parameters, θ̄ ← β·θ̄ + (1 − β)·θ after every step of θ
+    /// (from θ̄ = θ at the start): the flow's samples, paths and indicators are U_θ̄'s, which
+    /// smooths out how θ wanders in its game with the terminal player; 0 samples U_θ itself
+    /// (flow mode only; docs/method.md §13).
+    pub potential_average: f64,
 }
 
 impl Default for TrainConfig {
@@ -235,6 +240,7 @@ impl Default for TrainConfig {
             latent: Latent::Gaussian,
             latent_dim: 2,
             generator_widths: vec![128; 3],
+            potential_average: 0.0,
         }
     }
 }
@@ -530,9 +536,21 @@ mod tests {
         );
         let bad = TrainConfig {
             batch_streams: BatchStreams::ReleasedCode,
-            ..generator
+            ..generator.clone()
         };
         assert_eq!(bad.validate().unwrap_err().field, "batch_streams");
+        let bad = TrainConfig {
+            potential_average: 0.5,
+            ..generator
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "potential_average");
+        for beta in [1.0, -0.1] {
+            let bad = TrainConfig {
+                potential_average: beta,
+                ..TrainConfig::default()
+            };
+            assert_eq!(bad.validate().unwrap_err().field, "potential_average");
+        }
         let bad = TrainConfig {
             points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]),
             ..TrainConfig::default()

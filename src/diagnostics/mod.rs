@@ -170,7 +170,7 @@ pub(crate) fn measure_flow(
     let dtype = trainer.dtype();
     let scheme = trainer.scheme();
     let config = &trainer.config;
-    let potential = trainer.potential.frozen();
+    let potential = trainer.sampling_potential();
     let terminal = &trainer.terminal;
     let x0 = batch.sources_on(&device, dtype);
     let y = matrix(batch.data.clone(), batch.len, batch.dim, &device, dtype);

@@ -85,6 +85,8 @@ pub fn unsupported(config: &TrainConfig) -> Option<String> {
         "the released code's kinetic energy runs on burn's operations"
     } else if config.log_mean_exp != LogMeanExp::Stable {
         "the released code's log-mean-exp runs on burn's operations"
+    } else if config.potential_average > 0.0 {
+        "the average of U's weights is kept by burn's operations"
     } else {
         let largest = Sizes::of(config).largest;
         return (largest > MAX_BINDING_FLOATS).then(|| {
@@ -160,7 +162,7 @@ fn loop_iterations(config: &TrainConfig) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{LAVAPIPE_LOOP_LIMIT, loop_iterations};
+    use super::{LAVAPIPE_LOOP_LIMIT, loop_iterations, unsupported};
     use crate::config::TrainConfig;
     use crate::data::toy2d::Toy2d;
 
@@ -177,5 +179,18 @@ mod tests {
             ..TrainConfig::paper(Toy2d::Pinwheel, 2)
         };
         assert!(loop_iterations(&wide) > LAVAPIPE_LOOP_LIMIT);
+    }
+
+    /// The paper's critic flow is the kernels'; averaging U's weights leaves it to burn's
+    /// operations, which keep the average.
+    #[test]
+    fn an_averaged_potential_runs_on_burns_operations() {
+        let paper = TrainConfig::paper(Toy2d::Pinwheel, 2);
+        assert_eq!(unsupported(&paper), None);
+        let averaged = TrainConfig {
+            potential_average: 0.99,
+            ..paper
+        };
+        assert!(unsupported(&averaged).is_some_and(|reason| reason.contains("average of U")));
     }
 }

@@ -59,6 +59,8 @@ struct Metrics<'a> {
     mode: Mode,
     terminal: TerminalCost,
     ot_lambda: f64,
+    /// β of the running average of U's weights the paths are drawn from (0: U's own).
+    potential_average: f64,
     /// How many groups `cells` blends per lattice point.
     groups: usize,
     /// The side of the square images, for image data.
@@ -99,6 +101,7 @@ impl<'a> SnapshotMessage<'a> {
             mode: self.config.mode,
             terminal: self.config.terminal,
             ot_lambda: self.config.ot_lambda,
+            potential_average: self.config.potential_average,
             groups: crate::snapshot::GROUPS,
             image_side: self.config.dataset.image_side(),
             fine_factor: crate::snapshot::FINE_FACTOR,
