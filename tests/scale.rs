@@ -91,16 +91,16 @@ fn the_critic_flow_preset_learns_every_shape_at_unseen_seeds() {
     );
 }
 
-/// Exact W2 after / before in [`OT_FLOW_ITERATIONS`] at seeds 11 and 12: moons 0.54–0.63, 8
-/// gaussians 0.57–0.61 (AVX-512 and AVX2 alike); after the seed sweep's 1,000 iterations at
-/// seeds 1–5 the worst is 0.48 and 0.44 (results/seed-sweep/).
+/// Exact W2 after / before in [`OT_FLOW_ITERATIONS`] at seeds 11 and 12, on the AVX-512 kernels,
+/// with the preset that samples U's averaged weights: moons 0.37 and 0.45, 8 gaussians 0.53 and
+/// 0.54 (the preset before it, sampling U_θ at the paper's rate: 0.54–0.63 and 0.57–0.61, AVX-512
+/// and AVX2 within 0.02 of each other). A flow whose U does not train keeps the source: 1.
 const OT_FLOW_RATIO: f64 = 0.75;
 
 /// The pinwheel starts close to the data (exact W2 0.46 from the source, whose 500-point
-/// sampling floor is half of that), so its ratio after [`OT_FLOW_ITERATIONS`] is 0.64–0.90 at
-/// seeds 11 and 12 (AVX-512: 0.65, 0.88; AVX2: 0.64, 0.90): this bound catches a run that does
-/// not learn or moves away, not a slow one.
-const OT_FLOW_PINWHEEL_RATIO: f64 = 0.97;
+/// sampling floor is half of that), so its ratio after [`OT_FLOW_ITERATIONS`] is 0.51 and 0.59 at
+/// seeds 11 and 12 (AVX-512; the preset before it: 0.64–0.90, AVX-512 and AVX2 within 0.02).
+const OT_FLOW_PINWHEEL_RATIO: f64 = 0.8;
 
 #[test]
 fn the_ot_flow_preset_learns_every_shape_at_unseen_seeds() {

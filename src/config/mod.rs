@@ -261,6 +261,16 @@ pub const FAST_DEMO_CRITIC_STEPS: usize = 3;
 /// (docs/method.md §13).
 pub const OT_FLOW_STEP: f64 = 0.02;
 
+/// The OT-terminal flow's rate of U in its preset: five times the paper settings' 1e-4, which
+/// leave the shapes near the source short of their data after 1,000 iterations; sampled from θ
+/// itself a faster U makes the flow wander (docs/method.md §13).
+pub const OT_FLOW_RATE: f64 = 5e-4;
+
+/// β of the running average of U's weights the OT-terminal flow's preset is sampled from
+/// (`potential_average`): θ̄ spans about 1/(1 − β) = 100 steps of θ, over which the flow–ψ game
+/// wanders (docs/method.md §13).
+pub const OT_FLOW_POTENTIAL_AVERAGE: f64 = 0.99;
+
 /// A configuration value out of its range, named.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigError {
@@ -343,7 +353,8 @@ impl TrainConfig {
     /// [`TrainConfig::paper_preset`] trained in the target's standard frame (images as they
     /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
     /// rates of the paper's MNIST run, [`FAST_RATES`], and the OT-terminal flow the dual step
-    /// [`OT_FLOW_STEP`] (docs/method.md §13).
+    /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
+    /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -357,6 +368,8 @@ impl TrainConfig {
         let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
         let (generator_learning_rate, critic_learning_rate) = if critic_flow && !images {
             FAST_RATES
+        } else if ot_flow {
+            (OT_FLOW_RATE, paper.critic_learning_rate)
         } else {
             (paper.generator_learning_rate, paper.critic_learning_rate)
         };
@@ -366,6 +379,11 @@ impl TrainConfig {
             generator_learning_rate,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
+            potential_average: if ot_flow {
+                OT_FLOW_POTENTIAL_AVERAGE
+            } else {
+                paper.potential_average
+            },
             ..paper
         }
     }
@@ -479,7 +497,7 @@ mod tests {
     }
 
     #[test]
-    fn the_presets_standardise_shapes_and_start_flows_at_rest_and_the_papers_do_not() {
+    fn the_presets_standardise_start_flows_at_rest_and_average_the_ot_flow_unlike_the_papers() {
         let shape = Dataset::Shape(Toy2d::Moons);
         for (mode, terminal) in [
             (Mode::Flow, TerminalCost::Critic),
@@ -491,6 +509,9 @@ mod tests {
             assert!(preset.standardise && !paper.standardise);
             assert_eq!(preset.zero_initial_potential, mode == Mode::Flow);
             assert!(!paper.zero_initial_potential);
+            let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
+            assert_eq!(preset.potential_average > 0.0, ot_flow);
+            assert_eq!(paper.potential_average, 0.0);
             assert_eq!(preset.frame(), Frame::of_shape(Toy2d::Moons));
             assert_eq!(paper.frame(), Frame::IDENTITY);
             preset.validate().unwrap();

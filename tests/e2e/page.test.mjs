@@ -382,6 +382,9 @@ test('the flow with the OT terminal cost trains, and the λ slider applies at on
   const metrics = await page.evaluate(() => window.w1w2.step(20));
   assert.ok(Number.isFinite(metrics.kinetic_energy) && Number.isFinite(metrics.divergence));
   assert.equal(metrics.speed_bound, undefined, 'no L/λ bound without a Lipschitz critic');
+  assert.ok(metrics.potential_average > 0, 'the preset draws the flow of U’s averaged weights');
+  assert.match(await page.locator('[data-testid="sampled-from"]').textContent(), /averaged over about the last 100 steps/);
+  assert.ok(await page.locator('[data-testid="control-potential_average"]').isVisible());
   const walkRefused = await page.evaluate(() => window.w1w2.walk().then(() => null, (e) => e.message));
   assert.match(walkRefused ?? '', /critic flow/);
   await page.locator('[data-testid="ot-lambda-slider"]').fill('67'); // λ = 10^(−3 + 2) = 0.1
