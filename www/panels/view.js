@@ -35,7 +35,7 @@ export function drawPanels(snapshot, metrics, plot) {
   });
   if (plot.layers.has('barycentres') && snapshot.barycentres.length) drawBarycentreArrows(main, snapshot.barycentres, plot.window);
   if (plot.stage) drawStage(main, plot.stage, plot.window);
-  describeSampledPotential($('sampled-from'), metrics.potential_average);
+  describeSampledPotential($('sampled-from'), metrics.potential_average, metrics.terminal === 'ot' ? 'ψ' : 'φ');
   drawCritic($('critic'), snapshot.critic, plot.criticGrid);
   const ot = snapshot.cells.length > 0;
   $('critic-title').textContent = ot ? 'OT potential ψ^{c,λ} (the terminal potential)' : 'critic φ';
@@ -47,10 +47,13 @@ export function drawPanels(snapshot, metrics, plot) {
   drawManifold($('manifold'), snapshot.extra_rms_by_time, metrics.t_final);
 }
 
-/** Says, when the run averages U's weights (β > 0), that the paths shown are those of the average. */
-function describeSampledPotential(caption, beta) {
+/**
+ * Says, when the run averages U's weights (β > 0), that the paths shown are those of the average;
+ * `terminal` is the other player's symbol.
+ */
+function describeSampledPotential(caption, beta, terminal) {
   caption.hidden = !(beta > 0);
   if (caption.hidden) return;
   caption.textContent = `The paths are U's with its weights averaged over about the last ${Math.round(1 / (1 - beta))} steps `
-    + `(θ̄ ← βθ̄ + (1 − β)θ, β = ${beta}): training moves U's own weights, which wander in their game with ψ.`;
+    + `(θ̄ ← βθ̄ + (1 − β)θ, β = ${beta}): training moves U's own weights, which wander in their game with ${terminal}.`;
 }
