@@ -249,7 +249,7 @@ async function applyControlChange(key, value, edited) {
   let candidate = { ...page.settings, [key]: value };
   if (edited.kind !== 'page' || PRESET_KEYS.includes(key)) {
     try {
-      if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...(await presetChange(page.controls, candidate, key)) };
+      if (PRESET_KEYS.includes(key)) candidate = { ...candidate, ...(await presetChange(page.controls, page.settings, candidate, key)) };
       await validateConfig(await configOf(page.controls, candidate));
     } catch (error) {
       showProblems([`${edited.label}: ${error.message}`]);
@@ -414,7 +414,7 @@ async function main() {
   const { values, problems: parseProblems } = parseHash(page.controls, location.hash);
   if (PRESET_KEYS.some((key) => key in values)) {
     try {
-      Object.assign(values, { ...(await presetChange(page.controls, values, 'preset' in values ? 'preset' : null)), ...values });
+      Object.assign(values, { ...(await presetChange(page.controls, page.defaults, values, 'preset' in values ? 'preset' : null)), ...values });
     } catch (error) {
       parseProblems.push(`${error.message}; using the default settings`);
       for (const key of PRESET_KEYS) delete values[key];

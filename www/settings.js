@@ -23,19 +23,27 @@ export async function configOf(controls, settings) {
 }
 
 /**
- * What a change of `changed` (one of PRESET_KEYS, or null for the URL's settings) brings: the
- * preset's λ, c_GP and learning rate; every setting of the preset when the preset itself
- * changed, and for MNIST; leaving MNIST returns to the plane.
+ * What a change of `changed` (one of PRESET_KEYS, or null for the URL's settings) from the
+ * settings `before` to `settings` brings: every setting of the preset when the preset itself
+ * changed, and for MNIST (leaving MNIST returns to the plane); otherwise the preset's λ, c_GP and
+ * learning rate, and every other setting on which the presets before and after differ (such as
+ * the OT-terminal flow's dual step and its average of U), so that the person's other edits stay.
  */
-export async function presetChange(controls, settings, changed) {
+export async function presetChange(controls, before, settings, changed) {
   const leavingImages = !isImages(settings) && settings.dim > 64;
   const config = await presetOf({ ...settings, dim: leavingImages ? 2 : settings.dim });
+  const presetSettings = controls.filter((control) => control.kind !== 'page' && !PRESET_KEYS.includes(control.key));
   if (changed === 'preset' || isImages(settings) || leavingImages) {
     const all = {};
-    for (const control of controls) if (control.kind !== 'page' && !PRESET_KEYS.includes(control.key)) all[control.key] = config[control.key];
+    for (const { key } of presetSettings) all[key] = config[key];
     return { ...all, dim: config.dim };
   }
-  return { lambda: config.lambda, gradient_penalty: config.gradient_penalty, generator_learning_rate: config.generator_learning_rate };
+  const previous = await presetOf(before);
+  const brought = { lambda: config.lambda, gradient_penalty: config.gradient_penalty, generator_learning_rate: config.generator_learning_rate };
+  for (const { key } of presetSettings) {
+    if (JSON.stringify(previous[key]) !== JSON.stringify(config[key])) brought[key] = config[key];
+  }
+  return brought;
 }
 
 /** The page's settings for a loaded model's configuration: its every control, its points. */
