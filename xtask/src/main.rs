@@ -1,4 +1,5 @@
-//! The README's two commands: `cargo xtask serve [--port N]` and `cargo xtask test`.
+//! The README's two commands: `cargo xtask serve [--port N]` and `cargo xtask test`; also
+//! `cargo xtask bench`, `cargo xtask data` and `cargo xtask docs` (the documentation check).
 //!
 //! Each installs what a fresh machine lacks (from crates.io, npm and Debian's packages only),
 //! saying what it does. Builds share one cargo target directory outside the clone
@@ -6,6 +7,7 @@
 //! built reuses the work.
 
 mod data;
+mod docs;
 mod portable;
 mod serve;
 mod shell;
@@ -22,11 +24,12 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         Some("data") => data::mnist(),
+        Some("docs") => docs::check(),
         Some(portable::PROBE) => {
             println!("{}", portable::avx512_visible());
             Ok(())
         }
-        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask data".to_string()),
+        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask data | cargo xtask docs".to_string()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,16 +93,21 @@ fn w1w2_bench(args: &[&str], vulkan_driver: Option<&Path>) -> Result<(), String>
 }
 
 /// Every test, in release (the numerical tests train small networks; the wasm test binary in
-/// debug is too large for the test runner): native unit and integration tests (on a CPU with
-/// AVX-512 a second time without it, [`portable`]; the fused kernels on the GPU, or on Mesa's
-/// lavapipe where there is none), wasm-bindgen tests in headless Chromium, and end-to-end tests
-/// of the served page.
+/// debug is too large for the test runner): the documentation check ([`docs`]), native unit and
+/// integration tests (on a CPU with AVX-512 a second time without it, [`portable`]; the fused
+/// kernels on the GPU, or on Mesa's lavapipe where there is none), wasm-bindgen tests in headless
+/// Chromium, and end-to-end tests of the served page.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!(
             "cargo xtask test takes no arguments, got '{extra}'"
         ));
     }
+    shell::step(&format!(
+        "documentation (README.md at most {} lines; every relative link of the Markdown files resolves)",
+        docs::README_MAX_LINES
+    ));
+    docs::check()?;
     shell::step("format and lints (cargo fmt --check, cargo clippy --all-targets -D warnings)");
     shell::cargo(&["fmt", "--all", "--check"])?;
     clippy(None)?;
