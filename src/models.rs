@@ -37,8 +37,8 @@ pub fn data_error(message: String) -> ConfigError {
     }
 }
 
-/// U_θ for the configuration's data: a tanh MLP on [x, t], or for images the paper's conv net
-/// with t joined to its features and a ReLU head (docs/method.md §5); with
+/// U_θ for the configuration's data: a tanh MLP on [x, t], or for images a conv net (the
+/// configuration's [`TrainConfig::potential_layout`]) with t joined to its features (docs/method.md §5); with
 /// `zero_initial_potential` its output layer starts at zero, so U ≡ 0 and the flow starts as the
 /// identity map.
 pub fn potential_network(
@@ -57,7 +57,17 @@ pub fn potential_network(
             dtype,
         )
         .into(),
-        Some(side) => ConvNet::glorot(side, 1, &config.potential_widths, rng, device, dtype).into(),
+        Some(side) => ConvNet::glorot(
+            side,
+            1,
+            &config.potential_layout(),
+            &config.potential_widths,
+            1,
+            rng,
+            device,
+            dtype,
+        )
+        .into(),
     };
     if config.zero_initial_potential {
         network.with_zero_output()
@@ -66,7 +76,8 @@ pub fn potential_network(
     }
 }
 
-/// φ_ω for the configuration's data: a ReLU MLP, or for images the paper's conv net.
+/// φ_ω for the configuration's data: a ReLU MLP, or for images a conv net of the configuration's
+/// [`TrainConfig::critic_layout`].
 pub fn critic_network(
     config: &TrainConfig,
     rng: &mut Rng,
@@ -83,7 +94,17 @@ pub fn critic_network(
             dtype,
         )
         .into(),
-        Some(side) => ConvNet::glorot(side, 0, &config.critic_widths, rng, device, dtype).into(),
+        Some(side) => ConvNet::glorot(
+            side,
+            0,
+            &config.critic_layout(),
+            &config.critic_widths,
+            1,
+            rng,
+            device,
+            dtype,
+        )
+        .into(),
     }
 }
 

@@ -6,7 +6,7 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::divergence::gradient_penalty;
 use w1w2_flow::flow::{EulerScheme, Potential, kinetic_energy, rollout};
 use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
-use w1w2_flow::nn::{Activation, ConvNet, Mlp, Network};
+use w1w2_flow::nn::{Activation, ConvLayout, ConvNet, Mlp, Network};
 use w1w2_flow::rng::Rng;
 use w1w2_flow::sdot::{OtSettings, SemiDiscreteOt};
 use w1w2_flow::terminal::{Critic, Terminal};
@@ -79,12 +79,34 @@ fn relu_input_gradient_matches_finite_differences() {
 #[test]
 fn conv_net_input_gradient_matches_finite_differences() {
     // Both blocks' transposed convolutions and pooling masks, on 8×8 images (8 → 4 → 2), as the
-    // critic φ_ω (pixels only) and as U_θ (pixels and t joined to the features).
+    // critic φ_ω (pixels only) and as U_θ (pixels and t joined to the features): the paper's 7×7
+    // ReLU kernels with 8 channels twice, and 3×3 kernels with a different width a block, with
+    // ReLU and with tanh.
     let mut rng = Rng::new(12);
-    let critic = ConvNet::glorot(8, 0, &[6, 5], &mut rng, &device(), F64);
-    check_input_gradient(&critic.into(), 3, &mut rng, "conv critic");
-    let potential = ConvNet::glorot(8, 1, &[6, 5], &mut rng, &device(), F64);
-    check_input_gradient(&potential.into(), 3, &mut rng, "conv potential");
+    let narrow = ConvLayout {
+        kernel: 3,
+        channels: vec![3, 5],
+        activation: Activation::Relu,
+    };
+    let smooth = ConvLayout {
+        activation: Activation::Tanh,
+        ..narrow.clone()
+    };
+    for (layout, name) in [
+        (ConvLayout::paper(), "7×7 ReLU"),
+        (narrow, "3×3 ReLU"),
+        (smooth, "3×3 tanh"),
+    ] {
+        let critic = ConvNet::glorot(8, 0, &layout, &[6, 5], 1, &mut rng, &device(), F64);
+        check_input_gradient(&critic.into(), 3, &mut rng, &format!("{name} conv critic"));
+        let potential = ConvNet::glorot(8, 1, &layout, &[6, 5], 1, &mut rng, &device(), F64);
+        check_input_gradient(
+            &potential.into(),
+            3,
+            &mut rng,
+            &format!("{name} conv potential"),
+        );
+    }
 }
 
 /// Central differences of `loss` with respect to every `stride`-th entry of every parameter of
@@ -187,36 +209,49 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
 #[test]
 fn conv_generator_loss_theta_gradient_matches_finite_differences() {
     // The same second-order check through the conv potential and critic of the MNIST networks:
-    // ∂θ of the transposed convolutions and the masked upsampling, on 8×8 images.
+    // ∂θ of the transposed convolutions and the masked upsampling, on 8×8 images; for a tanh
+    // potential also through the factors 1 − a², which depend on θ.
     let device = device().autodiff();
     let mut rng = Rng::new(6);
-    let potential_net: Network = ConvNet::glorot(8, 1, &[5], &mut rng, &device, F64).into();
-    let critic: Network = ConvNet::glorot(8, 0, &[4], &mut rng, &device, F64).into();
-    let terminal = Terminal::Critic(Critic::new(critic.frozen(), None));
-    let x0 = random_matrix(2, 64, &mut rng, &device);
-    let scheme = EulerScheme {
-        lambda: 0.5,
-        t_final: 1.0,
-        steps: 2,
+    let smooth = ConvLayout {
+        kernel: 3,
+        channels: vec![3, 4],
+        activation: Activation::Tanh,
     };
-    let config = TrainConfig {
-        lambda: 0.5,
-        ..TrainConfig::default()
-    };
-    check_parameter_gradient(
-        &potential_net,
-        |net| {
-            generator_loss(
-                &Potential { net: net.clone() },
-                &terminal,
-                x0.clone(),
-                &scheme,
-                &config,
-            )
-        },
-        "L_G through conv nets",
-        5,
-    );
+    for (layout, what) in [
+        (ConvLayout::paper(), "L_G through ReLU conv nets"),
+        (smooth, "L_G through a tanh conv potential"),
+    ] {
+        let potential_net: Network =
+            ConvNet::glorot(8, 1, &layout, &[5], 1, &mut rng, &device, F64).into();
+        let critic: Network =
+            ConvNet::glorot(8, 0, &ConvLayout::paper(), &[4], 1, &mut rng, &device, F64).into();
+        let terminal = Terminal::Critic(Critic::new(critic.frozen(), None));
+        let x0 = random_matrix(2, 64, &mut rng, &device);
+        let scheme = EulerScheme {
+            lambda: 0.5,
+            t_final: 1.0,
+            steps: 2,
+        };
+        let config = TrainConfig {
+            lambda: 0.5,
+            ..TrainConfig::default()
+        };
+        check_parameter_gradient(
+            &potential_net,
+            |net| {
+                generator_loss(
+                    &Potential { net: net.clone() },
+                    &terminal,
+                    x0.clone(),
+                    &scheme,
+                    &config,
+                )
+            },
+            what,
+            5,
+        );
+    }
 }
 
 #[test]

@@ -246,3 +246,68 @@ fn files_that_are_not_usable_models_are_refused_by_name() {
     let error = refusal(&short_moments.to_bytes());
     assert!(error.to_string().contains("Adam moments"), "{error}");
 }
+
+/// Values no training step makes are refused by name, each alone in an otherwise good file:
+/// non-finite weights and moments, a negative second moment or step count, an all-zero random
+/// stream, a player twice or one no run has, an iteration count past 2^50; and a configuration
+/// whose sizes exceed the memory budget is refused with its estimate.
+#[test]
+fn files_holding_values_no_run_can_have_are_refused_by_name() {
+    let (saved, _) = model_bytes();
+    let refused = |edit: &dyn Fn(&mut SavedModel), expected: &str| {
+        let mut bad = saved.clone();
+        edit(&mut bad);
+        let error = refusal(&bad.to_bytes());
+        assert!(
+            matches!(error, ModelFileError::Values(_)),
+            "{expected}: {error}"
+        );
+        assert!(error.to_string().contains(expected), "{expected}: {error}");
+    };
+    refused(
+        &|m| m.players[0].parameters[3] = f32::NAN,
+        "U's parameters hold a value that is not finite (NaN at 3)",
+    );
+    refused(
+        &|m| m.players[1].parameters[0] = f32::INFINITY,
+        "φ's parameters hold a value that is not finite (inf at 0)",
+    );
+    refused(
+        &|m| m.players[0].first_moment[1] = f32::NEG_INFINITY,
+        "U's first moments",
+    );
+    refused(
+        &|m| m.players[1].second_moment[2] = -1e-3,
+        "φ's second moment 2 is negative",
+    );
+    refused(
+        &|m| m.players[0].adam_steps = -1,
+        "U's Adam step count is negative (-1)",
+    );
+    refused(&|m| m.streams[1] = [0; 4], "random stream 2 is all zeros");
+    refused(
+        &|m| m.players.push(m.players[0].clone()),
+        "the player U twice",
+    );
+    refused(&|m| m.players[1].name = "V".into(), "unknown player “V”");
+    refused(&|m| m.iteration = usize::MAX, "cannot be continued");
+    let mut huge_pool = saved.clone();
+    huge_pool.config.data_pool = 1_000_000_000_000;
+    let error = refusal(&huge_pool.to_bytes());
+    assert!(
+        error
+            .to_string()
+            .contains("data_pool: must be between 2 and 1000000"),
+        "{error}"
+    );
+    let mut deep = saved;
+    deep.config.batch_size = 10_000;
+    deep.config.data_pool = 10_000;
+    deep.config.steps = 100;
+    deep.config.potential_widths = vec![1024; 16];
+    let error = refusal(&deep.to_bytes());
+    assert!(
+        error.to_string().contains("memory: these sizes need about"),
+        "{error}"
+    );
+}

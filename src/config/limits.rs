@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{BatchStreams, ConfigError, LogMeanExp, Mode, TerminalCost, TrainConfig};
+use super::memory::BUDGET_BYTES;
+use super::{BatchStreams, ConfigError, LogMeanExp, Mode, TrainConfig};
 use crate::data::Dataset;
 use crate::data::frame::Frame;
 use crate::data::images::PIXELS;
@@ -109,6 +110,8 @@ pub const CRITIC_STEPS: Limit = Limit::count(1, 50);
 pub const BATCH_SIZE: Limit = Limit::count(2, 10_000);
 /// The evaluation batch.
 pub const EVAL_BATCH: Limit = Limit::count(2, 20_000);
+/// The data pool batches are drawn from (the paper's 2-D pool is 100,000).
+pub const DATA_POOL: Limit = Limit::count(2, 1_000_000);
 /// Paper B's entropic λ (0: unregularised).
 pub const OT_LAMBDA: Limit = Limit::Real {
     min: 0.0,
@@ -135,6 +138,13 @@ pub const COORDINATE_BOUND: f32 = 1e4;
 pub const HIDDEN_LAYERS: Limit = Limit::count(1, 16);
 /// The width of a hidden layer.
 pub const WIDTH: Limit = Limit::count(1, 1024);
+/// The side k of a k×k convolution (odd).
+pub const CONV_KERNEL: Limit = Limit::count(1, 9);
+/// Conv–ReLU–maxpool blocks of an image network: each halves the side, 28 → 14 → 7; with none
+/// the network is a dense one on the pixels.
+pub const CONV_BLOCKS: Limit = Limit::count(0, 2);
+/// The output channels of a convolution.
+pub const CONV_CHANNELS: Limit = Limit::count(1, 64);
 
 impl TrainConfig {
     /// Checks every value against its range; the error names the first one out of range.
@@ -171,13 +181,10 @@ impl TrainConfig {
                     ),
                 );
             }
-            if self.points.is_some()
-                || self.mode != Mode::Flow
-                || self.terminal != TerminalCost::Critic
-            {
+            if self.points.is_some() || self.mode != Mode::Flow {
                 return err(
                     "dataset",
-                    "mnist trains paper A's flow with its critic, on the digits themselves".into(),
+                    "mnist trains paper A's flow (with its critic or paper B's OT cost), on the digits themselves".into(),
                 );
             }
         } else {
@@ -211,6 +218,7 @@ impl TrainConfig {
         ] {
             check_widths(field, widths)?;
         }
+        check_conv(self.conv_kernel, &self.conv_channels)?;
         if let Divergence::Alpha(alpha) = self.divergence
             && !(alpha > 1.0 && alpha.is_finite())
         {
@@ -237,6 +245,7 @@ impl TrainConfig {
                     .to_string(),
             );
         }
+        DATA_POOL.check("data_pool", self.data_pool as f64)?;
         if self.data_pool < self.batch_size {
             return err(
                 "data_pool",
@@ -267,6 +276,22 @@ impl TrainConfig {
                 "averages the flow's potential U; this run trains a generator".to_string(),
             );
         }
+        let bytes = self.estimated_memory_bytes();
+        if bytes > BUDGET_BYTES {
+            return err(
+                "memory",
+                format!(
+                    "these sizes need about {:.1} GB, more than the {:.0} GB this build plans for ({}): make the batch, the pools, the networks or K smaller",
+                    bytes as f64 / 1e9,
+                    BUDGET_BYTES as f64 / 1e9,
+                    if cfg!(target_arch = "wasm32") {
+                        "the page's WebAssembly memory"
+                    } else {
+                        "a native run"
+                    }
+                ),
+            );
+        }
         Ok(())
     }
 }
@@ -284,6 +309,30 @@ fn check_widths(field: &'static str, widths: &[usize]) -> Result<(), ConfigError
             "must list {} hidden widths, each {}, got {widths:?}",
             HIDDEN_LAYERS.describe(),
             WIDTH.describe()
+        ),
+    })
+}
+
+/// An image network's convolutions: an odd [`CONV_KERNEL`] and [`CONV_BLOCKS`] blocks of
+/// [`CONV_CHANNELS`] each.
+fn check_conv(kernel: usize, channels: &[usize]) -> Result<(), ConfigError> {
+    if !(CONV_KERNEL.contains(kernel as f64) && kernel % 2 == 1) {
+        return Err(ConfigError {
+            field: "conv_kernel",
+            message: format!("must be odd and {}, got {kernel}", CONV_KERNEL.describe()),
+        });
+    }
+    if CONV_BLOCKS.contains(channels.len() as f64)
+        && channels.iter().all(|&c| CONV_CHANNELS.contains(c as f64))
+    {
+        return Ok(());
+    }
+    Err(ConfigError {
+        field: "conv_channels",
+        message: format!(
+            "must list {} blocks' channels, each {}, got {channels:?}",
+            CONV_BLOCKS.describe(),
+            CONV_CHANNELS.describe()
         ),
     })
 }

@@ -1,9 +1,10 @@
 //! Every hyperparameter of a run and its presets, with the paper's defaults (docs/method.md §5);
-//! the ranges [`TrainConfig::validate`] enforces are in [`limits`], the page's controls in
-//! [`controls`].
+//! the ranges [`TrainConfig::validate`] enforces are in [`limits`], the memory it holds a run to
+//! in [`memory`], the page's controls in [`controls`].
 
 pub mod controls;
 pub mod limits;
+pub mod memory;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ use crate::data::toy2d::Toy2d;
 use crate::data::{DataPool, Dataset};
 use crate::divergence::Divergence;
 use crate::names::named;
+use crate::nn::{Activation, ConvLayout};
 use crate::rng::Rng;
 
 /// Where the kinetic energy is evaluated (docs/method.md §6).
@@ -165,6 +167,14 @@ pub struct TrainConfig {
     pub potential_widths: Vec<usize>,
     /// Hidden widths of φ_ω (ReLU).
     pub critic_widths: Vec<usize>,
+    /// Images only: the side k of every k×k convolution of U_θ and φ_ω (odd).
+    pub conv_kernel: usize,
+    /// Images only: the output channels of each conv–σ–maxpool block of U_θ and φ_ω, one entry
+    /// a block (none: dense networks on the pixels).
+    pub conv_channels: Vec<usize>,
+    /// Images only: σ of U_θ's blocks and head, relu (the paper's) or tanh, whose gradient field
+    /// −∇ₓU/λ depends smoothly on every pixel (φ_ω keeps ReLU).
+    pub image_potential_activation: Activation,
     /// Where the kinetic energy is evaluated.
     pub kinetic_energy_at: KineticEnergyAt,
     /// How the KL critic loss takes log mean e^φ(y).
@@ -224,6 +234,9 @@ impl Default for TrainConfig {
             batch_size: 200,
             potential_widths: vec![48; 5],
             critic_widths: vec![48; 3],
+            conv_kernel: ConvLayout::paper().kernel,
+            conv_channels: ConvLayout::paper().channels,
+            image_potential_activation: ConvLayout::paper().activation,
             kinetic_energy_at: KineticEnergyAt::StepPoints,
             log_mean_exp: LogMeanExp::Stable,
             batch_streams: BatchStreams::Independent,
@@ -475,6 +488,23 @@ impl TrainConfig {
         match self.mode {
             Mode::Flow => self.dim,
             Mode::Generator => self.latent_dim,
+        }
+    }
+
+    /// The convolutional blocks of the image potential U_θ.
+    pub fn potential_layout(&self) -> ConvLayout {
+        ConvLayout {
+            activation: self.image_potential_activation,
+            ..self.critic_layout()
+        }
+    }
+
+    /// The convolutional blocks of the image critic φ_ω (ReLU, as the paper).
+    pub fn critic_layout(&self) -> ConvLayout {
+        ConvLayout {
+            kernel: self.conv_kernel,
+            channels: self.conv_channels.clone(),
+            activation: Activation::Relu,
         }
     }
 

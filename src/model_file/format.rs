@@ -77,8 +77,9 @@ impl SavedModel {
         bytes
     }
 
-    /// Reads a model file; its configuration is validated, its tensors are checked against the
-    /// model that configuration builds when the model is restored.
+    /// Reads a model file; its configuration is validated and its values checked
+    /// ([`super::sense`]), its tensors are checked against the model that configuration builds
+    /// when the model is restored.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
             return Err(ModelFileError::NotAModel);
@@ -129,11 +130,13 @@ impl SavedModel {
                 adam_steps: p.adam_steps,
             })
             .collect();
-        Ok(Self {
+        let saved = Self {
             config: header.config,
             iteration: header.iteration,
             streams: header.streams,
             players,
-        })
+        };
+        saved.check_values()?;
+        Ok(saved)
     }
 }

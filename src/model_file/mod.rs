@@ -4,6 +4,7 @@
 //! operations or the fused kernels) wrote it. The bytes are laid out in [`format`].
 
 pub mod format;
+pub mod sense;
 
 use std::fmt;
 
@@ -56,6 +57,9 @@ pub enum ModelFileError {
     Config(ConfigError),
     /// The parameters, moments or streams do not fit the model the configuration builds.
     Mismatch(String),
+    /// A value no run can hold ([`sense`]): a non-finite weight, a negative second moment, a
+    /// stream that cannot run, a player twice.
+    Values(String),
 }
 
 impl fmt::Display for ModelFileError {
@@ -90,6 +94,12 @@ impl fmt::Display for ModelFileError {
                 write!(
                     out,
                     "this model file does not match its configuration: {message}"
+                )
+            }
+            Self::Values(message) => {
+                write!(
+                    out,
+                    "this model file holds values no run can have: {message}"
                 )
             }
         }

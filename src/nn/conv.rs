@@ -1,14 +1,16 @@
 //! The convolutional networks of paper A's MNIST experiment (docs/method.md §5), with forward pass
 //! *and* analytic input gradient (docs/method.md §7).
 //!
-//! Each block is h_l = maxpool₂(relu(conv_{W_l}(h_{l−1}))): 7×7 kernels, SAME padding, no bias.
-//! The pooled features, flattened and joined with any extra inputs (the time t of U_θ), feed a
-//! ReLU [`Mlp`] head. The input gradient is the backward formula computed forward:
+//! Each block is h_l = maxpool₂(σ(conv_{W_l}(h_{l−1}))): k×k kernels (the paper's 7×7 with 8
+//! channels, twice, and σ = ReLU, [`ConvLayout::paper`]), SAME padding, no bias. The pooled
+//! features, flattened and joined with any extra inputs (the time t of U_θ), feed an [`Mlp`] head
+//! with the same σ. The input gradient is the backward formula computed forward:
 //! - through the head, [`Mlp::input_gradient`];
 //! - through max-pooling, the upstream gradient upsampled (nearest) times the mask
-//!   [a = upsample(maxpool(a))], a = relu(z), held constant;
-//! - through the ReLU, the mask [z > 0] (merged with the pooling mask: a window whose maximum is 0
-//!   passes no gradient);
+//!   [a = upsample(maxpool(a))], a = σ(z), held constant;
+//! - through σ: for ReLU the mask [z > 0] (merged with the pooling mask: a window whose maximum
+//!   is 0 passes no gradient); for tanh the factor 1 − a², which depends on x, so that the
+//!   gradient field is smooth;
 //! - through the convolution, the transposed convolution with the same weights.
 //!
 //! Every weight is held as a matrix (a kernel `[out, in·k·k]`, reshaped when used), so the one
@@ -18,67 +20,125 @@ use burn::tensor::module::{conv_transpose2d, conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, MaxPoolOptions};
 use burn::tensor::{Bool, DType, Device, Tensor};
 
-use super::mlp::{Activation, ForwardPass, Mlp, glorot_normal};
+use super::mlp::{Activation, ForwardPass, Mlp, glorot_normal, tanh};
 use super::tensor_io::matrix;
 use crate::rng::Rng;
 
-/// The kernel side of every convolution (7×7).
-pub const KERNEL: usize = 7;
-/// Channels of every convolution's output.
-pub const CHANNELS: usize = 8;
-/// Convolution blocks before the dense head.
-pub const BLOCKS: usize = 2;
+/// The convolutional blocks of an image network: the side of every kernel, each block's output
+/// channels (one block per entry, each halving the image's side; none: a dense network on the
+/// pixels) and the nonlinearity σ of the blocks and the head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvLayout {
+    /// k: every convolution is k×k (odd, so that SAME padding is k/2 on each side).
+    pub kernel: usize,
+    /// Output channels of block 1, 2, ….
+    pub channels: Vec<usize>,
+    /// σ.
+    pub activation: Activation,
+}
 
-/// An image network: [`BLOCKS`] conv–ReLU–maxpool blocks, then a dense ReLU head with one output.
+impl ConvLayout {
+    /// The paper's MNIST networks: two blocks of 7×7 ReLU convolutions with 8 channels.
+    pub fn paper() -> Self {
+        Self {
+            kernel: 7,
+            channels: vec![8, 8],
+            activation: Activation::Relu,
+        }
+    }
+
+    /// Flattened features after the blocks on a `side`×`side` image: c_last · (side / 2^blocks)².
+    pub fn features(&self, side: usize) -> usize {
+        let pooled = side >> self.channels.len();
+        self.channels.last().copied().unwrap_or(1) * pooled * pooled
+    }
+
+    /// Stride 1 and padding k/2: TensorFlow's SAME for an odd kernel.
+    fn same_padding(&self) -> ConvOptions<2> {
+        ConvOptions::new([1, 1], [self.kernel / 2; 2], [1, 1], 1)
+    }
+
+    /// The transpose of [`ConvLayout::same_padding`]'s convolution, mapping its output back to its
+    /// input size.
+    fn same_padding_transposed(&self) -> ConvTransposeOptions<2> {
+        ConvTransposeOptions::new([1, 1], [self.kernel / 2; 2], [0, 0], [1, 1], 1)
+    }
+}
+
+/// An image network: conv–ReLU–maxpool blocks ([`ConvLayout`]), then a dense ReLU head.
 #[derive(Clone, Debug)]
 pub struct ConvNet {
     /// One kernel per block, `[out, in·k·k]`.
     pub kernels: Vec<Tensor<2>>,
     /// The head on the flattened features joined with the extra inputs.
     pub head: Mlp,
+    layout: ConvLayout,
     /// Side of the square single-channel input image.
     side: usize,
     /// Inputs after the image's pixels, joined to the features (1 for U_θ's time, 0 for φ_ω).
     extra: usize,
 }
 
+/// How the gradient passes back through one block's σ and max-pooling, `[batch, c, s, s]`.
+enum Through {
+    /// ReLU: where nothing passes (off the window's maximum, or z ≤ 0).
+    Blocked(Tensor<4, Bool>),
+    /// tanh: the pooling mask times 1 − a².
+    Factor(Tensor<4>),
+}
+
 /// What a forward pass keeps for the input-gradient pass.
 pub struct ConvPass {
-    /// `[batch, 1]`: the network's value.
+    /// `[batch, outputs]`: the network's value.
     pub output: Tensor<2>,
-    /// Per block, where the gradient passes back through relu and max-pooling: `[batch, c, s, s]`.
-    blocked: Vec<Tensor<4, Bool>>,
+    /// Per block, how the gradient passes back through σ and max-pooling.
+    through: Vec<Through>,
     head: ForwardPass,
+}
+
+impl ConvPass {
+    /// The head's last hidden layer, `[batch, width]`: the features its output layer reads.
+    pub fn penultimate(&self) -> Tensor<2> {
+        self.head.penultimate()
+    }
 }
 
 impl ConvNet {
     /// Glorot-normal kernels (fans in·k², out·k², as Keras) and a Glorot-normal head with zero
-    /// biases, as the paper. The input is a `side`×`side` image followed by `extra` values.
+    /// biases and `outputs` outputs, as the paper. The input is a `side`×`side` image followed by
+    /// `extra` values.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the architecture, then where it lives"
+    )]
     pub fn glorot(
         side: usize,
         extra: usize,
+        layout: &ConvLayout,
         head_widths: &[usize],
+        outputs: usize,
         rng: &mut Rng,
         device: &Device,
         dtype: DType,
     ) -> Self {
-        let mut kernels = Vec::with_capacity(BLOCKS);
+        let mut kernels = Vec::with_capacity(layout.channels.len());
         let mut channels_in = 1;
-        for _ in 0..BLOCKS {
-            let area = KERNEL * KERNEL;
+        let area = layout.kernel * layout.kernel;
+        for &channels in &layout.channels {
             let weights = glorot_normal(
                 channels_in * area,
-                CHANNELS * area,
-                CHANNELS * channels_in * area,
+                channels * area,
+                channels * channels_in * area,
                 rng,
             );
-            kernels.push(matrix(weights, CHANNELS, channels_in * area, device, dtype));
-            channels_in = CHANNELS;
+            kernels.push(matrix(weights, channels, channels_in * area, device, dtype));
+            channels_in = channels;
         }
-        let head = Mlp::glorot(
-            features(side) + extra,
+        let head = Mlp::glorot_map(
+            layout.features(side) + extra,
             head_widths,
-            Activation::Relu,
+            outputs,
+            layout.activation,
             rng,
             device,
             dtype,
@@ -86,6 +146,7 @@ impl ConvNet {
         Self {
             kernels,
             head,
+            layout: layout.clone(),
             side,
             extra,
         }
@@ -99,9 +160,10 @@ impl ConvNet {
     /// The kernel of a block as `[out, in, k, k]`.
     fn kernel(&self, block: usize) -> Tensor<4> {
         let [out, fan_in] = self.kernels[block].dims();
+        let k = self.layout.kernel;
         self.kernels[block]
             .clone()
-            .reshape([out, fan_in / (KERNEL * KERNEL), KERNEL, KERNEL])
+            .reshape([out, fan_in / (k * k), k, k])
     }
 
     /// The network's value on `input`: `[batch, side² + extra]`.
@@ -112,23 +174,38 @@ impl ConvNet {
             .clone()
             .narrow(1, 0, pixels)
             .reshape([batch, 1, self.side, self.side]);
-        let mut blocked = Vec::with_capacity(BLOCKS);
-        for block in 0..BLOCKS {
-            let a =
-                burn::tensor::activation::relu(conv2d(h, self.kernel(block), None, same_padding()));
+        let blocks = self.kernels.len();
+        let mut through = Vec::with_capacity(blocks);
+        for block in 0..blocks {
+            let z = conv2d(h, self.kernel(block), None, self.layout.same_padding());
+            let a = match self.layout.activation {
+                Activation::Relu => burn::tensor::activation::relu(z),
+                Activation::Tanh => tanh(z),
+            };
             let pooled = max_pool2d(a.clone(), MaxPoolOptions::new([2, 2]));
             let is_window_max = a.clone().equal(upsample(pooled.clone().detach()));
-            blocked.push(is_window_max.bool_and(a.greater_elem(0.0)).bool_not());
+            through.push(match self.layout.activation {
+                Activation::Relu => {
+                    Through::Blocked(is_window_max.bool_and(a.greater_elem(0.0)).bool_not())
+                }
+                Activation::Tanh => Through::Factor(
+                    a.square()
+                        .neg()
+                        .add_scalar(1.0)
+                        .mask_fill(is_window_max.bool_not(), 0.0),
+                ),
+            });
             h = pooled;
         }
-        let mut head_input: Tensor<2> = h.reshape([batch, features(self.side)]);
+        let features = self.layout.features(self.side);
+        let mut head_input: Tensor<2> = h.reshape([batch, features]);
         if self.extra > 0 {
             head_input = Tensor::cat(vec![head_input, input.narrow(1, pixels, self.extra)], 1);
         }
         let head = self.head.forward(head_input);
         ConvPass {
             output: head.output.clone(),
-            blocked,
+            through,
             head,
         }
     }
@@ -137,30 +214,33 @@ impl ConvNet {
     pub fn input_gradient(&self, pass: &ConvPass) -> Tensor<2> {
         let g_head = self.head.input_gradient(&pass.head); // [batch, features + extra]
         let [batch, _] = g_head.dims();
-        let pooled_side = self.side >> BLOCKS;
-        let mut g: Tensor<4> = g_head.clone().narrow(1, 0, features(self.side)).reshape([
+        let features = self.layout.features(self.side);
+        let pooled_side = self.side >> self.kernels.len();
+        let channels = self.kernels.last().map_or(1, |k| k.dims()[0]);
+        let mut g: Tensor<4> = g_head.clone().narrow(1, 0, features).reshape([
             batch,
-            CHANNELS,
+            channels,
             pooled_side,
             pooled_side,
         ]);
-        for block in (0..BLOCKS).rev() {
-            let through_pool = upsample(g).mask_fill(pass.blocked[block].clone(), 0.0);
+        for block in (0..self.kernels.len()).rev() {
+            let upstream = upsample(g);
+            let through_pool = match &pass.through[block] {
+                Through::Blocked(blocked) => upstream.mask_fill(blocked.clone(), 0.0),
+                Through::Factor(factor) => upstream.mul(factor.clone()),
+            };
             g = conv_transpose2d(
                 through_pool,
                 self.kernel(block),
                 None,
-                same_padding_transposed(),
+                self.layout.same_padding_transposed(),
             );
         }
         let g_pixels: Tensor<2> = g.reshape([batch, self.side * self.side]);
         if self.extra == 0 {
             return g_pixels;
         }
-        Tensor::cat(
-            vec![g_pixels, g_head.narrow(1, features(self.side), self.extra)],
-            1,
-        )
+        Tensor::cat(vec![g_pixels, g_head.narrow(1, features, self.extra)], 1)
     }
 
     /// Every kernel, then the head's weights and biases.
@@ -170,6 +250,11 @@ impl ConvNet {
             .cloned()
             .chain(self.head.parameters())
             .collect()
+    }
+
+    /// The parameters mapped through `f` (move to a device, cast, track gradients, detach…).
+    pub fn map(&self, f: impl Fn(Tensor<2>) -> Tensor<2>) -> Self {
+        self.with_parameters(self.parameters().into_iter().map(f).collect())
     }
 
     /// The same architecture holding `parameters` (in the order of [`ConvNet::parameters`]).
@@ -182,22 +267,6 @@ impl ConvNet {
             ..self.clone()
         }
     }
-}
-
-/// Flattened features after the conv blocks: CHANNELS · (side / 2^BLOCKS)².
-pub fn features(side: usize) -> usize {
-    let pooled = side >> BLOCKS;
-    CHANNELS * pooled * pooled
-}
-
-/// Stride 1 and padding k/2: TensorFlow's SAME for an odd kernel.
-fn same_padding() -> ConvOptions<2> {
-    ConvOptions::new([1, 1], [KERNEL / 2; 2], [1, 1], 1)
-}
-
-/// The transpose of [`same_padding`]'s convolution, mapping its output back to its input size.
-fn same_padding_transposed() -> ConvTransposeOptions<2> {
-    ConvTransposeOptions::new([1, 1], [KERNEL / 2; 2], [0, 0], [1, 1], 1)
 }
 
 /// Nearest-neighbour upsampling by 2: each value fills its 2×2 window. `[b, c, s, s]` → `[b, c, 2s, 2s]`.

@@ -11,13 +11,16 @@ use super::tensor_io::matrix;
 use crate::rng::Rng;
 
 /// The hidden-layer nonlinearity σ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Activation {
     /// tanh: smooth, used by the potential U_θ so that ∇ₓU is differentiable in x.
     Tanh,
     /// ReLU: used by the critic φ_ω, as in the paper.
     Relu,
 }
+
+crate::names::named!(Activation, [Tanh => "tanh", Relu => "relu"]);
 
 /// One affine layer z = hW + b.
 #[derive(Clone, Debug)]
@@ -42,6 +45,17 @@ pub struct ForwardPass {
     pub output: Tensor<2>,
     /// h_1..h_n, each `[batch, width]`.
     hidden: Vec<Tensor<2>>,
+}
+
+impl ForwardPass {
+    /// h_n, `[batch, width]`: the features the output layer reads (an MLP has at least one
+    /// hidden layer wherever this is asked).
+    pub fn penultimate(&self) -> Tensor<2> {
+        self.hidden
+            .last()
+            .expect("a network with a hidden layer")
+            .clone()
+    }
 }
 
 impl Mlp {
@@ -197,7 +211,7 @@ impl Mlp {
 /// f32 precision: uncapped, e^{2z} overflows for z > 44 and the backward pass of the formula
 /// would multiply 0 by ∞. Far below zero e^{2z} underflows to 0, which is harmless both ways, so
 /// there is no lower bound (a two-sided clamp costs the CPU backend 8× a one-sided one).
-fn tanh(z: Tensor<2>) -> Tensor<2> {
+pub(super) fn tanh<const D: usize>(z: Tensor<D>) -> Tensor<D> {
     z.clamp_max(20.0)
         .mul_scalar(2.0)
         .exp()

@@ -12,6 +12,6 @@ pub mod readback;
 pub mod tensor_io;
 
 pub use adam::Adam;
-pub use conv::ConvNet;
+pub use conv::{ConvLayout, ConvNet};
 pub use mlp::{Activation, Mlp};
 pub use network::Network;
