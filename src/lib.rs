@@ -34,6 +34,7 @@
 //! | [`parallel`] | fork–join of two trainer phases (two threads natively, in turn on wasm) |
 //! | [`run`] | the [`Training`](run::Training) interface both trainers implement, and the run a mode names |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
+//! | [`digits`] | the digit score: a small classifier of digits, its confidence, classes and Fréchet distance |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |
 //! | `backend` | choosing a native device by name (the CLI's `--backend`) |
 //! | [`rng`] | the seeded random streams |
@@ -47,6 +48,7 @@ pub mod backend;
 pub mod config;
 pub mod data;
 pub mod diagnostics;
+pub mod digits;
 pub mod divergence;
 pub mod flow;
 pub mod fused;

@@ -124,8 +124,8 @@ impl DataPool {
     }
 
     /// `len` points of a target in R^dim: the user's `points` when given (drawn with
-    /// replacement), else `dataset` (MNIST digits drawn with replacement from the 10,000, in
-    /// their own dimension).
+    /// replacement), else `dataset` (MNIST digits drawn with replacement from the training
+    /// split, [`images::Split::Training`], in their own dimension).
     pub fn for_target(
         dataset: Dataset,
         points: Option<&[[f32; 2]]>,
@@ -146,8 +146,9 @@ impl DataPool {
             (_, Dataset::Shape(shape)) => Self::generate(shape, len, dim, rng),
             (_, Dataset::Mnist) => {
                 let digits = images::mnist()?;
+                let training = digits.indices(images::Split::Training);
                 let points = (0..len)
-                    .flat_map(|_| digits.pixels(rng.below(digits.len())))
+                    .flat_map(|_| digits.pixels(training[rng.below(training.len())]))
                     .collect();
                 Self {
                     points,

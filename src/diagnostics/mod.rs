@@ -14,6 +14,7 @@ pub use ot::OtIndicators;
 
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::data::frame::Frame;
+use crate::digits::{self, DigitScore};
 use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
 use crate::losses::Diverged;
 use crate::metrics;
@@ -43,7 +44,7 @@ pub struct EvaluationBatch {
 impl EvaluationBatch {
     /// `len` fresh sources and `len` fresh data points, both from their own stream of the run's
     /// seed (for the shapes, not from the training pool; MNIST digits are drawn from the same
-    /// 10,000 as the pool).
+    /// training split as the pool, and scored against the held-out reference split, src/digits/).
     pub fn for_config(config: &TrainConfig, len: usize) -> Result<Self, ConfigError> {
         let mut rng = Rng::new(config.seed ^ 0xE7A1_0000_0000_0001);
         let source_dim = config.source_dim();
@@ -115,6 +116,9 @@ pub struct Diagnostics {
     /// Exact W2 between the samples and held-out data: first two coordinates, or for images
     /// over every pixel.
     pub w2: f64,
+    /// Images only: how digit-like the samples are (src/digits/).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<DigitScore>,
 }
 
 /// How far (U, G) are from solving the mean-field-game system of paper A.
@@ -271,6 +275,7 @@ impl PendingDiagnostics {
             sinkhorn,
             w2,
             extra_rms,
+            digits,
         } = sample_metrics(&batch.frame.in_data(samples, batch.dim), batch);
         let diagnostics = Diagnostics {
             ot: self.ot.as_ref().map(|ot| ot.finish(values)),
@@ -278,6 +283,7 @@ impl PendingDiagnostics {
             extra_rms,
             sinkhorn,
             w2,
+            digits,
             flow,
         };
         let mut indicators = vec![("divergence estimate", diagnostics.divergence)];
@@ -362,10 +368,14 @@ pub struct SampleMetrics {
     /// As [`Diagnostics::extra_rms`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_rms: Option<f64>,
+    /// As [`Diagnostics::digits`].
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<DigitScore>,
 }
 
 /// The sample metrics of `samples`, `[batch.len, batch.dim]` row-major in the data's own
-/// coordinates, against the batch's held-out data.
+/// coordinates, against the batch's held-out data (images: with the digit score of the shipped
+/// classifier, src/digits/).
 pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics {
     let d = batch.dim;
     let data = batch.data_in_data_frame();
@@ -374,6 +384,7 @@ pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics
             sinkhorn: None,
             w2: metrics::exact_w2(samples, &data, d),
             extra_rms: None,
+            digits: digits::shipped().ok().map(|c| c.score(samples)),
         };
     }
     let (generated_plane, data_plane) = (first_two(samples, d), first_two(&data, d));
@@ -385,6 +396,7 @@ pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics
         )),
         w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
         extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
+        digits: None,
     }
 }
 

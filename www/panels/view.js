@@ -1,8 +1,9 @@
 // Every panel drawn from one snapshot: the curves and speeds, then either the image panels
-// (MNIST) or the plane's panels (trajectories, critic or OT potential, cells, manifold).
+// (MNIST: the grid, the paths and the digit score) or the plane's panels (trajectories, critic or OT potential, cells, manifold).
 
 import { drawCritic } from './critic.js';
 import { drawCurves } from './curves.js';
+import { describeDigitScore, drawDigitHistogram } from './digits.js';
 import { drawImageGrid, drawImagePaths } from './images.js';
 import { drawManifold, drawSpeeds } from './teaching.js';
 import { drawStage } from './walkthrough.js';
@@ -26,6 +27,8 @@ export function drawPanels(snapshot, metrics, plot) {
     $('fine-factor').textContent = String(metrics.fine_factor);
     drawImageGrid($('sample-grid'), snapshot.images, metrics.image_side);
     drawImagePaths($('image-paths'), snapshot.image_paths, snapshot.fine_images, metrics.steps, metrics.image_side);
+    $('digit-score').textContent = describeDigitScore(metrics);
+    drawDigitHistogram($('digit-classes'), metrics);
     return;
   }
   const main = $('trajectories');

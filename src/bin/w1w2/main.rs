@@ -5,6 +5,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
+mod classifier;
+#[cfg(not(target_arch = "wasm32"))]
 mod compare;
 #[cfg(not(target_arch = "wasm32"))]
 mod grid;
@@ -35,6 +37,7 @@ fn main() -> std::process::ExitCode {
         options::Command::Reproduce(args) => reproduce::run(args),
         options::Command::Compare(args) => compare::run(args),
         options::Command::Score(args) => score::run(args),
+        options::Command::Classifier(args) => classifier::run(args),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

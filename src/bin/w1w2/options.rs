@@ -7,6 +7,7 @@ use w1w2_flow::backend::Backend;
 use w1w2_flow::config::{LogMeanExp, Mode, Preset, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
+use w1w2_flow::digits::ClassifierTraining;
 use w1w2_flow::divergence::Divergence;
 use w1w2_flow::model_file::SavedModel;
 
@@ -33,6 +34,9 @@ pub enum Command {
     /// Score generated points from a CSV file (this program's or another implementation's)
     /// with train's sample metrics against the held-out data of a run: one JSON line.
     Score(ScoreArgs),
+    /// Train the digit classifier of the digit score on the training split of the digits and
+    /// write its file (the one the build ships: src/digits/classifier.w1w2c).
+    Classifier(ClassifierArgs),
 }
 
 #[derive(Args)]
@@ -204,15 +208,35 @@ impl std::str::FromStr for Seeds {
 
 #[derive(Args)]
 pub struct ScoreArgs {
-    /// CSV of generated points: one per line, d ≥ 2 numbers, the shape in the first two. The
-    /// first 2,000 are scored (all of them if there are fewer).
+    /// CSV of generated points: one per line, d ≥ 2 numbers, the shape in the first two; or for
+    /// mnist 784 pixel values in [0, 1] a line. The first 2,000 are scored (500 digits; all of
+    /// them if there are fewer).
     pub samples: PathBuf,
-    /// The shape the points imitate.
+    /// The shape the points imitate, or mnist (then with the digit score).
     #[arg(long, default_value = "pinwheel")]
-    pub dataset: Toy2d,
+    pub dataset: Dataset,
     /// The seed of the run whose held-out data they are scored against (train's --seed).
     #[arg(long, default_value_t = 3)]
     pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct ClassifierArgs {
+    /// Where the classifier file goes.
+    #[arg(long, default_value = "src/digits/classifier.w1w2c")]
+    pub out: PathBuf,
+    /// The seed of the initial weights and of the order of the digits.
+    #[arg(long, default_value_t = ClassifierTraining::default().seed)]
+    pub seed: u64,
+    /// Passes over the training split.
+    #[arg(long, default_value_t = ClassifierTraining::default().epochs)]
+    pub epochs: usize,
+    /// Digits an Adam step.
+    #[arg(long, default_value_t = ClassifierTraining::default().batch_size)]
+    pub batch_size: usize,
+    /// Adam's rate.
+    #[arg(long, default_value_t = ClassifierTraining::default().learning_rate)]
+    pub learning_rate: f64,
 }
 
 #[derive(Args)]

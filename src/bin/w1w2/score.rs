@@ -1,11 +1,11 @@
 //! `w1w2 score`: generated points from a CSV file, from this program or any other
-//! implementation, scored with `train`'s sample metrics against the held-out data of a run.
+//! implementation, scored with `train`'s sample metrics against the held-out data of a run
+//! (digits also with the digit score, src/digits/).
 
 use std::path::Path;
 
 use serde::Serialize;
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
-use w1w2_flow::data::Dataset;
 use w1w2_flow::data::points::{Rows, parse_rows};
 use w1w2_flow::diagnostics::{EvaluationBatch, SampleMetrics, sample_metrics};
 
@@ -22,12 +22,7 @@ struct Score {
 
 pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     let rows = read_samples(&args.samples)?;
-    let mut config = TrainConfig::preset(
-        Mode::Flow,
-        TerminalCost::Critic,
-        Dataset::Shape(args.dataset),
-        rows.dim,
-    );
+    let mut config = TrainConfig::preset(Mode::Flow, TerminalCost::Critic, args.dataset, rows.dim);
     config.seed = args.seed;
     config.validate().map_err(|e| {
         Failure::usage(format!(
