@@ -6,6 +6,7 @@
 use burn::tensor::Tensor;
 
 use crate::nn::Network;
+use crate::terminal::Terminal;
 
 /// Time grid and the W2-proximal weight λ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,6 +39,15 @@ impl EulerScheme {
 #[derive(Clone, Debug)]
 pub struct Potential {
     pub net: Network,
+}
+
+/// A flow as its measurements and pictures see it: U_θ as it trains, the potential its samples
+/// come from (U_θ̄ or U_θ, without autodiff), its terminal cost and its Euler scheme.
+pub struct FlowParts<'a> {
+    pub potential: &'a Potential,
+    pub sampling: Potential,
+    pub terminal: &'a Terminal,
+    pub scheme: EulerScheme,
 }
 
 /// ∇ₓU and ∂_tU at a batch of points.

@@ -66,6 +66,7 @@ pub mod sdot;
 pub mod snapshot;
 pub mod terminal;
 pub mod train;
+pub mod training;
 pub mod walkthrough;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -5,9 +5,9 @@
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{ConfigError, Latent, TrainConfig};
+use crate::config::{ConfigError, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_generator};
-use crate::flow::Trajectory;
+use crate::flow::{FlowParts, Trajectory};
 use crate::losses::{PendingLosses, StepLosses};
 use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, SavedModel, parameter_count};
 use crate::models::ot_problem;
@@ -15,21 +15,8 @@ use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
 use crate::nn::{Activation, Adam, Mlp};
 use crate::rng::Rng;
-use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
-use crate::train::Trainer;
-
-/// `rows` latent samples z ~ ζ of dimension `dim`, row-major.
-pub fn sample_latent(latent: Latent, rows: usize, dim: usize, rng: &mut Rng) -> Vec<f32> {
-    match latent {
-        Latent::Gaussian => rng.normal_vec(rows * dim),
-        Latent::Uniform => rng
-            .uniform_vec(rows * dim)
-            .into_iter()
-            .map(|u| 2.0 * u - 1.0)
-            .collect(),
-    }
-}
+use crate::training::Training;
 
 /// A generator g_θ and its dual vector ψ, training on one device.
 pub struct OtGenerator {
@@ -83,7 +70,7 @@ impl OtGenerator {
     fn latent_batch(&mut self, rows: usize, device: &Device) -> Tensor<2> {
         let dim = self.config.latent_dim;
         matrix(
-            sample_latent(self.config.latent, rows, dim, &mut self.latents),
+            self.config.latent.sample(rows, dim, &mut self.latents),
             rows,
             dim,
             device,
@@ -199,7 +186,8 @@ impl Training for OtGenerator {
         batch: &EvaluationBatch,
         readback: &mut Readback,
     ) -> (PendingDiagnostics, Trajectory) {
-        measure_generator(self, batch, readback)
+        let samples = self.generate(batch.sources_on(&self.eval_device(), self.dtype()));
+        measure_generator(samples, &self.ot, self.iteration, readback)
     }
 
     fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
@@ -214,7 +202,7 @@ impl Training for OtGenerator {
         Some(&self.ot)
     }
 
-    fn flow(&self) -> Option<&Trainer> {
+    fn flow(&self) -> Option<FlowParts<'_>> {
         None
     }
 }

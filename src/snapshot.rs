@@ -14,8 +14,8 @@ use crate::flow::rollout;
 use crate::losses::{Diverged, LossValues, PendingLosses, StepLosses};
 use crate::nn::readback::{ReadValues, Readback, Slot};
 use crate::nn::tensor_io::matrix;
-use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
+use crate::training::Training;
 
 /// The window of the plane (first two coordinates; the others are 0) the fields are drawn on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -159,16 +159,11 @@ pub fn queue_snapshot(
     let (n, d) = (batch.len, batch.dim);
     let losses = losses.map(|l| run.queue_losses(l, readback));
     let (diagnostics, trajectory) = run.measure(batch, readback);
-    if let (true, Some(trainer)) = (batch.images, run.flow()) {
+    if let (true, Some(flow)) = (batch.images, run.flow()) {
         let sources = trajectory.positions[0]
             .clone()
             .narrow(0, 0, PATH_IMAGES.min(n));
-        let fine = rollout(
-            &trainer.sampling_potential(),
-            sources,
-            &trainer.scheme().refined(FINE_FACTOR),
-        )
-        .end();
+        let fine = rollout(&flow.sampling, sources, &flow.scheme.refined(FINE_FACTOR)).end();
         let images = PendingImages {
             samples: readback.push(trajectory.end().narrow(0, 0, GRID_IMAGES.min(n))),
             paths: trajectory
@@ -220,11 +215,10 @@ pub fn queue_snapshot(
 
     let critic = run.terminal_field(critic_lattice.clone());
     let (velocity, predicted_lines) = match run.flow() {
-        Some(trainer) => {
-            let scheme = trainer.scheme();
+        Some(flow) => {
+            let scheme = flow.scheme;
             let start = shown.clone().add(
-                trainer
-                    .terminal
+                flow.terminal
                     .gradient(shown.clone())
                     .mul_scalar(scheme.t_final / scheme.lambda),
             );
@@ -236,7 +230,7 @@ pub fn queue_snapshot(
                 &device,
                 dtype,
             );
-            let velocity = trainer.sampling_potential().velocity(
+            let velocity = flow.sampling.velocity(
                 velocity_at,
                 request.time.clamp(0.0, scheme.t_final),
                 scheme.lambda,

@@ -9,8 +9,8 @@ use crate::config::TerminalCost;
 use crate::diagnostics::first_two;
 use crate::model_file::SavedModel;
 use crate::nn::tensor_io::{scalar, to_f32};
-use crate::run::Training;
 use crate::train::{IterationDraws, Trainer};
+use crate::training::Training;
 
 /// A stage of an iteration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::flow::rollout;
 use w1w2_flow::fused::FusedTrainer;
 use w1w2_flow::nn::tensor_io::{matrix, to_f64};
-use w1w2_flow::run::Training;
 use w1w2_flow::terminal::Terminal;
 use w1w2_flow::train::{Trainer, critic_loss, generator_loss};
+use w1w2_flow::training::Training;
 
 fn record(run: &mut dyn Training) -> Record {
     let weights = |run: &dyn Training| parameter_tensors(run).into_iter().map(to_f64).collect();

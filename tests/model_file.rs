@@ -8,7 +8,8 @@ use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
 use w1w2_flow::model_file::{ModelFileError, SavedModel, format};
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
+use w1w2_flow::training::Training;
 
 /// Iterations before the save and after it.
 const ITERATIONS: usize = 3;

@@ -17,7 +17,8 @@ use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
 use w1w2_flow::model_file::SavedModel;
 use w1w2_flow::rng::Rng;
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
+use w1w2_flow::training::Training;
 
 /// The process's peak resident memory in bytes (Linux's VmHWM), if it can be read.
 fn peak_resident_bytes() -> Option<u64> {

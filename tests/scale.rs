@@ -9,8 +9,10 @@
 use burn::tensor::Device;
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{EvaluationBatch, evaluate};
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::diagnostics::EvaluationBatch;
+use w1w2_flow::run::Run;
+use w1w2_flow::training::Training;
+use w1w2_flow::training::evaluate;
 
 /// Seeds the presets were not chosen on (those were 1–5, 3, 4 and 21).
 const UNSEEN_SEEDS: [u64; 2] = [11, 12];

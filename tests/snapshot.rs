@@ -3,11 +3,13 @@
 use burn::tensor::Device;
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{EvaluationBatch, first_two, samples};
+use w1w2_flow::diagnostics::{EvaluationBatch, first_two};
 use w1w2_flow::nn::tensor_io::{matrix, to_f32};
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
 use w1w2_flow::snapshot::GROUPS;
 use w1w2_flow::snapshot::{GRID_IMAGES, PATH_IMAGES, SnapshotRequest, View, snapshot};
+use w1w2_flow::training::Training;
+use w1w2_flow::training::samples;
 
 const REQUEST: SnapshotRequest = SnapshotRequest {
     view: View {

@@ -8,10 +8,12 @@
 use burn::tensor::Device;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
 use w1w2_flow::losses::Diverged;
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
 use w1w2_flow::train::Trainer;
+use w1w2_flow::training::Training;
+use w1w2_flow::training::evaluate;
 
 /// The held-out diagnostics of a run of `config` before and after `iterations` iterations.
 fn before_and_after(config: TrainConfig, iterations: usize) -> (Diagnostics, Diagnostics) {

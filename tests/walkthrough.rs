@@ -4,7 +4,8 @@
 use burn::tensor::Device;
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
+use w1w2_flow::training::Training;
 use w1w2_flow::walkthrough::{Stage, Walkthrough};
 
 fn config() -> TrainConfig {

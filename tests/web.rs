@@ -16,8 +16,8 @@ use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
 use w1w2_flow::fused::FusedTrainer;
 use w1w2_flow::losses::{Diverged, LossValues};
 use w1w2_flow::nn::readback::Readback;
-use w1w2_flow::run::Training;
 use w1w2_flow::train::Trainer;
+use w1w2_flow::training::Training;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 

@@ -15,16 +15,15 @@ pub use ot::OtIndicators;
 use crate::config::{ConfigError, Mode, TrainConfig};
 use crate::data::frame::Frame;
 use crate::digits::{self, DigitScore};
-use crate::flow::{EulerScheme, Potential, Trajectory, kinetic_energy, rollout};
+use crate::flow::{EulerScheme, FlowParts, Potential, Trajectory, kinetic_energy, rollout};
 use crate::losses::Diverged;
 use crate::metrics;
 use crate::models::data_error;
 use crate::nn::readback::{ReadValues, Readback, Slot};
-use crate::nn::tensor_io::{matrix, to_f32};
-use crate::ot_generator::{OtGenerator, sample_latent};
+use crate::nn::tensor_io::matrix;
 use crate::rng::Rng;
-use crate::run::Training;
-use crate::train::Trainer;
+use crate::sdot::SemiDiscreteOt;
+use crate::terminal::Terminal;
 
 /// A fixed batch to evaluate on: sources (x₀ ~ ρ₀ for a flow, latents z ~ ζ for a generator),
 /// `[len, source_dim]`, and held-out data, `[len, dim]`, row-major, both in the run's frame.
@@ -50,7 +49,7 @@ impl EvaluationBatch {
         let source_dim = config.source_dim();
         let sources = match config.mode {
             Mode::Flow => config.source_sample(len, &mut rng),
-            Mode::Generator => sample_latent(config.latent, len, source_dim, &mut rng),
+            Mode::Generator => config.latent.sample(len, source_dim, &mut rng),
         };
         let data = config.data_pool(len, &mut rng).map_err(data_error)?.points;
         Ok(Self {
@@ -81,7 +80,11 @@ impl EvaluationBatch {
     }
 
     /// The sources as a tensor on `device`.
-    fn sources_on(&self, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Tensor<2> {
+    pub fn sources_on(
+        &self,
+        device: &burn::tensor::Device,
+        dtype: burn::tensor::DType,
+    ) -> Tensor<2> {
         matrix(
             self.sources.clone(),
             self.len,
@@ -164,23 +167,24 @@ pub struct PendingDiagnostics {
     iteration: usize,
 }
 
-/// [`Training::measure`] of a flow: the indicators of paths and of the terminal cost.
-pub(crate) fn measure_flow(
-    trainer: &Trainer,
+/// The indicators of the flow `flow` (trained under `config`, at `iteration`) on `batch`, queued
+/// onto `readback`, with the batch's trajectory (still on the device): what a flow's
+/// `Training::measure` returns.
+pub fn measure_flow(
+    flow: &FlowParts,
+    config: &TrainConfig,
+    iteration: usize,
     batch: &EvaluationBatch,
     readback: &mut Readback,
 ) -> (PendingDiagnostics, Trajectory) {
-    let device = trainer.eval_device();
-    let dtype = trainer.dtype();
-    let scheme = trainer.scheme();
-    let config = &trainer.config;
-    let potential = trainer.sampling_potential();
-    let terminal = &trainer.terminal;
+    let (potential, terminal, scheme) = (&flow.sampling, flow.terminal, flow.scheme);
+    let reference = &potential.net.parameters()[0];
+    let (device, dtype) = (reference.device(), reference.dtype());
     let x0 = batch.sources_on(&device, dtype);
     let y = matrix(batch.data.clone(), batch.len, batch.dim, &device, dtype);
-    let trajectory = rollout(&potential, x0.clone(), &scheme);
+    let trajectory = rollout(potential, x0.clone(), &scheme);
     let x_end = trajectory.end();
-    let x_end_half = rollout(&potential, x0, &scheme.refined(2)).end();
+    let x_end_half = rollout(potential, x0, &scheme.refined(2)).end();
 
     let terminal_gap = terminal
         .gradient(x_end.clone())
@@ -191,9 +195,9 @@ pub(crate) fn measure_flow(
         .map(|v| v.clone().square().sum_dim(1).sqrt())
         .collect();
 
-    let flow = PendingFlow {
+    let indicators = PendingFlow {
         kinetic_energy: readback.push(kinetic_energy(&trajectory, &scheme)),
-        hj_residual: readback.push(hj_residual(&potential, &trajectory, &scheme)),
+        hj_residual: readback.push(hj_residual(potential, &trajectory, &scheme)),
         terminal_mean_square: readback.push(terminal_gap.square().sum_dim(1).mean()),
         divergence_half_step: readback.push(terminal.divergence(
             config.divergence,
@@ -205,35 +209,35 @@ pub(crate) fn measure_flow(
         steps: scheme.steps,
         speed_bound: terminal.speed_bound(config.lipschitz, config.lambda),
     };
+    let ot = match terminal {
+        Terminal::Ot(solver) => Some(ot::PendingOt::queue(solver, x_end.clone(), readback)),
+        Terminal::Critic(_) => None,
+    };
     let pending = PendingDiagnostics {
-        flow: Some(flow),
-        ot: trainer
-            .ot()
-            .map(|solver| ot::PendingOt::queue(solver, x_end.clone(), readback)),
+        flow: Some(indicators),
+        ot,
         divergence: readback.push(terminal.divergence(config.divergence, x_end.clone(), y)),
         end_points: readback.push(x_end),
-        iteration: trainer.iteration,
+        iteration,
     };
     (pending, trajectory)
 }
 
-/// [`Training::measure`] of a generator: its samples and the dual value.
-pub(crate) fn measure_generator(
-    generator: &OtGenerator,
-    batch: &EvaluationBatch,
+/// The indicators of a generator's `samples` (`[n, d]`, of the batch's latents) towards paper B's
+/// problem `ot`, at `iteration`, queued onto `readback`, with the samples as a trajectory of one
+/// point: what the generator's `Training::measure` returns.
+pub fn measure_generator(
+    samples: Tensor<2>,
+    ot: &SemiDiscreteOt,
+    iteration: usize,
     readback: &mut Readback,
 ) -> (PendingDiagnostics, Trajectory) {
-    let samples = generator.generate(batch.sources_on(&generator.eval_device(), generator.dtype()));
     let pending = PendingDiagnostics {
         flow: None,
-        ot: Some(ot::PendingOt::queue(
-            &generator.ot,
-            samples.clone(),
-            readback,
-        )),
-        divergence: readback.push(generator.ot.dual_value(samples.clone())),
+        ot: Some(ot::PendingOt::queue(ot, samples.clone(), readback)),
+        divergence: readback.push(ot.dual_value(samples.clone())),
         end_points: readback.push(samples.clone()),
-        iteration: generator.iteration,
+        iteration,
     };
     (
         pending,
@@ -242,13 +246,6 @@ pub(crate) fn measure_generator(
             velocities: Vec::new(),
         },
     )
-}
-
-/// The indicators of `run` on `batch`, read back synchronously.
-pub fn evaluate(run: &dyn Training, batch: &EvaluationBatch) -> Result<Diagnostics, Diverged> {
-    let mut readback = Readback::default();
-    let (pending, _) = run.measure(batch, &mut readback);
-    pending.finish(&readback.read(), batch)
 }
 
 impl PendingDiagnostics {
@@ -421,11 +418,4 @@ pub fn first_two(points: &[f32], dim: usize) -> Vec<f32> {
         .chunks(dim)
         .flat_map(|row| [row[0], row[1]])
         .collect()
-}
-
-/// The samples of the batch's sources under the current run (a flow's end points x_K),
-/// `[n, d]` row-major, in the data's own coordinates.
-pub fn samples(run: &dyn Training, batch: &EvaluationBatch) -> Vec<f32> {
-    let samples = to_f32(run.end_points(batch.sources_on(&run.eval_device(), run.dtype())));
-    batch.frame.in_data(&samples, batch.dim)
 }

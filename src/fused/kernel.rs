@@ -189,7 +189,16 @@ pub fn buffer_of<const D: usize>(tensor: &Tensor<D>) -> Buffer {
         .inner()
         .try_into_primitive::<CubeBackend>()
         .expect("a fused trainer's tensors live on the wgpu device");
-    debug_assert!(tensor.is_contiguous_buffer(), "parameters are contiguous");
+    // The kernels read and write a bound buffer as one dense array from its start, so a tensor
+    // that is a view into part of a larger buffer would be read and written wrongly: check in
+    // release builds too (the tests run in release).
+    assert!(
+        tensor.is_contiguous_buffer(),
+        "a fused trainer binds whole buffers, but this tensor's {} elements do not fill its \
+         {}-byte buffer",
+        tensor.meta.shape().num_elements(),
+        tensor.handle.size()
+    );
     Buffer(tensor.handle)
 }
 

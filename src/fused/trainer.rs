@@ -14,15 +14,15 @@ use super::{Sizes, refused};
 use crate::config::{ConfigError, TrainConfig};
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics};
 use crate::divergence::Divergence;
-use crate::flow::Trajectory;
+use crate::flow::{FlowParts, Trajectory};
 use crate::losses::{PendingLosses, StepLosses};
 use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel};
 use crate::nn::readback::Readback;
 use crate::nn::{Adam, Network};
-use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
 use crate::terminal::Terminal;
 use crate::train::{IterationDraws, Trainer};
+use crate::training::Training;
 
 /// One player's packed parameters and Adam moments on the device, and the burn tensors they are
 /// copied into after each step.
@@ -504,9 +504,13 @@ impl Training for FusedTrainer {
         DType::F32
     }
 
-    /// One iteration in `7 + 3·n_critic` dispatches plus the copies into burn's tensors (four at
-    /// the paper's sizes): the two rollouts, per critic step its samples, its batch weights and
-    /// its reduction with Adam, then the generator's samples and its reduction with Adam.
+    /// One iteration in `4 + 3·n_critic` kernel launches plus the copies into burn's tensors:
+    /// the two rollouts (2), per critic step its samples, its batch weights and its reduction
+    /// with Adam (3·n_critic), then the generator's samples and its reduction with Adam (2). The
+    /// copies are one launch per six of a player's parameter tensors (a weight and a bias a
+    /// layer, and ν where the divergence has one): two a player at the paper's sizes (four layers
+    /// each), so 4 + 3·5 + 4 = 23 launches an iteration with n_critic = 5, as
+    /// [`Training::dispatches`] counts them.
     fn step(&mut self) -> StepLosses {
         let draws = self.trainer.draw();
         let upload = self.upload(&draws, true);
@@ -584,8 +588,8 @@ impl Training for FusedTrainer {
         None
     }
 
-    fn flow(&self) -> Option<&Trainer> {
-        Some(&self.trainer)
+    fn flow(&self) -> Option<FlowParts<'_>> {
+        self.trainer.flow()
     }
 
     fn fused(&self) -> bool {

@@ -1,5 +1,5 @@
 //! `w1w2 bench`: training iterations per second on the paper's pinwheel runs (2-D and 12-D), and
-//! with `--mnist` on its MNIST run. On `--backend wgpu` each case runs both iteration paths, burn's
+//! with `--mnist` on its MNIST run and on the digits preset. On `--backend wgpu` each case runs both iteration paths, burn's
 //! operations and the fused kernels (src/fused/), with the dispatches an iteration of the fused
 //! one. A benchmark prints figures; nothing here asserts a speed.
 
@@ -11,15 +11,20 @@ use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::fused::{self, FusedTrainer};
-use w1w2_flow::run::Training;
 use w1w2_flow::train::Trainer;
+use w1w2_flow::training::Training;
 
-use crate::options::{BenchArgs, Failure};
+use crate::failure::Failure;
+use crate::options::BenchArgs;
 
 #[derive(Serialize)]
 struct BenchRecord {
+    /// "paper" (the papers' settings) or "digits" (the digits preset).
+    preset: &'static str,
     dataset: &'static str,
     dim: usize,
+    batch_size: usize,
+    critic_steps: usize,
     backend: &'static str,
     /// "burn" (one kernel an operation) or "fused" (src/fused/).
     path: &'static str,
@@ -34,20 +39,22 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let opened = args.backend.open().map_err(Failure::runtime)?;
     eprintln!("backend: {}", opened.description);
     let device = opened.device;
+    let pinwheel = Dataset::Shape(Toy2d::Pinwheel);
     let mut cases = vec![
-        (Dataset::Shape(Toy2d::Pinwheel), 2, 10, args.iterations),
-        (Dataset::Shape(Toy2d::Pinwheel), 12, 10, args.iterations),
+        ("paper", TrainConfig::paper(pinwheel, 2), 10, args.iterations),
+        ("paper", TrainConfig::paper(pinwheel, 12), 10, args.iterations),
     ];
     if args.mnist {
-        cases.push((Dataset::Mnist, 784, 1, args.mnist_iterations));
+        cases.push(("paper", TrainConfig::mnist(), 1, args.mnist_iterations));
+        cases.push(("digits", TrainConfig::digits(), 2, 4 * args.mnist_iterations));
     }
-    for (dataset, dim, warm_up, iterations) in cases {
-        let config = TrainConfig::paper(dataset, dim);
+    for (preset, config, warm_up, iterations) in cases {
+        let (dataset, dim) = (config.dataset, config.dim);
         let runtime = |e: String| Failure::runtime(e);
         let burn = Trainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
         let mut paths: Vec<(&str, Box<dyn Training>)> = vec![("burn", Box::new(burn))];
         if args.backend == Backend::Wgpu && fused::covers(&config, &device) {
-            let fused = FusedTrainer::new(config, &device).map_err(|e| runtime(e.to_string()))?;
+            let fused = FusedTrainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
             paths.push(("fused", Box::new(fused)));
         }
         for (path, mut run) in paths {
@@ -65,8 +72,11 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             let iterations = iterations.max(1);
             let (seconds, dispatches) = timed(iterations)?;
             let record = BenchRecord {
+                preset,
                 dataset: dataset.name(),
                 dim,
+                batch_size: config.batch_size,
+                critic_steps: config.critic_steps,
                 backend: args.backend.name(),
                 path,
                 iterations_per_second: iterations as f64 / seconds,
@@ -97,13 +107,16 @@ fn print(record: &BenchRecord, json: bool) -> Result<(), Failure> {
             .map(|n| format!(", {n} dispatches"))
             .unwrap_or_default();
         println!(
-            "{} d={:<3} {:<8} {:<5} {:>7.1} iterations/s  ({:.2} ms each{dispatches}, 5 critic steps + 1 generator step, batch 200)",
+            "{} {} d={:<3} {:<8} {:<5} {:>7.1} iterations/s  ({:.2} ms each{dispatches}, {} critic steps + 1 generator step, batch {})",
+            record.preset,
             record.dataset,
             record.dim,
             record.backend,
             record.path,
             record.iterations_per_second,
-            record.milliseconds_per_iteration
+            record.milliseconds_per_iteration,
+            record.critic_steps,
+            record.batch_size
         );
     }
     Ok(())

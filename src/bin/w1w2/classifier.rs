@@ -6,7 +6,8 @@ use serde_json::json;
 use w1w2_flow::data::images::{Split, mnist};
 use w1w2_flow::digits::{ClassifierTraining, DigitClassifier};
 
-use crate::options::{ClassifierArgs, Failure};
+use crate::failure::Failure;
+use crate::options::ClassifierArgs;
 
 pub fn run(args: ClassifierArgs) -> Result<(), Failure> {
     let digits = mnist().map_err(Failure::usage)?;

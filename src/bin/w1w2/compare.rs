@@ -11,8 +11,10 @@ use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::metrics::exact_w2;
 use w1w2_flow::rng::Rng;
 
-use crate::options::{CompareArgs, Failure};
-use crate::train::{Start, train};
+use crate::failure::Failure;
+use crate::options::CompareArgs;
+use crate::start::Start;
+use crate::train::train;
 
 /// The three methods compared: a mode and a terminal cost.
 const METHODS: [(&str, Mode, TerminalCost); 3] = [

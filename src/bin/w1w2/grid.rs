@@ -3,7 +3,7 @@
 use std::io::BufWriter;
 use std::path::Path;
 
-use crate::options::Failure;
+use crate::failure::Failure;
 
 /// Images per row and per column.
 const GRID: usize = 8;

@@ -9,6 +9,8 @@ mod classifier;
 #[cfg(not(target_arch = "wasm32"))]
 mod compare;
 #[cfg(not(target_arch = "wasm32"))]
+mod failure;
+#[cfg(not(target_arch = "wasm32"))]
 mod grid;
 #[cfg(not(target_arch = "wasm32"))]
 mod options;
@@ -18,6 +20,8 @@ mod progress;
 mod reproduce;
 #[cfg(not(target_arch = "wasm32"))]
 mod score;
+#[cfg(not(target_arch = "wasm32"))]
+mod start;
 #[cfg(not(target_arch = "wasm32"))]
 mod train;
 

@@ -11,7 +11,8 @@ use w1w2_flow::digits::ClassifierTraining;
 use w1w2_flow::divergence::Divergence;
 use w1w2_flow::model_file::SavedModel;
 
-use crate::train::Start;
+use crate::failure::Failure;
+use crate::start::Start;
 
 #[derive(Parser)]
 #[command(
@@ -23,8 +24,8 @@ pub enum Command {
     /// Train a flow (or an OT generator), writing one JSON object of metrics per line every
     /// --eval-every iterations.
     Train(TrainArgs),
-    /// Iterations per second on 2-D and 12-D pinwheel (and with --mnist on MNIST) with the paper's
-    /// architectures.
+    /// Iterations per second on 2-D and 12-D pinwheel (and with --mnist on MNIST, the paper's run
+    /// and the digits preset) with the paper's architectures.
     Bench(BenchArgs),
     /// Run the paper-A reproduction (pinwheel 2-D, 12-D, and W2-only 12-D) and write its table.
     Reproduce(ReproduceArgs),
@@ -42,7 +43,8 @@ pub enum Command {
 #[derive(Args)]
 pub struct TrainArgs {
     /// Data set: pinwheel, moons, 8gaussians, circles, swissroll, 2spirals, checkerboard, or
-    /// mnist (the digits in pixel space, with the paper's MNIST preset).
+    /// mnist (the digits in pixel space: the digits preset, or with --preset paper the paper's
+    /// MNIST run).
     #[arg(long)]
     pub dataset: Option<Dataset>,
     /// Ambient dimension d (2..=64) of a 2-D shape; without --config, the paper's λ and c_GP for that d.
@@ -129,7 +131,8 @@ pub struct BenchArgs {
     /// Timed iterations per pinwheel case (after 10 warm-up iterations).
     #[arg(long, default_value_t = 200)]
     pub iterations: usize,
-    /// Also the paper's MNIST run (conv networks in pixel space, batch 200).
+    /// Also the paper's MNIST run (conv networks in pixel space, batch 200) and the digits
+    /// preset (4 × --mnist-iterations of it).
     #[arg(long)]
     pub mnist: bool,
     /// Timed iterations of the MNIST case (after one warm-up iteration).
@@ -248,30 +251,6 @@ pub struct ReproduceArgs {
     /// Folder for the runs' JSON lines and the table (results/reproduction.md).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
-}
-
-/// Why the program stops, and with which exit code.
-pub struct Failure {
-    pub message: String,
-    pub exit_code: u8,
-}
-
-impl Failure {
-    /// A bad argument or configuration: exit code 2.
-    pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 2,
-        }
-    }
-
-    /// An I/O or other runtime failure: exit code 1.
-    pub fn runtime(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 1,
-        }
-    }
 }
 
 impl TrainArgs {

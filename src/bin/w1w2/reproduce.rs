@@ -7,8 +7,10 @@ use std::path::Path;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 
-use crate::options::{Failure, ReproduceArgs};
-use crate::train::{Record, Start, train};
+use crate::failure::Failure;
+use crate::options::ReproduceArgs;
+use crate::start::Start;
+use crate::train::{Record, train};
 
 /// One run of the reproduction.
 struct Case {

@@ -9,7 +9,8 @@ use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::points::{Rows, parse_rows};
 use w1w2_flow::diagnostics::{EvaluationBatch, SampleMetrics, sample_metrics};
 
-use crate::options::{Failure, ScoreArgs};
+use crate::failure::Failure;
+use crate::options::ScoreArgs;
 
 /// The JSON line: how many points were scored, in which dimension, and their metrics.
 #[derive(Serialize)]

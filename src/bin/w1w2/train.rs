@@ -9,14 +9,17 @@ use std::time::Instant;
 use serde::Serialize;
 use w1w2_flow::backend::Opened;
 use w1w2_flow::config::TrainConfig;
-use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch, evaluate};
+use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
 use w1w2_flow::losses::{Diverged, LossValues};
-use w1w2_flow::model_file::SavedModel;
-use w1w2_flow::run::{Run, Training};
+use w1w2_flow::run::Run;
+use w1w2_flow::training::Training;
+use w1w2_flow::training::evaluate;
 
+use crate::failure::Failure;
 use crate::grid::write_grid;
-use crate::options::{Failure, TrainArgs};
+use crate::options::TrainArgs;
 use crate::progress::Progress;
+use crate::start::Start;
 
 /// One JSON line: the iteration, the training seconds so far, the last losses, the diagnostics.
 #[derive(Clone, Serialize)]
@@ -52,33 +55,6 @@ fn announce(opened: &Opened, config: &TrainConfig) {
         match w1w2_flow::fused::refused(config, &opened.device) {
             None => eprintln!("iteration: fused kernels"),
             Some(reason) => eprintln!("iteration: burn operations ({reason})"),
-        }
-    }
-}
-
-/// What a run starts from.
-pub enum Start {
-    /// A new model of this configuration.
-    Fresh(TrainConfig),
-    /// A saved model, going on where it stopped.
-    Saved(SavedModel),
-}
-
-impl Start {
-    fn config(&self) -> &TrainConfig {
-        match self {
-            Self::Fresh(config) => config,
-            Self::Saved(saved) => &saved.config,
-        }
-    }
-
-    fn run(&self, device: &burn::tensor::Device) -> Result<Run, Failure> {
-        match self {
-            Self::Fresh(config) => Run::new(config.clone(), device)
-                .map_err(|e| Failure::usage(format!("invalid configuration: {e}"))),
-            Self::Saved(saved) => {
-                Run::load(saved, device).map_err(|e| Failure::usage(format!("--init: {e}")))
-            }
         }
     }
 }
@@ -230,7 +206,7 @@ fn write_sample_grid(
 ) -> Result<(), Failure> {
     std::fs::create_dir_all(folder)
         .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", folder.display())))?;
-    let samples = w1w2_flow::diagnostics::samples(run, &batch.first(64));
+    let samples = w1w2_flow::training::samples(run, &batch.first(64));
     write_grid(
         &folder.join(format!("samples-{:06}.png", run.iteration())),
         &samples,
@@ -240,7 +216,7 @@ fn write_sample_grid(
 
 /// The evaluation batch's samples (a flow's end points x_K), one row per sample, d columns.
 fn write_samples(path: &Path, run: &Run, batch: &EvaluationBatch) -> Result<(), Failure> {
-    let samples = w1w2_flow::diagnostics::samples(run, batch);
+    let samples = w1w2_flow::training::samples(run, batch);
     let mut file = BufWriter::new(create(path)?);
     let write_error =
         |e: std::io::Error| Failure::runtime(format!("cannot write {}: {e}", path.display()));

@@ -45,11 +45,13 @@ const POTENTIAL: u32 = 32u;
 const CRITIC: u32 = 128u;
 const SEGMENTS: u32 = 224u;
 
+// The divergence codes FusedTrainer::base_block (src/fused/trainer.rs) writes at DIVERGENCE:
+// 0 KL, 1 W1, 2 α, 3 reverse KL, 4 Jensen–Shannon. Only the kernels' branches are named here:
+// W1 (1) is the case with neither KL's log-sum-exp nor a shift ν (HAS_SHIFT is 0), and
+// Jensen–Shannon (4) is the fallback of critic_weights.wgsl's conjugate and conjugate_slope.
 const KL: u32 = 0u;
-const W1: u32 = 1u;
 const ALPHA_DIVERGENCE: u32 = 2u;
 const REVERSE_KL: u32 = 3u;
-const JENSEN_SHANNON: u32 = 4u;
 
 fn word(i: u32) -> u32 {
     return cfg[i];

@@ -6,19 +6,30 @@
 //!
 //! With paper B's OT terminal cost the critic steps become Nψ steps of averaged dual ascent on
 //! H_λ(ψ) (docs/method.md §9), and G = ψ^{c,λ}; "L_D" is then −H_λ(ψ) on the last dual batch.
+//!
+//! This file holds the trainer itself: its construction, [`Trainer::step`], the generator's step
+//! on L_G, saving and resuming, and its [`Training`] implementation. The rest of the loop is in
+//!
+//! * `streams`: the random streams of a run and one iteration's draws ([`IterationDraws`]);
+//! * `phases`: the terminal player's phase on the frozen flow (n_critic critic steps on L_D, or
+//!   Nψ dual-ascent steps on H_λ(ψ));
+//! * `objectives`: L_D and L_G themselves ([`critic_loss`], [`generator_loss`]);
+//! * `stages`: an iteration taken stage by stage, for the walk-through.
+
+mod objectives;
+mod phases;
+mod stages;
+mod streams;
 
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::config::{
-    BatchStreams, ConfigError, KineticEnergyAt, LogMeanExp, RELEASED_CODE_REPLAY_PERIOD,
-    TrainConfig,
-};
+pub use objectives::{critic_loss, generator_loss};
+pub use streams::IterationDraws;
+
+use crate::config::{BatchStreams, ConfigError, RELEASED_CODE_REPLAY_PERIOD, TrainConfig};
 use crate::data::DataPool;
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_flow};
-use crate::divergence::{gradient_penalty, log_mean_exp_released_code};
-use crate::flow::{
-    EulerScheme, Potential, Trajectory, kinetic_energy, kinetic_energy_released_code, rollout,
-};
+use crate::flow::{EulerScheme, FlowParts, Potential, Trajectory, rollout};
 use crate::losses::{PendingLosses, StepLosses};
 use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, SavedModel, parameter_count};
 use crate::models::{critic_network, data_error, ot_problem, potential_network};
@@ -27,70 +38,12 @@ use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
 use crate::parallel::{join, splits_batches};
 use crate::rng::Rng;
-use crate::run::Training;
 use crate::sdot::SemiDiscreteOt;
 use crate::terminal::{Critic, Terminal};
-
-/// The random streams of a run, each independent and fixed by the seed.
-struct Streams {
-    source: Rng,
-    batches: Rng,
-    interpolation: Rng,
-    /// The source and batch streams as they started, for [`BatchStreams::ReleasedCode`].
-    start: (Rng, Rng),
-}
-
-impl Streams {
-    fn new(root: &mut Rng) -> Self {
-        let (source, batches) = (root.fork(3), root.fork(4));
-        Self {
-            start: (source.clone(), batches.clone()),
-            source,
-            batches,
-            interpolation: root.fork(5),
-        }
-    }
-
-    /// The streams' states: source, batches, interpolation, then the two starts.
-    fn states(&self) -> Vec<[u64; 4]> {
-        [
-            &self.source,
-            &self.batches,
-            &self.interpolation,
-            &self.start.0,
-            &self.start.1,
-        ]
-        .iter()
-        .map(|rng| rng.state())
-        .collect()
-    }
-
-    /// The streams [`Streams::states`] listed.
-    fn from_states([source, batches, interpolation, source0, batches0]: [[u64; 4]; 5]) -> Self {
-        Self {
-            source: Rng::from_state(source),
-            batches: Rng::from_state(batches),
-            interpolation: Rng::from_state(interpolation),
-            start: (Rng::from_state(source0), Rng::from_state(batches0)),
-        }
-    }
-
-    /// The source and data batches start their sequence again (the interpolation weights, which
-    /// the released code draws from TensorFlow's generator, go on).
-    fn restart_batches(&mut self) {
-        (self.source, self.batches) = self.start.clone();
-    }
-}
-
-/// The random draws of one iteration, on the host: every source sample x₀ ~ ρ₀ of the terminal
-/// player's steps (`[steps·B, d]`, row-major) and of the generator step (`[B, d]`), and per
-/// critic step its data batch y (`[B, d]`) and interpolation weights u (`[B]`), end to end.
-pub struct IterationDraws {
-    pub terminal_sources: Vec<f32>,
-    pub generator_sources: Vec<f32>,
-    pub data: Vec<f32>,
-    pub interpolation: Vec<f32>,
-}
+use crate::training::Training;
+use objectives::generator_loss_on;
+use phases::{CriticBatches, critic_phase, dual_phase, frozen_end_points};
+use streams::Streams;
 
 /// A W1⊕W2 flow and its terminal cost (critic or OT), training on one device.
 pub struct Trainer {
@@ -292,61 +245,6 @@ impl Trainer {
         self.iteration = iteration;
     }
 
-    /// The draws of a new iteration and its frozen end points x_K of every critic step's sources,
-    /// `[n_critic·B, d]`, for taking the iteration stage by stage ([`crate::walkthrough`]).
-    pub fn begin_stages(&mut self) -> (IterationDraws, Tensor<2>) {
-        let draws = self.draw();
-        let sources = matrix(
-            draws.terminal_sources.clone(),
-            draws.terminal_sources.len() / self.config.dim,
-            self.config.dim,
-            &self.eval_device(),
-            self.dtype,
-        );
-        let x_end = frozen_end_points(
-            &self.potential.frozen(),
-            sources,
-            &self.scheme(),
-            self.side_by_side,
-        );
-        (draws, x_end)
-    }
-
-    /// Critic step `step` of the iteration `begin_stages` drew, as [`Trainer::step`] takes it.
-    /// Returns L_D.
-    pub fn critic_stage(
-        &mut self,
-        draws: &IterationDraws,
-        x_end: &Tensor<2>,
-        step: usize,
-    ) -> Tensor<1> {
-        let Terminal::Critic(critic) = &mut self.terminal else {
-            unreachable!("a walk-through is begun for the critic flow only")
-        };
-        let batches = CriticBatches {
-            draws,
-            device: &self.device,
-            dtype: self.dtype,
-        };
-        critic_step(critic, &self.config, x_end, &batches, step)
-    }
-
-    /// The generator step of the iteration `begin_stages` drew, which completes it. Returns L_G.
-    pub fn generator_stage(&mut self, draws: &IterationDraws) -> Tensor<1> {
-        let (b, d) = (self.config.batch_size, self.config.dim);
-        let sources = matrix(
-            draws.generator_sources.clone(),
-            b,
-            d,
-            &self.device,
-            self.dtype,
-        );
-        let trajectory = rollout(&self.potential, sources, &self.scheme());
-        let loss = self.generator_step(trajectory);
-        self.iteration += 1;
-        loss
-    }
-
     /// One Adam step of U_θ on L_G, back-propagated through all K Euler steps of `trajectory`
     /// (rolled out with θ's graph), then θ̄ one step toward θ. Returns L_G.
     fn generator_step(&mut self, trajectory: Trajectory) -> Tensor<1> {
@@ -473,7 +371,13 @@ impl Training for Trainer {
         batch: &EvaluationBatch,
         readback: &mut Readback,
     ) -> (PendingDiagnostics, Trajectory) {
-        measure_flow(self, batch, readback)
+        measure_flow(
+            &self.flow().expect("a flow"),
+            &self.config,
+            self.iteration,
+            batch,
+            readback,
+        )
     }
 
     fn end_points(&self, sources: Tensor<2>) -> Tensor<2> {
@@ -491,230 +395,27 @@ impl Training for Trainer {
         }
     }
 
-    fn flow(&self) -> Option<&Trainer> {
-        Some(self)
-    }
-
-    fn flow_mut(&mut self) -> Option<&mut Trainer> {
-        Some(self)
+    fn flow(&self) -> Option<FlowParts<'_>> {
+        Some(FlowParts {
+            potential: &self.potential,
+            sampling: self.sampling_potential(),
+            terminal: &self.terminal,
+            scheme: self.scheme(),
+        })
     }
 }
 
 /// The model file's name for U_θ̄, the running average of U's parameters.
 const AVERAGED_POTENTIAL: &str = "Ū";
 
-/// The rows of `batch` in two halves (the first one row shorter when the count is odd).
-fn halves(batch: Tensor<2>) -> [Tensor<2>; 2] {
-    let rows = batch.dims()[0];
-    let half = rows / 2;
-    [
-        batch.clone().narrow(0, 0, half),
-        batch.narrow(0, half, rows - half),
-    ]
-}
-
-/// The data batches y and interpolation weights u of an iteration's critic steps, and the device
-/// and dtype they go to.
-struct CriticBatches<'a> {
-    draws: &'a IterationDraws,
-    device: &'a Device,
-    dtype: DType,
-}
-
-impl CriticBatches<'_> {
-    /// Critic step `step`'s data points y ~ π, `[B, d]`, and weights u ~ U[0, 1], `[B, 1]`.
-    fn at(&self, step: usize, b: usize, d: usize) -> (Tensor<2>, Tensor<2>) {
-        let y = self.draws.data[step * b * d..(step + 1) * b * d].to_vec();
-        let u = self.draws.interpolation[step * b..(step + 1) * b].to_vec();
-        (
-            matrix(y, b, d, self.device, self.dtype),
-            matrix(u, b, 1, self.device, self.dtype),
-        )
-    }
-}
-
-/// The end points x_K of `sources` under the frozen flow `potential`, without θ-gradients,
-/// `[rows, d]`; with `side_by_side` the two halves of the batch are rolled out at once.
-fn frozen_end_points(
-    potential: &Potential,
-    sources: Tensor<2>,
-    scheme: &EulerScheme,
-    side_by_side: bool,
-) -> Tensor<2> {
-    if !side_by_side {
-        return rollout(potential, sources, scheme).end();
-    }
-    let [first, second] = halves(sources);
-    let (first, second) = join(
-        || rollout(potential, first, scheme).end(),
-        || rollout(potential, second, scheme).end(),
-    );
-    Tensor::cat(vec![first, second], 0)
-}
-
-/// The critic steps on the frozen flow's end points `x_end` (`[n_critic·B, d]`, B rows a step).
-/// Returns the last step's L_D (detached).
-fn critic_phase(
-    critic: &mut Critic,
-    config: &TrainConfig,
-    x_end: Tensor<2>,
-    batches: CriticBatches,
-) -> Tensor<1> {
-    (0..config.critic_steps)
-        .map(|step| critic_step(critic, config, &x_end, &batches, step))
-        .last()
-        .expect("critic_steps ≥ 1")
-}
-
-/// Critic step `step`: L_D on its B rows of the frozen end points `x_end` and its data batch, then
-/// one Adam step of ω (and ν). Returns L_D (detached).
-fn critic_step(
-    critic: &mut Critic,
-    config: &TrainConfig,
-    x_end: &Tensor<2>,
-    batches: &CriticBatches,
-    step: usize,
-) -> Tensor<1> {
-    let b = config.batch_size;
-    let x = x_end.clone().narrow(0, step * b, b).autodiff(); // [B, d], a constant
-    let (y, u) = batches.at(step, b, config.dim);
-    let loss = critic_loss(critic, config, x, y, u);
-    let gradients = loss.backward();
-    let mut updated =
-        critic
-            .adam
-            .step(critic.parameters(), &gradients, config.critic_learning_rate);
-    if critic.shift.is_some() {
-        critic.shift = updated.pop();
-    }
-    critic.net = critic.net.with_parameters(updated);
-    loss.inner()
-}
-
-/// Nψ steps of averaged dual ascent on H_λ(ψ), warm-started, on the frozen flow's end points
-/// `x_end` (`[Nψ·B, d]`). Returns −H_λ(ψ̄) on the last batch.
-fn dual_phase(ot: &mut SemiDiscreteOt, config: &TrainConfig, x_end: Tensor<2>) -> Tensor<1> {
-    let (b, steps) = (config.batch_size, config.ot_dual_steps);
-    ot.lambda = config.ot_lambda;
-    ot.step = config.ot_step;
-    ot.ascend((0..steps).map(|step| x_end.clone().narrow(0, step * b, b)));
-    ot.dual_value(x_end.narrow(0, (steps - 1) * b, b)).neg()
-}
-
-/// L_D on end points x: `[B, d]`, data y: `[B, d]` and interpolation weights u: `[B, 1]`.
-pub fn critic_loss(
-    critic: &Critic,
-    config: &TrainConfig,
-    x: Tensor<2>,
-    y: Tensor<2>,
-    u: Tensor<2>,
-) -> Tensor<1> {
-    let b = config.batch_size;
-    let phi = critic
-        .net
-        .forward(Tensor::cat(vec![x.clone(), y.clone()], 0))
-        .output; // [2B, 1]
-    let phi_x = phi.clone().narrow(0, 0, b);
-    let phi_y = phi.narrow(0, b, b);
-    let data_term = match config.log_mean_exp {
-        LogMeanExp::ReleasedCode => log_mean_exp_released_code(phi_y),
-        LogMeanExp::Stable => config.divergence.data_term(phi_y, critic.shift.as_ref()),
-    };
-    let divergence = phi_x.mean().sub(data_term);
-    let mut loss = divergence.neg();
-    if config.w1_proximal {
-        let x_hat = y.mul(u.clone()).add(x.mul(u.neg().add_scalar(1.0))); // u·y + (1−u)·x
-        let pass = critic.net.forward(x_hat);
-        let grad_phi = critic.net.input_gradient(&pass);
-        loss = loss.add(gradient_penalty(
-            grad_phi,
-            config.lipschitz,
-            config.gradient_penalty,
-        ));
-    }
-    loss
-}
-
-/// L_G = mean_b G(x_K) + λ·KE (the KE term only with the W2 proximal), for sources x0: `[B, d]`.
-pub fn generator_loss(
-    potential: &Potential,
-    terminal: &Terminal,
-    x0: Tensor<2>,
-    scheme: &EulerScheme,
-    config: &TrainConfig,
-) -> Tensor<1> {
-    generator_loss_on(
-        potential,
-        terminal,
-        rollout(potential, x0, scheme),
-        scheme,
-        config,
-    )
-}
-
-/// L_G on a trajectory already rolled out with `potential`.
-fn generator_loss_on(
-    potential: &Potential,
-    terminal: &Terminal,
-    trajectory: Trajectory,
-    scheme: &EulerScheme,
-    config: &TrainConfig,
-) -> Tensor<1> {
-    let terminal = terminal.potential(trajectory.end()).mean();
-    if !config.w2_proximal {
-        return terminal;
-    }
-    let energy = match config.kinetic_energy_at {
-        KineticEnergyAt::StepPoints => kinetic_energy(&trajectory, scheme),
-        KineticEnergyAt::ReleasedCode => {
-            kinetic_energy_released_code(potential, &trajectory, scheme)
-        }
-    };
-    terminal.add(energy.mul_scalar(scheme.lambda))
-}
-
 #[cfg(test)]
 mod tests {
-    use burn::tensor::{DType, Device};
+    use burn::tensor::Device;
 
-    use super::{Trainer, frozen_end_points};
+    use super::Trainer;
     use crate::config::{BatchStreams, TrainConfig};
     use crate::data::toy2d::Toy2d;
-    use crate::nn::tensor_io::{matrix, to_f64};
-    use crate::rng::Rng;
-    use crate::run::Training;
-
-    /// Rows are independent under the flow, so rolling out two halves side by side must give
-    /// the rows of one rollout, in order (an odd count makes the halves unequal).
-    #[test]
-    fn frozen_end_points_in_halves_match_one_rollout() {
-        let trainer =
-            Trainer::new(TrainConfig::paper(Toy2d::Pinwheel, 3), &Device::flex()).unwrap();
-        let (rows, device) = (7, trainer.eval_device());
-        let mut rng = Rng::new(5);
-        let sources: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
-        let frozen = trainer.potential.frozen();
-        let end = |side_by_side| {
-            to_f64(frozen_end_points(
-                &frozen,
-                matrix(sources.clone(), rows, 3, &device, DType::F32),
-                &trainer.scheme(),
-                side_by_side,
-            ))
-        };
-        let (halves, whole) = (end(true), end(false));
-        assert_eq!(halves.len(), rows * 3);
-        for (a, b) in halves.iter().zip(&whole) {
-            assert!((a - b).abs() < 1e-5, "{halves:?} against {whole:?}");
-        }
-        assert!(
-            whole
-                .iter()
-                .zip(&sources)
-                .any(|(x, &x0)| (x - x0 as f64).abs() > 1e-3),
-            "the flow moved the points"
-        );
-    }
+    use crate::nn::tensor_io::to_f64;
 
     /// With the released code's batch streams, an iteration that is a multiple of 100 draws the
     /// batches of iteration 0 again; other iterations, and independent streams, go on.
