@@ -56,7 +56,7 @@ impl Run {
         Ok(run)
     }
 
-    /// The flow's burn trainer, to take stage by stage ([`crate::walkthrough`]), when the run is
+    /// The flow's burn trainer, to take stage by stage (src/walkthrough.rs), when the run is
     /// a flow trained by burn's operations.
     pub fn flow_mut(&mut self) -> Option<&mut Trainer> {
         match self {

@@ -1,7 +1,7 @@
 //! The [`Training`] interface that every kind of training run implements (paper A's flow, with a
 //! critic or an OT terminal cost, on burn's operations or the fused kernels, and paper B's OT
 //! generator), and the measurements taken through it. The CLI, the page, the snapshots and the
-//! walk-through see runs only through it; `crate::run` is the one module that knows every kind.
+//! walk-through see runs only through it; `run` (src/run.rs) is the one module that knows every kind.
 
 use burn::tensor::{DType, Device, Tensor};
 

@@ -250,7 +250,7 @@ fn files_that_are_not_usable_models_are_refused_by_name() {
 
 /// Values no training step makes are refused by name, each alone in an otherwise good file:
 /// non-finite weights and moments, a negative second moment or step count, an all-zero random
-/// stream, a player twice or one no run has, an iteration count past 2^50; and a configuration
+/// stream, a player twice or one no run has, an iteration count past 2^31 − 1; and a configuration
 /// whose sizes exceed the memory budget is refused with its estimate.
 #[test]
 fn files_holding_values_no_run_can_have_are_refused_by_name() {

@@ -582,12 +582,22 @@ mod tests {
             preset.validate().unwrap();
         }
         for preset in [Preset::Standard, Preset::Fast] {
-            let digits =
-                TrainConfig::of_preset(preset, Mode::Flow, TerminalCost::Critic, Dataset::Mnist, 784);
+            let digits = TrainConfig::of_preset(
+                preset,
+                Mode::Flow,
+                TerminalCost::Critic,
+                Dataset::Mnist,
+                784,
+            );
             assert_eq!(digits, TrainConfig::digits());
         }
-        let paper =
-            TrainConfig::of_preset(Preset::Paper, Mode::Flow, TerminalCost::Critic, Dataset::Mnist, 784);
+        let paper = TrainConfig::of_preset(
+            Preset::Paper,
+            Mode::Flow,
+            TerminalCost::Critic,
+            Dataset::Mnist,
+            784,
+        );
         assert_eq!(paper, TrainConfig::mnist());
         TrainConfig::digits().validate().unwrap();
     }

@@ -11,9 +11,9 @@ use super::{ModelFileError, SavedModel};
 /// g_θ, and U_θ̄, the running average of U's weights.
 pub const PLAYERS: [&str; 5] = ["U", "φ", "ψ", "g", "Ū"];
 
-/// The largest iteration a model file may hold: far beyond any run (3,000 years at 10,000
-/// iterations a second), and exact in the page's JavaScript numbers (2^53).
-pub const MAX_ITERATION: usize = 1 << 50;
+/// The largest iteration a model file may hold, 2^31 − 1: far beyond any run (seven years at ten
+/// iterations a second), and the same in the page, whose WebAssembly `usize` has 32 bits.
+pub const MAX_ITERATION: usize = i32::MAX as usize;
 
 impl SavedModel {
     /// `Ok` when every value makes sense (the module's list), else the first fault found.
@@ -21,7 +21,7 @@ impl SavedModel {
         let fault = |message: String| Err(ModelFileError::Values(message));
         if self.iteration > MAX_ITERATION {
             return fault(format!(
-                "its iteration count {} cannot be continued (at most 2^50)",
+                "its iteration count {} cannot be continued (at most 2^31 − 1)",
                 self.iteration
             ));
         }

@@ -1,5 +1,5 @@
 //! One iteration of [`Trainer::step`] taken stage by stage, for the walk-through
-//! ([`crate::walkthrough`]), which shows each stage as it happens.
+//! (src/walkthrough.rs), which shows each stage as it happens.
 //!
 //! [`Trainer::begin_stages`] draws the iteration and rolls every critic step's sources through the
 //! frozen flow to x_K; each [`Trainer::critic_stage`] is one Adam step of ω on
@@ -18,7 +18,7 @@ use crate::training::Training;
 
 impl Trainer {
     /// The draws of a new iteration and its frozen end points x_K of every critic step's sources,
-    /// `[n_critic·B, d]`, for taking the iteration stage by stage ([`crate::walkthrough`]).
+    /// `[n_critic·B, d]`, for taking the iteration stage by stage (src/walkthrough.rs).
     pub fn begin_stages(&mut self) -> (IterationDraws, Tensor<2>) {
         let draws = self.draw();
         let sources = matrix(
