@@ -336,3 +336,32 @@ fn a_run_saved_and_continued_with_init_matches_one_run_of_the_whole_length() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a w1w2-flow model"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// On wgpu the CLI names the adapter it opened, warns when it is a software one, and says which
+/// path runs the iteration. Without a GPU the adapter is Mesa's lavapipe (which `cargo xtask
+/// test` installs), a software adapter that calls itself llvmpipe.
+#[test]
+fn train_on_wgpu_names_the_adapter_and_warns_of_a_software_one() {
+    let output = w1w2(&[
+        "train",
+        "--backend",
+        "wgpu",
+        "--iterations",
+        "1",
+        "--eval-every",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let adapter = stderr
+        .lines()
+        .find(|l| l.starts_with("backend: wgpu adapter '"))
+        .unwrap_or_else(|| panic!("no adapter line in:\n{stderr}"));
+    let software = adapter.contains("llvmpipe") || adapter.contains("Cpu");
+    assert_eq!(
+        stderr.contains("warning: this adapter is a software one"),
+        software,
+        "{stderr}"
+    );
+    assert!(stderr.contains("iteration: fused kernels"), "{stderr}");
+}

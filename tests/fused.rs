@@ -11,7 +11,7 @@ use fused_comparison::{
 };
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::flow::rollout;
-use w1w2_flow::fused::FusedTrainer;
+use w1w2_flow::fused::{FusedTrainer, LAVAPIPE_LOOP_LIMIT, loop_iterations, refused};
 use w1w2_flow::nn::tensor_io::{matrix, to_f64};
 use w1w2_flow::terminal::Terminal;
 use w1w2_flow::train::{Trainer, critic_loss, generator_loss};
@@ -58,6 +58,81 @@ fn embedded_without_the_w1_proximal_matches_the_burn_path() {
 #[test]
 fn alpha_divergence_matches_the_burn_path() {
     compare("alpha:2");
+}
+
+#[test]
+fn the_w1_divergence_matches_the_burn_path() {
+    compare("W1");
+}
+
+#[test]
+fn reverse_kl_matches_the_burn_path() {
+    compare("reverse KL");
+}
+
+#[test]
+fn jensen_shannon_matches_the_burn_path() {
+    compare("Jensen-Shannon");
+}
+
+/// The comparison's control: the fused run given λ perturbed by 1e-3 (a constant of the kernels'
+/// configuration block) must fail it, so that a kernel off by that much cannot pass.
+#[test]
+fn a_kernel_constant_off_by_one_thousandth_fails_the_comparison() {
+    let (name, config) = cases().remove(0);
+    let reference = record(&mut Trainer::new(config.clone(), &Device::flex()).unwrap());
+    let mut fused = FusedTrainer::new(config.clone(), &Device::wgpu(Default::default())).unwrap();
+    fused.set_config(TrainConfig {
+        lambda: config.lambda * (1.0 + 1e-3),
+        ..config.clone()
+    });
+    let perturbed = record(&mut fused);
+    let caught = std::panic::catch_unwind(|| {
+        assert_records_match(name, &config, &reference, &perturbed);
+    });
+    assert!(
+        caught.is_err(),
+        "{name}: λ off by 1e-3 passed the comparison"
+    );
+}
+
+/// lavapipe ends an invocation after 65,535 loop iterations: a potential just too wide by the
+/// kernels' count is refused there, and one just narrow enough runs and matches the burn path.
+#[test]
+fn networks_at_lavapipes_loop_limit_are_refused_just_past_it_and_match_just_under_it() {
+    let device = Device::wgpu(Default::default());
+    let (_, base) = cases().remove(0);
+    let of_width = |width| TrainConfig {
+        potential_widths: vec![width; 5],
+        batch_size: 32,
+        ..base.clone()
+    };
+    let widest = (48..1024)
+        .take_while(|&w| loop_iterations(&of_width(w)) <= LAVAPIPE_LOOP_LIMIT)
+        .last()
+        .expect("the paper's width fits");
+    let past = of_width(widest + 1);
+    if !refused(&past, &device).is_some_and(|reason| reason.contains("lavapipe stops")) {
+        // A GPU that is not lavapipe has no such limit.
+        eprintln!("the wgpu adapter is not lavapipe: nothing to refuse");
+        return;
+    }
+    let under = of_width(widest);
+    eprintln!(
+        "U of width {widest}: {} loop iterations; {}: {}",
+        loop_iterations(&under),
+        widest + 1,
+        loop_iterations(&past)
+    );
+    assert_eq!(refused(&under, &device), None);
+    let reference = record(&mut Trainer::new(under.clone(), &Device::flex()).unwrap());
+    let mut fused = FusedTrainer::new(under.clone(), &device).unwrap();
+    assert_records_match(
+        "at lavapipe's limit",
+        &under,
+        &reference,
+        &record(&mut fused),
+    );
 }
 
 #[test]

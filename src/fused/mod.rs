@@ -125,12 +125,12 @@ pub fn covers(config: &TrainConfig, device: &Device) -> bool {
 }
 
 /// Mesa's lavapipe ends a shader invocation after this many loop iterations in all.
-const LAVAPIPE_LOOP_LIMIT: usize = 65_535;
+pub const LAVAPIPE_LOOP_LIMIT: usize = 65_535;
 
 /// An upper bound on the loop iterations one invocation of the busiest kernel takes, counted as
 /// the shaders loop: inner products four terms an iteration (the forward pass j-outer, the
 /// gradient passes i-outer).
-fn loop_iterations(config: &TrainConfig) -> usize {
+pub fn loop_iterations(config: &TrainConfig) -> usize {
     let d = config.dim;
     let unrolled = |n: usize| n / 4 + n % 4;
     let fans = |input: usize, widths: &[usize]| {

@@ -14,7 +14,8 @@ use w1w2_flow::training::Training;
 pub const ITERATIONS: usize = 3;
 
 /// The configurations compared: the paper's 2-D pinwheel with KL; d = 12 without the W1
-/// proximal; the α-divergence (with its shift ν); no W2 proximal; an active penalty (at the
+/// proximal; every other divergence the kernels hold (the α-divergence, reverse KL and
+/// Jensen–Shannon with their shift ν, and W1); no W2 proximal; an active penalty (at the
 /// paper's L = 1 it is inactive at the start, so its hand-derived ω-gradient would go
 /// unchecked); and widths, depths, K and n_critic that are not the defaults.
 pub fn cases() -> Vec<(&'static str, TrainConfig)> {
@@ -33,6 +34,27 @@ pub fn cases() -> Vec<(&'static str, TrainConfig)> {
             TrainConfig {
                 divergence: Divergence::Alpha(2.0),
                 ..TrainConfig::paper(Toy2d::EightGaussians, 2)
+            },
+        ),
+        (
+            "W1",
+            TrainConfig {
+                divergence: Divergence::Wasserstein1,
+                ..TrainConfig::paper(Toy2d::Moons, 2)
+            },
+        ),
+        (
+            "reverse KL",
+            TrainConfig {
+                divergence: Divergence::ReverseKullbackLeibler,
+                ..TrainConfig::paper(Toy2d::Circles, 2)
+            },
+        ),
+        (
+            "Jensen-Shannon",
+            TrainConfig {
+                divergence: Divergence::JensenShannon,
+                ..TrainConfig::paper(Toy2d::Pinwheel, 2)
             },
         ),
         (
