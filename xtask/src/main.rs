@@ -51,11 +51,30 @@ fn bench() -> Result<(), String> {
     shell::step(
         "native benchmark on wgpu (burn's operations and the fused kernels; lavapipe without a GPU)",
     );
-    w1w2_bench(&["--backend", "wgpu", "--iterations", "20"], None)?;
+    w1w2_bench(
+        &[
+            "--backend",
+            "wgpu",
+            "--iterations",
+            "20",
+            "--digits",
+            "--mnist-iterations",
+            "1",
+        ],
+        None,
+    )?;
     let swiftshader = tools::swiftshader_driver()?;
     shell::step("native benchmark on Chromium's SwiftShader (the page's software adapter)");
     w1w2_bench(
-        &["--backend", "wgpu", "--iterations", "5"],
+        &[
+            "--backend",
+            "wgpu",
+            "--iterations",
+            "5",
+            "--digits",
+            "--mnist-iterations",
+            "1",
+        ],
         Some(&swiftshader),
     )?;
     wasm::build_page()?;
@@ -66,6 +85,14 @@ fn bench() -> Result<(), String> {
     shell::run(
         Command::new("node")
             .arg("bench.mjs")
+            .current_dir(&e2e)
+            .env("BASE_URL", format!("http://127.0.0.1:{port}/")),
+    )?;
+    tools::firefox()?;
+    shell::step("browser benchmark (headless Firefox ESR: a snapshot on its WebGPU)");
+    shell::run(
+        Command::new("node")
+            .arg("firefox-bench.mjs")
             .current_dir(&e2e)
             .env("BASE_URL", format!("http://127.0.0.1:{port}/")),
     )
@@ -96,7 +123,7 @@ fn w1w2_bench(args: &[&str], vulkan_driver: Option<&Path>) -> Result<(), String>
 /// debug is too large for the test runner): the documentation check ([`docs`]), native unit and
 /// integration tests (on a CPU with AVX-512 a second time without it, [`portable`]; the fused
 /// kernels on the GPU, or on Mesa's lavapipe where there is none), wasm-bindgen tests in headless
-/// Chromium, and end-to-end tests of the served page.
+/// Chromium, and end-to-end tests of the served page in Chromium and in Firefox.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(extra) = args.first() {
         return Err(format!(
@@ -142,6 +169,18 @@ fn test(args: &[String]) -> Result<(), String> {
             .env("SCREENSHOT_DIR", shell::target_dir().join("e2e"))
             // Built by the native tests above: a model saved in the page goes on natively.
             .env("W1W2_BIN", shell::target_dir().join("release").join("w1w2")),
+    )?;
+
+    tools::firefox()?;
+    shell::step(&format!(
+        "end-to-end tests of the page in Firefox (node --test firefox.test.mjs, server on port {port})"
+    ));
+    shell::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "firefox.test.mjs"])
+            .current_dir(&e2e)
+            .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
+            .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),
     )
 }
 

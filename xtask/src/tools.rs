@@ -46,6 +46,15 @@ pub fn debian_packages() -> Result<(), String> {
     apt_install(&missing)
 }
 
+/// Debian's firefox-esr, the second browser of the page's end-to-end tests (driven over WebDriver
+/// BiDi by npm's puppeteer-core, which downloads no browser).
+pub fn firefox() -> Result<(), String> {
+    if Path::new("/usr/bin/firefox-esr").exists() {
+        return Ok(());
+    }
+    apt_install(&["firefox-esr"])
+}
+
 /// The Vulkan driver file of the SwiftShader that Debian's chromium ships, the adapter the page's
 /// WebGPU gets in headless Chromium: wgpu run with `VK_ICD_FILENAMES` set to it uses the same
 /// shader compiler without the browser in between.
