@@ -17,7 +17,7 @@ import { controlsOf, parseHash, resolveSettings, toHash } from './state.js';
 import { TrainingWorker } from './worker-client.js';
 
 const EVAL_POINTS = 500;
-const EVAL_IMAGES = 64; // MNIST: the grid's samples (each costs a rollout of conv networks)
+const EVAL_IMAGES = 200; // MNIST: the grid's 64 and more for the digit score (each a rollout of conv networks)
 const CRITIC_GRID = 64;
 const VELOCITY_GRID = 18;
 const HIGHLIGHTED = 12;
@@ -47,6 +47,8 @@ const page = {
   changes: Promise.resolve(),
   stage: null, // where the iteration being walked through stands (a StageMessage)
   firstIteration: null, // the iteration the run started at (a pretrained or loaded model's)
+  kept: null, // {bytes, iteration}: a WebGPU run's model, read back with its last snapshot
+  recovery: null, // the restart on the CPU after a lost GPU, while it is under way
 };
 
 function setStatus(text, kind = 'info') {
@@ -67,14 +69,18 @@ function view() {
   return { window: page.window, critic_grid: CRITIC_GRID, velocity_grid: VELOCITY_GRID, time: page.time, highlighted: HIGHLIGHTED };
 }
 
-/** (Re)starts the worker on the current settings; resolves once the first snapshot is drawn. */
-async function start(forcedBackend) {
+/**
+ * (Re)starts the worker on the current settings, or going on from `model` (a model file's
+ * bytes, with its history kept); resolves once the first snapshot is drawn.
+ */
+async function start(forcedBackend, model) {
   // Asked before the running worker stops: should the configuration worker fail, the run is kept.
   const config = { ...(await configOf(page.controls, page.settings)), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
   if (page.worker) page.worker.terminate();
   page.playing = false;
-  page.history = [];
+  if (!model) page.history = [];
   page.latest = null;
+  page.kept = null;
   const choice = forcedBackend || (await chooseBackend(page.settings.backend));
   page.backend = choice;
   $('backend').textContent = choice.backend;
@@ -95,7 +101,7 @@ async function start(forcedBackend) {
     }, { instrument: INSTRUMENT });
   });
   const pretrained = page.settings.start === 'pretrained' && !page.settings.points;
-  page.worker.post({ type: 'start', config, backend: choice.backend, view: view(), pretrained });
+  page.worker.post({ type: 'start', config, backend: choice.backend, view: view(), pretrained, model });
   return page.ready;
 }
 
@@ -149,15 +155,27 @@ function onLoaded(message) {
   receive(message);
 }
 
-/** A failure from the worker: a diverged run stops and says so; a lost GPU falls back to CPU. */
+/**
+ * A failure from the worker: a diverged run stops and says so; a failed GPU (a lost device, a
+ * driver reset) goes on on the CPU from the model read back with the last snapshot.
+ */
 function onFailure(text, diverged) {
+  const wasPlaying = page.playing;
   page.playing = false;
   updatePlayButton();
   if (diverged) {
     setStatus(`${text}. Press reset to start again (a smaller learning rate or a larger λ helps).`, 'error');
   } else if (page.backend && page.backend.backend === 'webgpu') {
-    setStatus(`WebGPU failed (${text}); continuing on the CPU backend from the last settings`, 'error');
-    start({ backend: 'cpu', reason: `WebGPU failed: ${text}` }).catch(() => {});
+    const kept = page.kept;
+    const from = kept ? `from iteration ${kept.iteration}, the last snapshot` : 'from the start';
+    const reason = `WebGPU failed: ${text}`;
+    showProblems([`The GPU failed (${text}); the run goes on on the CPU backend ${from}.`]);
+    page.recovery = start({ backend: 'cpu', reason }, kept && kept.bytes).then(() => {
+      showOrigin(false, `continued on the CPU ${from} of the WebGPU run`);
+      setStatus(`the GPU failed; continuing on the CPU backend ${from}`, 'error');
+      if (wasPlaying) api.play();
+    });
+    page.recovery.catch((error) => setStatus(`the CPU backend could not go on: ${error.message}`, 'error'));
   } else {
     setStatus(`error: ${text}. Press reset to start again.`, 'error');
   }
@@ -170,6 +188,7 @@ function receive(message) {
   if (metrics.version !== SNAPSHOT_VERSION) throw new Error(`snapshot version ${metrics.version} is not supported by this page`);
   page.latest = metrics;
   page.lastArrays = snapshot;
+  if (snapshot.model) page.kept = { bytes: snapshot.model, iteration: metrics.iteration };
   page.counters = message.counters || null;
   if (!page.history.length || page.history[page.history.length - 1].iteration !== metrics.iteration) page.history.push(metrics);
   if (page.history.length > MAX_HISTORY) page.history = page.history.filter((_, i) => i % 2 === 0 || i === page.history.length - 1);
@@ -178,9 +197,32 @@ function receive(message) {
   // The run may start at a pretrained or loaded model's iteration: the rate counts this run's own.
   page.firstIteration ??= metrics.iteration;
   const seconds = message.trainingMs / 1000;
-  $('its-per-second').textContent = seconds > 0 ? ((metrics.iteration - page.firstIteration) / seconds).toFixed(1) : '–';
+  const iterations = metrics.iteration - page.firstIteration;
+  $('its-per-second').textContent = seconds > 0 ? (iterations / seconds).toFixed(1) : '–';
+  $('seconds-per-iteration').textContent = iterations > 0 ? (seconds / iterations).toPrecision(2) : '–';
+  describeDigitsPreset(iterations > 0 ? seconds / iterations : null);
   if (page.playing) setStatus(`training on ${page.backend.backend}`);
   draw();
+}
+
+/**
+ * On digits, says which preset runs: the digits preset (standard and fast), or the paper's, which
+ * on the CPU backend cannot learn digits live; `secondsPerIteration` is this run's, once measured.
+ */
+function describeDigitsPreset(secondsPerIteration) {
+  const note = $('digits-preset');
+  note.hidden = !isImages(page.settings);
+  if (note.hidden) return;
+  if (page.settings.preset !== 'paper') {
+    note.textContent = 'The digits preset: the paper\'s MNIST flow in pixel space, with a smaller batch, fewer Euler '
+      + 'steps and smaller networks, so that it learns digits on a CPU. The paper\'s own settings are preset = paper.';
+    return;
+  }
+  const pace = secondsPerIteration ? `${secondsPerIteration.toPrecision(2)} s an iteration here` : 'seconds an iteration';
+  note.textContent = page.backend?.backend === 'cpu'
+    ? `The paper's MNIST preset takes ${pace}, and its first digits come after about 1,000 iterations: hours on this `
+      + 'CPU backend. The standard and fast presets are the digits preset, which learns digits here in minutes.'
+    : `The paper's MNIST preset: ${pace}.`;
 }
 
 function draw() {
@@ -351,11 +393,24 @@ const api = {
     page.worker.post({ type: 'pause' });
     setStatus(`paused at iteration ${page.latest ? page.latest.iteration : 0}`);
   },
-  /** Runs n iterations; resolves with the metrics once they are done and drawn. */
+  /**
+   * Runs n iterations; resolves with the metrics once they are done and drawn. Should the GPU
+   * fail meanwhile, the run goes on on the CPU from its last snapshot up to the same iteration.
+   */
   async step(n = 1) {
     await settled();
     leaveStages();
-    receive(await page.worker.request({ type: 'step', n }));
+    const target = (page.latest ? page.latest.iteration : 0) + n;
+    let reply;
+    try {
+      reply = await page.worker.request({ type: 'step', n });
+    } catch (error) {
+      if (!page.recovery) throw error;
+      await page.recovery;
+      page.recovery = null;
+      reply = await page.worker.request({ type: 'step', n: Math.max(0, target - page.latest.iteration) });
+    }
+    receive(reply);
     setStatus(`paused at iteration ${page.latest.iteration} on ${page.backend.backend}`);
     return page.latest;
   },

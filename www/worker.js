@@ -2,7 +2,7 @@
 // Float32Arrays) at most ~10 times a second, and so that snapshots take at most a fifth of the
 // time; GPU tensors are read back only for snapshots.
 //
-// Messages in:  {type: 'start', config, backend, view, pretrained} | {type: 'play'} | {type: 'pause'}
+// Messages in:  {type: 'start', config, backend, view, pretrained, model?} | {type: 'play'} | {type: 'pause'}
 //               | {type: 'step', n, id} | {type: 'update', settings} | {type: 'view', view}
 //               | {type: 'walk', id, direction: 'forward' | 'back'}
 //               | {type: 'save', id} | {type: 'load', id, bytes, evalPoints, evalImages}
@@ -22,6 +22,9 @@ const SNAPSHOT_INTERVAL_MS = 100;
 // on the CPU one costs tens of milliseconds, and ten a second would leave a third of the time to
 // training.
 const SNAPSHOT_SHARE = 0.2;
+// ... but the page is drawn at least this often: the first snapshot on WebGPU also waits for its
+// shaders to compile (36 s on SwiftShader), which would otherwise space the next ones minutes apart.
+const MAX_SNAPSHOT_INTERVAL_MS = 2000;
 const TICK_BUDGET_MS = 40;
 
 let session = null;
@@ -74,7 +77,7 @@ async function fetchPretrained(dataset) {
 
 function post(message, transfer = []) {
   if (instrument) message.counters = instrument.countersWith(wasmMemory);
-  const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => v instanceof Float32Array).map((a) => a.buffer) : [];
+  const arrays = message.snapshot ? Object.values(message.snapshot).filter((v) => ArrayBuffer.isView(v)).map((a) => a.buffer) : [];
   self.postMessage(message, [...transfer, ...arrays]);
 }
 
@@ -113,7 +116,7 @@ async function tick() {
     // is kept short; on the CPU the chunk grows until a tick takes about TICK_BUDGET_MS.
     const maxChunk = session.backend === 'webgpu' ? 5 : 200;
     chunk = Math.max(1, Math.min(maxChunk, Math.round(chunk * (spent < TICK_BUDGET_MS / 2 ? 2 : spent > TICK_BUDGET_MS * 2 ? 0.5 : 1))));
-    const interval = Math.max(SNAPSHOT_INTERVAL_MS, snapshotMs / SNAPSHOT_SHARE);
+    const interval = Math.min(MAX_SNAPSHOT_INTERVAL_MS, Math.max(SNAPSHOT_INTERVAL_MS, snapshotMs / SNAPSHOT_SHARE));
     if (performance.now() - lastSnapshot >= interval) {
       post({ type: 'snapshot', snapshot: await snapshot(), trainingMs });
     }
@@ -136,8 +139,13 @@ async function handle(message) {
       trainingMs = 0;
       chunk = 1;
       if (message.config.dataset === 'mnist') await ensureMnist();
-      const pretrained = message.pretrained ? await fetchPretrained(message.config.dataset) : undefined;
-      session = await Session.create(message.config, message.backend, pretrained);
+      if (message.model) {
+        // A run going on elsewhere: the model a WebGPU run read back at its last snapshot.
+        session = await Session.load(message.model, message.backend, message.config.eval_batch, message.config.eval_batch);
+      } else {
+        const pretrained = message.pretrained ? await fetchPretrained(message.config.dataset) : undefined;
+        session = await Session.create(message.config, message.backend, pretrained);
+      }
       const data = session.data();
       self.postMessage({ type: 'ready', backend: session.backend, adapter: session.adapter, data, pretrained: session.pretrained }, [data.buffer]);
       break;

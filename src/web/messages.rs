@@ -68,17 +68,27 @@ struct Metrics<'a> {
     image_side: Option<usize>,
     /// How many times finer Δt is in `fine_images`.
     fine_factor: usize,
+    /// For image data: the share of the samples from which a class counts as covered by the
+    /// digit score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digit_class_share: Option<f64>,
 }
 
-/// A snapshot as the worker posts it: `metrics` (plain numbers) plus Float32Arrays.
+/// A snapshot as the worker posts it: `metrics` (plain numbers) plus Float32Arrays, and where
+/// the model was read back with it, the model file (`model`, a Uint8Array).
 pub struct SnapshotMessage<'a> {
     snapshot: &'a Snapshot,
     config: &'a TrainConfig,
+    model: Option<&'a [u8]>,
 }
 
 impl<'a> SnapshotMessage<'a> {
-    pub fn new(snapshot: &'a Snapshot, config: &'a TrainConfig) -> Self {
-        Self { snapshot, config }
+    pub fn new(snapshot: &'a Snapshot, config: &'a TrainConfig, model: Option<&'a [u8]>) -> Self {
+        Self {
+            snapshot,
+            config,
+            model,
+        }
     }
 
     pub fn to_js(&self) -> Result<JsValue, JsError> {
@@ -105,6 +115,11 @@ impl<'a> SnapshotMessage<'a> {
             groups: crate::snapshot::GROUPS,
             image_side: self.config.dataset.image_side(),
             fine_factor: crate::snapshot::FINE_FACTOR,
+            digit_class_share: self
+                .config
+                .dataset
+                .image_side()
+                .map(|_| crate::digits::CLASS_SHARE),
         };
         let message = Object::new();
         let metrics = metrics
@@ -129,6 +144,9 @@ impl<'a> SnapshotMessage<'a> {
             ("fine_images", &s.images.fine),
         ] {
             set(key, &Float32Array::from(values.as_slice()).into())?;
+        }
+        if let Some(model) = self.model {
+            set("model", &js_sys::Uint8Array::from(model).into())?;
         }
         Ok(message.into())
     }

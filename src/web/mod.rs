@@ -18,9 +18,10 @@ use crate::diagnostics::EvaluationBatch;
 use crate::losses::{Diverged, StepLosses};
 use crate::model_file::SavedModel;
 use crate::nn::readback::Readback;
-use crate::run::{Run, Training};
+use crate::run::Run;
 use crate::snapshot::queue_snapshot;
 use crate::train::Trainer;
+use crate::training::Training;
 use crate::walkthrough::Walkthrough;
 use messages::{SnapshotMessage, StageMessage, ViewRequest};
 
@@ -220,15 +221,20 @@ impl Session {
     }
 
     /// A session on `backend` going on from a model file's `bytes` (written by `save` or by
-    /// `w1w2 train --save`), drawing `eval_batch` particles. Rejects with a message naming what
-    /// is wrong with the file; nothing else changes.
+    /// `w1w2 train --save`), drawing `eval_points` particles, or `eval_images` samples of an
+    /// image data set. Rejects with a message naming what is wrong with the file; nothing else
+    /// changes.
     pub async fn load(
         bytes: Vec<u8>,
         backend: String,
-        eval_batch: usize,
+        eval_points: usize,
+        eval_images: usize,
     ) -> Result<Session, JsError> {
         let mut saved = SavedModel::from_bytes(&bytes).map_err(|e| JsError::new(&e.to_string()))?;
-        saved.config.eval_batch = eval_batch;
+        saved.config.eval_batch = match saved.config.dataset.image_side() {
+            Some(_) => eval_images,
+            None => eval_points,
+        };
         let (device, adapter) = device_of(&backend).await?;
         let run = Run::load(&saved, &device).map_err(|e| JsError::new(&e.to_string()))?;
         Self::of(run, backend, adapter, false)
@@ -388,8 +394,10 @@ impl Session {
     }
 
     /// Reads the current state back in one transfer and resolves to a snapshot message (its
-    /// arrays are Float32Arrays the worker can transfer). Rejects with a [`diverged_error`] when
-    /// a quantity is not finite.
+    /// arrays are Float32Arrays the worker can transfer). On WebGPU the same transfer reads the
+    /// whole model, which the message carries as a model file (`model`, a Uint8Array), so that a
+    /// lost device loses nothing before this snapshot. Rejects with a [`diverged_error`] when a
+    /// quantity is not finite.
     pub fn snapshot(&self, view: JsValue) -> Result<js_sys::Promise, JsError> {
         let view: ViewRequest = serde_wasm_bindgen::from_value(view)
             .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
@@ -397,14 +405,13 @@ impl Session {
             .request()
             .map_err(|e| JsError::new(&format!("invalid view: {e}")))?;
         let mut readback = Readback::default();
-        let (pending, batch) = {
+        let (pending, model, batch) = {
             let mut state = self.state.borrow_mut();
             let losses = state.last_losses.take();
             let batch = state.batch.clone();
-            (
-                queue_snapshot(&state.run, &batch, losses, &request, &mut readback),
-                batch,
-            )
+            let pending = queue_snapshot(&state.run, &batch, losses, &request, &mut readback);
+            let model = (self.backend == "webgpu").then(|| state.run.queue_state(&mut readback));
+            (pending, model, batch)
         };
         let config = self.state.borrow().run.config().clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
@@ -415,7 +422,8 @@ impl Session {
             let snapshot = pending
                 .finish(&values, &batch)
                 .map_err(|d| diverged_error(&d))?;
-            SnapshotMessage::new(&snapshot, &config)
+            let model = model.map(|m| m.finish(&values).to_bytes());
+            SnapshotMessage::new(&snapshot, &config, model.as_deref())
                 .to_js()
                 .map_err(JsValue::from)
         }))

@@ -142,16 +142,49 @@ test('on WebGPU the fused kernels train moons: 300 iterations lower exact W2 by 
   await page.close();
 });
 
-test('a lost GPU device is reported and training continues on the CPU', { timeout: 600_000 }, async () => {
-  const { page } = await open('backend=webgpu&start=scratch', { instrument: true });
+test('a lost GPU device keeps the model: the pending step resolves on the CPU at its iteration, from the last snapshot', { timeout: 600_000 }, async () => {
+  // The pretrained pinwheel on WebGPU (the fused kernels): each snapshot reads the model back with
+  // it, so a lost device loses nothing before the last snapshot.
+  const { page, errors } = await open('backend=webgpu', { instrument: true });
   assert.equal(await text(page, 'backend'), 'webgpu');
+  const before = await page.evaluate(() => window.w1w2.step(2));
+  assert.ok(before.iteration >= 100, `a run at iteration ${before.iteration}`);
+  const readbacks = await page.evaluate(async () => {
+    const start = window.w1w2.counters().readbacks;
+    await window.w1w2.step(1);
+    return window.w1w2.counters().readbacks - start;
+  });
+  assert.equal(readbacks, 1, 'the model is read back with the snapshot, in one readback');
+  const kept = before.iteration + 1;
   await page.evaluate(() => window.w1w2.simulateDeviceLoss());
-  await page.evaluate(() => window.w1w2.step(1).catch(() => null));
-  await page.waitForFunction(() => document.querySelector('[data-testid="backend"]').textContent === 'cpu', null, { timeout: 120_000 });
+  const after = await page.evaluate(() => window.w1w2.step(3));
+  assert.equal(after.iteration, kept + 3, 'the step goes on from the kept model to its iteration');
+  assert.equal(await text(page, 'backend'), 'cpu');
   assert.match(await page.locator('#backend-reason').innerText(), /WebGPU failed/);
-  await page.waitForFunction(() => window.w1w2.snapshot() !== null, null, { timeout: 120_000 });
-  const metrics = await page.evaluate(() => window.w1w2.step(3));
-  assert.equal(metrics.iteration, 3);
+  assert.match(await text(page, 'problems'), new RegExp(`The GPU failed .*from iteration ${kept}, the last snapshot`));
+  assert.match(await text(page, 'origin'), new RegExp(`continued on the CPU from iteration ${kept}`));
+  assert.ok(Number.isFinite(after.w2) && after.w2 < 0.6, `the pretrained flow goes on: W2 ${after.w2}`);
+  assert.deepEqual(errors.filter((e) => !/device|destroyed|lost|poisoned/i.test(e)), []);
+  await page.close();
+});
+
+test('a GPU lost while playing, in a snapshot\'s readback, keeps the model: play goes on on the CPU from the last snapshot', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('backend=webgpu', { instrument: true });
+  const opened = (await page.evaluate(() => window.w1w2.snapshot())).iteration;
+  await page.evaluate(() => window.w1w2.play());
+  await page.waitForFunction((n) => window.w1w2.snapshot().iteration > n, opened, { timeout: 120_000 });
+  const kept = (await page.evaluate(() => window.w1w2.snapshot())).iteration;
+  // The worker destroys the device between ticks: the next snapshot's readback is the one that fails.
+  await page.evaluate(() => window.w1w2.simulateDeviceLoss());
+  await page.waitForFunction(() => /continued on the CPU/.test(document.querySelector('[data-testid="origin"]').textContent), null, { timeout: 120_000 });
+  assert.equal(await text(page, 'backend'), 'cpu');
+  const origin = await text(page, 'origin');
+  const from = Number(/continued on the CPU from iteration (\d+)/.exec(origin)?.[1]);
+  assert.ok(from >= kept, `went on from iteration ${from} (${origin}), the last snapshot before the loss was ${kept}`);
+  await page.waitForFunction((n) => window.w1w2.snapshot().iteration > n + 5, from, { timeout: 120_000 });
+  await page.evaluate(() => window.w1w2.pause());
+  assert.ok(Number.isFinite((await page.evaluate(() => window.w1w2.snapshot())).w2));
+  assert.deepEqual(errors.filter((e) => !/device|destroyed|lost|poisoned/i.test(e)), []);
   await page.close();
 });
 
@@ -407,27 +440,61 @@ const litFraction = (page, id) => page.evaluate((id) => {
   return lit / (data.length / 4);
 }, id);
 
-test('the MNIST preset trains in the page and draws its sample grid and paths', { timeout: 900_000 }, async () => {
+// www/pretrained/mnist.w1w2 on the page's 200 samples: natively 0.54 confident over 8 classes on
+// the same 200, 0.46–0.53 and 7–8 on other draws of 500 or 2,000 (tests/pretrained.rs); the page's
+// wasm rounds differently and 200 samples vary more, hence the lower bar.
+const PRETRAINED_DIGITS = { confident: 0.4, classes: 6 };
+
+test('on mnist the page opens on the pretrained digits with a drawn grid and a digit score, and trains on', { timeout: 900_000 }, async () => {
   const { page, errors } = await open('dataset=mnist&backend=cpu');
-  const initial = await page.evaluate(() => window.w1w2.snapshot());
-  // The paper's MNIST preset, from the Rust TrainConfig::mnist.
-  assert.deepEqual([initial.dim, initial.t_final, initial.steps, initial.lambda, initial.image_side], [784, 5, 5, 0.05, 28]);
-  assert.match(page.url(), /dataset=mnist/);
+  const opened = await page.evaluate(() => window.w1w2.snapshot());
+  // The digits preset (Rust TrainConfig::digits): the paper's T = 5 and λ, K = 3.
+  assert.deepEqual([opened.dim, opened.t_final, opened.steps, opened.lambda, opened.image_side], [784, 5, 3, 0.05, 28]);
+  assert.match(await text(page, 'origin'), /pretrained/);
+  assert.ok(opened.iteration > 0, 'a trained model');
+  assert.ok(opened.digits_confident >= PRETRAINED_DIGITS.confident && opened.digits_classes >= PRETRAINED_DIGITS.classes,
+    `the pretrained digits: ${opened.digits_confident} confident, ${opened.digits_classes} classes`);
+  assert.match(await text(page, 'digit-score'), /confidently digits · \d+ of 10 classes · Fréchet distance/);
+  assert.match(await text(page, 'digits-preset'), /digits preset/);
+  assert.ok(await inkFraction(page, 'digit-classes') > 0.02, 'the class histogram is drawn');
   assert.ok(await page.locator('[data-testid="image-panel"]').isVisible());
   assert.ok(!(await page.locator('[data-testid="trajectories"]').isVisible()), 'no plane for images');
-  const metrics = await page.evaluate(() => window.w1w2.step(1));
-  assert.equal(metrics.iteration, 1);
+  // Digits light about a tenth of their pixels (0.078 of the grid here); the strip's first columns
+  // are the source noise, U[0, 0.5], which lights none (0.047 of the strip).
+  assert.ok(await litFraction(page, 'sample-grid') > 0.04, 'the sample grid is drawn');
+  assert.ok(await litFraction(page, 'image-paths') > 0.025, 'the path strip is drawn');
+  const metrics = await page.evaluate(() => window.w1w2.step(2));
+  assert.equal(metrics.iteration, opened.iteration + 2);
   assert.ok(Number.isFinite(metrics.kinetic_energy) && Number.isFinite(metrics.divergence) && Number.isFinite(metrics.w2));
   assert.equal(metrics.sinkhorn, undefined, 'no plane metric for images');
-  // Source pixels are U[0, 0.5]: the grid of end points is lit, not black.
-  assert.ok(await litFraction(page, 'sample-grid') > 0.05, 'the sample grid is drawn');
-  assert.ok(await litFraction(page, 'image-paths') > 0.05, 'the path strip is drawn');
+  assert.match(await text(page, 'seconds-per-iteration'), /^\d/);
   await page.screenshot({ path: join(SCREENSHOTS, 'mnist.png'), fullPage: true });
   // Leaving MNIST brings back the plane and a dimension it allows.
   await page.locator('[data-testid="control-dataset"]').selectOption('moons');
   await page.waitForFunction(() => { const m = window.w1w2.snapshot(); return m && m.dim === 2 && !m.image_side; }, null, { timeout: 120_000 });
   assert.ok(await page.locator('[data-testid="trajectories"]').isVisible());
   assert.ok(!(await page.locator('[data-testid="image-panel"]').isVisible()));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// The digits preset from scratch at seed 21, not used to choose it: DIGITS_FROM_SCRATCH.iterations
+// iterations raise the share of confident digits on the page's 200 samples from 0 to at least
+// DIGITS_FROM_SCRATCH.confident. Natively, on 200 samples at seeds 21–25, the share was 0.000–0.015
+// after 150 iterations and 0.055–0.075 after 200 (results/digits/README.md).
+const DIGITS_FROM_SCRATCH = { iterations: 200, confident: 0.03 };
+
+test('the digits preset from scratch raises the share of confident digits within a short budget; the paper preset says it is slow here', { timeout: 900_000 }, async () => {
+  const { page, errors } = await open('dataset=mnist&backend=cpu&start=scratch&seed=21');
+  const initial = await page.evaluate(() => window.w1w2.snapshot());
+  assert.equal(initial.iteration, 0);
+  assert.ok(initial.digits_confident < 0.02, `source noise reads as digits: ${initial.digits_confident}`);
+  const trained = await page.evaluate((n) => window.w1w2.step(n), DIGITS_FROM_SCRATCH.iterations);
+  assert.ok(trained.digits_confident >= DIGITS_FROM_SCRATCH.confident,
+    `after ${trained.iteration} iterations ${trained.digits_confident} confident`);
+  await page.locator('[data-testid="control-preset"]').selectOption('paper');
+  await page.waitForFunction(() => window.w1w2.snapshot()?.steps === 5, null, { timeout: 300_000 });
+  assert.match(await text(page, 'digits-preset'), /hours on this CPU backend/);
   assert.deepEqual(errors, []);
   await page.close();
 });
