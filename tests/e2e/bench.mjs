@@ -1,5 +1,5 @@
-// The page's benchmark (not a test: it prints figures). For each backend, paper pinwheel 2-D and
-// the MNIST preset: the time from navigation to the first drawn snapshot, iterations per second,
+// The page's benchmark (not a test: it prints figures). For each backend, paper pinwheel 2-D, the
+// paper's MNIST preset and the digits preset: the time from navigation to the first drawn snapshot, iterations per second,
 // WebGPU compute dispatches per iteration, readbacks per snapshot, and the memory after each
 // measured run (the worker's WebAssembly memory and the page's JS heap: flat when nothing leaks).
 // Each figure is a difference of two runs (N₂ and N₁ iterations, one snapshot each), so the
@@ -23,7 +23,11 @@ const CASES = [
   // The first frame a newcomer sees: the shipped pretrained pinwheel (www/pretrained/).
   { name: 'pinwheel-pretrained-cpu', hash: 'dataset=pinwheel&backend=cpu', runs: [20, 120] },
   { name: 'pinwheel-webgpu', hash: 'dataset=pinwheel&backend=webgpu&start=scratch', runs: [5, 25] },
-  { name: 'mnist-cpu', hash: 'dataset=mnist&backend=cpu', runs: [1, 3] },
+  { name: 'mnist-paper-cpu', hash: 'dataset=mnist&backend=cpu&preset=paper&start=scratch', runs: [1, 3] },
+  { name: 'mnist-digits-cpu', hash: 'dataset=mnist&backend=cpu&start=scratch', runs: [5, 25] },
+  // The first frame on digits: the shipped pretrained digits (www/pretrained/mnist.w1w2).
+  { name: 'mnist-digits-pretrained-cpu', hash: 'dataset=mnist&backend=cpu', runs: [5, 25] },
+  { name: 'mnist-digits-webgpu', hash: 'dataset=mnist&backend=webgpu&start=scratch', runs: [1, 2] },
   { name: 'mnist-batch2-webgpu', hash: 'dataset=mnist&batch_size=2&backend=webgpu', runs: [1, 2] },
   { name: 'mnist-batch2-cpu-memory', hash: 'dataset=mnist&batch_size=2&backend=cpu', runs: [1000, 3000] },
 ].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
@@ -89,6 +93,65 @@ for (const { name, hash } of SHAPE_CASES) {
     }
   }, { target: TARGET_W2, limit: SHAPE_LIMIT_MS });
   console.log(JSON.stringify({ case: name, target_w2: TARGET_W2, ...reached }));
+  await page.close();
+}
+// Soak: 20,000 iterations of the moons preset from scratch on the wasm CPU backend, in ten steps of
+// 2,000; each step's iterations/s and the worker's WebAssembly memory after it (flat when
+// nothing grows per iteration).
+const SOAK_CASES = [{ name: 'moons-soak-20000-cpu', hash: 'dataset=moons&backend=cpu&start=scratch', steps: 10, iterations: 2000 }]
+  .filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
+for (const { name, hash, steps, iterations } of SOAK_CASES) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`${BASE_URL}?instrument#${hash}`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
+  const chunks = [];
+  for (let i = 0; i < steps; i++) {
+    chunks.push(await page.evaluate(async (n) => {
+      const started = performance.now();
+      const m = await window.w1w2.step(n);
+      return { iteration: m.iteration, iterations_per_second: +(n / ((performance.now() - started) / 1000)).toFixed(1), wasm_memory_mb: +(window.w1w2.counters().wasmMemoryBytes / 1e6).toFixed(1), w2: +m.w2.toFixed(3) };
+    }, iterations));
+  }
+  console.log(JSON.stringify({ case: name, chunks }));
+  await page.close();
+}
+// Time to digits: from pressing play until the digit score (src/digits/) on the page's samples
+// first reads at least TARGET_CONFIDENT confident with TARGET_CLASSES classes, on the wasm CPU
+// backend, for the digits preset from scratch at seeds 1–3, and the paper's MNIST preset for
+// comparison; each case also prints the score's curve over time.
+const TARGET_CONFIDENT = 0.4;
+const TARGET_CLASSES = 6;
+const DIGITS_LIMIT_MS = 600_000;
+const DIGITS_CASES = [
+  ...[1, 2, 3].map((seed) => ({ name: `mnist-digits-time-to-digits-seed-${seed}`, hash: `dataset=mnist&backend=cpu&seed=${seed}&start=scratch` })),
+  { name: 'mnist-paper-time-to-digits', hash: 'dataset=mnist&backend=cpu&preset=paper&start=scratch' },
+].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
+for (const { name, hash } of DIGITS_CASES) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`${BASE_URL}?instrument#${hash}`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
+  const reached = await page.evaluate(async ({ confident, classes, limit }) => {
+    const started = performance.now();
+    const curve = [];
+    window.w1w2.play();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const m = window.w1w2.snapshot();
+      const seconds = (performance.now() - started) / 1000;
+      const last = curve[curve.length - 1];
+      if (!last || last.iteration !== m.iteration) {
+        curve.push({ seconds: +seconds.toFixed(1), iteration: m.iteration, confident: +m.digits_confident.toFixed(3), classes: m.digits_classes, fid: +m.digit_fid.toFixed(1) });
+      }
+      const done = m.digits_confident >= confident && m.digits_classes >= classes;
+      if (done || seconds * 1000 > limit) {
+        window.w1w2.pause();
+        return { seconds: +seconds.toFixed(1), iteration: m.iteration, reached: done, curve };
+      }
+    }
+  }, { confident: TARGET_CONFIDENT, classes: TARGET_CLASSES, limit: DIGITS_LIMIT_MS });
+  console.log(JSON.stringify({ case: name, target: { confident: TARGET_CONFIDENT, classes: TARGET_CLASSES }, ...reached }));
   await page.close();
 }
 await browser.close();

@@ -41,12 +41,29 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let device = opened.device;
     let pinwheel = Dataset::Shape(Toy2d::Pinwheel);
     let mut cases = vec![
-        ("paper", TrainConfig::paper(pinwheel, 2), 10, args.iterations),
-        ("paper", TrainConfig::paper(pinwheel, 12), 10, args.iterations),
+        (
+            "paper",
+            TrainConfig::paper(pinwheel, 2),
+            10,
+            args.iterations,
+        ),
+        (
+            "paper",
+            TrainConfig::paper(pinwheel, 12),
+            10,
+            args.iterations,
+        ),
     ];
     if args.mnist {
         cases.push(("paper", TrainConfig::mnist(), 1, args.mnist_iterations));
-        cases.push(("digits", TrainConfig::digits(), 2, 4 * args.mnist_iterations));
+    }
+    if args.mnist || args.digits {
+        cases.push((
+            "digits",
+            TrainConfig::digits(),
+            2,
+            4 * args.mnist_iterations,
+        ));
     }
     for (preset, config, warm_up, iterations) in cases {
         let (dataset, dim) = (config.dataset, config.dim);
@@ -54,7 +71,8 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         let burn = Trainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
         let mut paths: Vec<(&str, Box<dyn Training>)> = vec![("burn", Box::new(burn))];
         if args.backend == Backend::Wgpu && fused::covers(&config, &device) {
-            let fused = FusedTrainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
+            let fused =
+                FusedTrainer::new(config.clone(), &device).map_err(|e| runtime(e.to_string()))?;
             paths.push(("fused", Box::new(fused)));
         }
         for (path, mut run) in paths {

@@ -135,6 +135,9 @@ pub struct BenchArgs {
     /// preset (4 × --mnist-iterations of it).
     #[arg(long)]
     pub mnist: bool,
+    /// Also the digits preset alone (where the paper's MNIST run is too slow to time).
+    #[arg(long)]
+    pub digits: bool,
     /// Timed iterations of the MNIST case (after one warm-up iteration).
     #[arg(long, default_value_t = 5)]
     pub mnist_iterations: usize,
