@@ -293,7 +293,7 @@ fn files_holding_values_no_run_can_have_are_refused_by_name() {
     refused(&|m| m.players[1].name = "V".into(), "unknown player “V”");
     refused(&|m| m.iteration = usize::MAX, "cannot be continued");
     let mut huge_pool = saved.clone();
-    huge_pool.config.data_pool = 1_000_000_000_000;
+    huge_pool.config.data_pool = usize::MAX;
     let error = refusal(&huge_pool.to_bytes());
     assert!(
         error
