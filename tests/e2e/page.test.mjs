@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -242,6 +242,28 @@ test('a saved model loads and goes on bit for bit, here and in w1w2 train --init
   assert.match(await text(page, 'problems'), /truncated/);
   const kept = await page.evaluate(() => window.w1w2.step(1));
   assert.equal(kept.iteration, 7, 'the run went on as it was');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('model files the fuzz test refused are refused by the page too, each with the same message, and the running model is kept', { timeout: 600_000 }, async () => {
+  // Written by tests/model_file_fuzz.rs when W1W2_FUZZ_DIR is set (cargo xtask test sets it).
+  assert.ok(process.env.W1W2_FUZZ_DIR, 'W1W2_FUZZ_DIR names the fuzz test\'s refused files');
+  const files = readdirSync(process.env.W1W2_FUZZ_DIR).filter((name) => name.endsWith('.w1w2')).sort();
+  assert.ok(files.length >= 3, `${files.length} refused files`);
+  const { page, errors } = await open('dataset=moons&backend=cpu&start=scratch');
+  await page.evaluate(() => window.w1w2.step(3));
+  const before = await page.evaluate(async () => [...await window.w1w2.save()]);
+  for (const name of files) {
+    const path = join(process.env.W1W2_FUZZ_DIR, name);
+    const [mutation, message] = readFileSync(path.replace(/\.w1w2$/, '.txt'), 'utf8').split('\n');
+    await page.setInputFiles('#load-model', { name, mimeType: 'application/octet-stream', buffer: readFileSync(path) });
+    await page.waitForFunction((name) => document.querySelector('[data-testid="problems"]').textContent.includes(`${name} was not loaded`), name);
+    assert.ok((await text(page, 'problems')).includes(message), `${name} (${mutation}): the page says "${await text(page, 'problems')}", natively "${message}"`);
+  }
+  const after = await page.evaluate(async () => [...await window.w1w2.save()]);
+  assert.deepEqual(after, before, 'the model in the page is the one before the refused files');
+  assert.equal((await page.evaluate(() => window.w1w2.step(1))).iteration, 4);
   assert.deepEqual(errors, []);
   await page.close();
 });

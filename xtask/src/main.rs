@@ -141,7 +141,13 @@ fn test(args: &[String]) -> Result<(), String> {
     data::mnist()?;
     tools::lavapipe()?;
     shell::step("native tests (cargo test --release --workspace; wgpu on the GPU or on lavapipe)");
-    shell::cargo(&["test", "--release", "--workspace"])?;
+    let fuzz_files = shell::target_dir().join("e2e").join("fuzz");
+    shell::run(
+        shell::cargo_command(&["test", "--release", "--workspace"])
+            // The fuzz test (tests/model_file_fuzz.rs) leaves a handful of refused files here
+            // for the page's test of loading them.
+            .env("W1W2_FUZZ_DIR", &fuzz_files),
+    )?;
     portable::native_tests_without_avx512()?;
 
     tools::debian_packages()?;
@@ -168,7 +174,8 @@ fn test(args: &[String]) -> Result<(), String> {
             .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
             .env("SCREENSHOT_DIR", shell::target_dir().join("e2e"))
             // Built by the native tests above: a model saved in the page goes on natively.
-            .env("W1W2_BIN", shell::target_dir().join("release").join("w1w2")),
+            .env("W1W2_BIN", shell::target_dir().join("release").join("w1w2"))
+            .env("W1W2_FUZZ_DIR", &fuzz_files),
     )?;
 
     tools::firefox()?;
