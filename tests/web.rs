@@ -233,13 +233,15 @@ async fn record(run: &mut dyn Training) -> fused_comparison::Record {
     }
 }
 
-/// The fused kernels on Chromium's WebGPU (SwiftShader here) against the burn path on the CPU
-/// backend, case by case (tests/support/fused_comparison.rs); a device error fails the test.
+/// The fused kernels on the browser's WebGPU (Chromium's on SwiftShader, Firefox's on lavapipe,
+/// as cargo xtask test runs them) against the burn path on the CPU backend, case by case
+/// (tests/support/fused_comparison.rs); a device error fails the test.
 #[wasm_bindgen_test]
 async fn fused_webgpu_training_matches_the_cpu_backend() {
     install_device_error_trap();
     let adapter = adapter_description().await.as_string().unwrap_or_default();
     assert!(!adapter.is_empty(), "no WebGPU adapter was obtained");
+    console_log!("WebGPU adapter: {adapter}");
     let gpu = webgpu().await;
     for (name, config) in fused_comparison::cases() {
         let reference = record(&mut Trainer::new(config.clone(), &Device::flex()).unwrap()).await;

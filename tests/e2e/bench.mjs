@@ -154,4 +154,41 @@ for (const { name, hash } of DIGITS_CASES) {
   console.log(JSON.stringify({ case: name, target: { confident: TARGET_CONFIDENT, classes: TARGET_CLASSES }, ...reached }));
   await page.close();
 }
+// The largest configuration the page accepts, setting by setting: each sizing control at the top
+// of its range (src/config/limits.rs), the others at the preset, trying the values in turn until
+// one is not refused by the memory budget (src/config/memory.rs); one iteration, then the worker's
+// WebAssembly memory and the estimate's refusal of the larger values.
+const LIMIT_CASES = [
+  { setting: 'dim', base: 'dataset=moons', values: [64] },
+  { setting: 'steps', base: 'dataset=moons', values: [100] },
+  { setting: 'critic_steps', base: 'dataset=moons', values: [50] },
+  { setting: 'batch_size', base: 'dataset=moons', values: [10000] },
+  { setting: 'batch_size', base: 'dataset=moons&dim=64&steps=100', values: [10000, 5000, 2000, 1000] },
+  { setting: 'ot_points', base: 'dataset=moons&mode=generator', values: [20000] },
+  { setting: 'ot_dual_steps', base: 'dataset=moons&mode=generator', values: [100] },
+  { setting: 'batch_size', base: 'dataset=mnist', values: [10000, 5000, 2000, 1000, 500] },
+].filter(({ setting, base }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(`limit-${setting}-${base}`));
+for (const { setting, base, values } of LIMIT_CASES) {
+  const refused = [];
+  for (const value of values) {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(0);
+    await page.goto(`${BASE_URL}?instrument#${base}&${setting}=${value}&backend=cpu&start=scratch`);
+    await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 600_000 });
+    const problems = await page.locator('[data-testid="problems"]').innerText();
+    if (problems.includes(setting) || problems.includes('memory')) {
+      refused.push({ value, message: problems.trim() });
+      await page.close();
+      continue;
+    }
+    const run = await page.evaluate(async () => {
+      const started = performance.now();
+      const m = await window.w1w2.step(1);
+      return { iteration: m.iteration, seconds_an_iteration: +((performance.now() - started) / 1000).toFixed(2), wasm_memory_mb: +(window.w1w2.counters().wasmMemoryBytes / 1e6).toFixed(1) };
+    });
+    console.log(JSON.stringify({ case: `limit-${setting}-${base}`, largest_accepted: value, ...run, refused }));
+    await page.close();
+    break;
+  }
+}
 await browser.close();

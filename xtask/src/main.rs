@@ -153,6 +153,7 @@ fn test(args: &[String]) -> Result<(), String> {
     tools::debian_packages()?;
     wasm::build_page()?;
     browser_tests()?;
+    fused_tests_in_firefox()?;
     shell::step("lints of the WebAssembly build (cargo clippy --target wasm32-unknown-unknown)");
     clippy(Some("wasm32-unknown-unknown"))?;
 
@@ -188,6 +189,31 @@ fn test(args: &[String]) -> Result<(), String> {
             .current_dir(&e2e)
             .env("BASE_URL", format!("http://127.0.0.1:{port}/"))
             .env("SCREENSHOT_DIR", shell::target_dir().join("e2e")),
+    )
+}
+
+/// The fused kernels' comparison with burn's CPU path (tests/web.rs) in headless Firefox, whose
+/// WebGPU (wgpu and naga, over lavapipe) compiles the same WGSL as Chromium's Tint does; the
+/// capabilities (tests/webdriver-firefox.json) turn WebGPU on and let a software adapter through.
+fn fused_tests_in_firefox() -> Result<(), String> {
+    tools::firefox()?;
+    let geckodriver = tools::geckodriver()?;
+    shell::step(
+        "the fused kernels against burn's CPU path in Firefox's WebGPU on lavapipe (wasm-pack test --headless --firefox)",
+    );
+    shell::run(
+        Command::new("wasm-pack")
+            .args(["test", "--headless", "--firefox", "--geckodriver"])
+            .arg(&geckodriver)
+            .args(["--release", "--test", "web", "--", "--nocapture"])
+            .arg("fused_webgpu_training_matches_the_cpu_backend")
+            .current_dir(shell::root())
+            .env("CARGO_TARGET_DIR", shell::target_dir())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                shell::root().join("tests").join("webdriver-firefox.json"),
+            ),
     )
 }
 

@@ -55,6 +55,20 @@ pub fn firefox() -> Result<(), String> {
     apt_install(&["firefox-esr"])
 }
 
+/// The geckodriver version that drives Firefox for the wasm-bindgen tests there.
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// Mozilla's geckodriver from crates.io (wasm-pack would download its binary), for the
+/// wasm-bindgen tests in Firefox; returns its path.
+pub fn geckodriver() -> Result<PathBuf, String> {
+    cargo_tool("geckodriver", "geckodriver", Some(GECKODRIVER_VERSION))?;
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join("geckodriver"))
+        .find(|path| path.is_file())
+        .ok_or_else(|| "geckodriver was installed but is not on PATH".to_string())
+}
+
 /// The Vulkan driver file of the SwiftShader that Debian's chromium ships, the adapter the page's
 /// WebGPU gets in headless Chromium: wgpu run with `VK_ICD_FILENAMES` set to it uses the same
 /// shader compiler without the browser in between.
