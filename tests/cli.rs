@@ -274,7 +274,7 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
     let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
     let row = table
         .lines()
-        .find(|l| l.starts_with("| circles | OT generator | 2 |"))
+        .find(|l| l.starts_with("| circles | 2 | OT generator | 2 |"))
         .unwrap_or_else(|| panic!("{table}"));
     // The worst final W2 is the kept run's 9.0: circles span ±2.2, no trained run is that far.
     assert!(row.contains("/ 9.000 |"), "{row}");
@@ -284,6 +284,66 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
     let output = w1w2(&["compare", "--methods", "critic", "--iterations", "1"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown method “critic”"));
+}
+
+#[test]
+fn compare_in_r_d_names_runs_by_dimension_and_tables_the_band_and_the_extra_coordinates() {
+    let out = std::env::temp_dir().join(format!("w1w2-compare-dims-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    // A finished 12-D run: W2 over the last 2,000 iterations between 0.30 and 0.45.
+    let curve = [
+        (0, 1.0),
+        (1000, 0.5),
+        (2000, 0.3),
+        (3000, 0.45),
+        (4000, 0.36),
+    ];
+    let lines: String = curve
+        .iter()
+        .map(|(i, w2)| format!("{{\"iteration\":{i},\"w2\":{w2},\"extra_rms\":0.04}}\n"))
+        .collect();
+    std::fs::write(
+        out.join("compare-circles-d12-critic-terminal-seed1.jsonl"),
+        lines,
+    )
+    .unwrap();
+    let output = w1w2(&[
+        "compare",
+        "--datasets",
+        "circles",
+        "--dims",
+        "12",
+        "--methods",
+        "critic-terminal",
+        "--seeds",
+        "1",
+        "--iterations",
+        "4000",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("[compare-circles-d12-critic-terminal-seed1] kept"),
+        "{stderr}"
+    );
+    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| circles | 12 | critic terminal | 1 |"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("| 1.50 / 1.50 | 0.040 / 0.040 |"), "{row}");
+    assert!(table.contains("--dims 12"), "{table}");
+    std::fs::remove_dir_all(&out).ok();
+
+    let output = w1w2(&["compare", "--dims", "65", "--iterations", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("--dims 65: dim: must be between 2 and 64")
+    );
 }
 
 /// The JSON lines of a successful `w1w2` call.

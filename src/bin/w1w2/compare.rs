@@ -1,7 +1,7 @@
 //! `w1w2 compare`: paper A's critic terminal cost against paper B's OT terminal cost and paper
-//! B's OT generator, each with its preset, on every chosen shape at every chosen seed; writes the
-//! JSON lines of every run and a Markdown table of the median and the worst final figures
-//! (results/ot-comparison.md).
+//! B's OT generator, each with its preset, on every chosen shape, in every chosen dimension, at
+//! every chosen seed; writes the JSON lines of every run and a Markdown table of the median and
+//! the worst final figures (results/ot-comparison.md).
 
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -23,9 +23,10 @@ const METHODS: [(&str, Mode, TerminalCost); 3] = [
     ("OT generator", Mode::Generator, TerminalCost::Ot),
 ];
 
-/// One run: a method on a shape at a seed.
+/// One run: a method on a shape in R^dim at a seed.
 struct Case {
     dataset: Toy2d,
+    dim: usize,
     method: &'static str,
     seed: u64,
     config: TrainConfig,
@@ -61,9 +62,14 @@ fn chosen_methods(args: &CompareArgs) -> Result<Vec<(&'static str, Mode, Termina
 }
 
 impl Case {
+    /// The run's file name: `compare-<shape>[-d<dim>]-<method>-seed<seed>` (no dimension in 2-D).
     fn name(&self) -> String {
+        let dim = match self.dim {
+            2 => String::new(),
+            d => format!("-d{d}"),
+        };
         format!(
-            "compare-{}-{}-seed{}",
+            "compare-{}{dim}-{}-seed{}",
             self.dataset.name(),
             slug(self.method),
             self.seed
@@ -80,6 +86,10 @@ struct Outcome {
     last_iteration: Option<usize>,
     final_w2: Option<f64>,
     final_sinkhorn: Option<f64>,
+    /// The extra coordinates' RMS at T of the last record (d > 2).
+    final_extra_rms: Option<f64>,
+    /// (iteration, exact W2) of every record, for the band over the last iterations.
+    w2_curve: Vec<(usize, f64)>,
     diverged: bool,
 }
 
@@ -103,6 +113,10 @@ impl Outcome {
             outcome.last_iteration = value["iteration"].as_u64().map(|i| i as usize);
             outcome.final_w2 = w2;
             outcome.final_sinkhorn = value["sinkhorn"].as_f64();
+            outcome.final_extra_rms = value["extra_rms"].as_f64();
+            if let (Some(iteration), Some(w2)) = (outcome.last_iteration, w2) {
+                outcome.w2_curve.push((iteration, w2));
+            }
         }
         outcome
     }
@@ -122,32 +136,57 @@ impl Outcome {
     fn excess_ratio(&self, floor: f64) -> Option<f64> {
         Some((self.final_w2? - floor) / (self.initial_w2? - floor))
     }
+
+    /// The largest exact W2 over the records of the last `window` iterations, over its smallest:
+    /// how far a run that reached a shape wanders (1 when it stays).
+    fn band(&self, window: usize) -> Option<f64> {
+        let last = self.last_iteration?;
+        let tail: Vec<f64> = self
+            .w2_curve
+            .iter()
+            .filter(|(iteration, _)| iteration + window >= last)
+            .map(|&(_, w2)| w2)
+            .collect();
+        let (low, high) = tail
+            .iter()
+            .fold((f64::INFINITY, 0.0_f64), |(low, high), &w2| {
+                (low.min(w2), high.max(w2))
+            });
+        (tail.len() > 1).then(|| high / low)
+    }
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let methods = chosen_methods(&args)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", args.out.display())))?;
-    let preset = |mode, terminal, dataset: Toy2d| {
+    let preset = |mode, terminal, dataset: Toy2d, dim| {
         if args.paper {
-            TrainConfig::paper_preset(mode, terminal, dataset, 2)
+            TrainConfig::paper_preset(mode, terminal, dataset, dim)
         } else {
-            TrainConfig::preset(mode, terminal, dataset, 2)
+            TrainConfig::preset(mode, terminal, dataset, dim)
         }
     };
     let mut cases = Vec::new();
     for &dataset in &args.datasets {
-        for &(method, mode, terminal) in &methods {
-            for &seed in &args.seeds.0 {
-                cases.push(Case {
-                    dataset,
-                    method,
-                    seed,
-                    config: TrainConfig {
+        for &dim in &args.dims {
+            for &(method, mode, terminal) in &methods {
+                for &seed in &args.seeds.0 {
+                    let config = TrainConfig {
                         seed,
-                        ..preset(mode, terminal, dataset)
-                    },
-                });
+                        ..preset(mode, terminal, dataset, dim)
+                    };
+                    config
+                        .validate()
+                        .map_err(|e| Failure::usage(format!("--dims {dim}: {e}")))?;
+                    cases.push(Case {
+                        dataset,
+                        dim,
+                        method,
+                        seed,
+                        config,
+                    });
+                }
             }
         }
     }
@@ -253,6 +292,9 @@ fn sampling_floor(dataset: Toy2d, n: usize, seeds: &[u64]) -> Option<f64> {
     median_and_worst(floors).map(|(median, _)| median)
 }
 
+/// The iterations at the end of a run over which [`Outcome::band`] measures its wandering.
+const BAND_WINDOW: usize = 2000;
+
 /// The random stream of [`sampling_floor`]'s draws, apart from every run's.
 const FLOOR_STREAM: u64 = 0xF1_00;
 
@@ -279,12 +321,19 @@ fn table(
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "# Terminal costs and generators compared, over seeds\n\nProduced by `cargo run --release --bin w1w2 -- compare --datasets {} --methods {} --seeds {} --iterations {} --eval-every {}{}`: \
-         each method with its {} (`TrainConfig::{}`), d = 2; metrics on 2,000 samples vs 2,000 held-out data points, in the data's units. \
+        "# Terminal costs and generators compared, over seeds\n\nProduced by `cargo run --release --bin w1w2 -- compare --datasets {} --dims {} --methods {} --seeds {} --iterations {} --eval-every {}{}`: \
+         each method with its {} (`TrainConfig::{}`) for the shape embedded in R^d; metrics on 2,000 samples vs 2,000 held-out data points, first two coordinates, in the data's units. \
          Median and worst over the seeds of the final figures; the ratio is final over initial exact W2. \
          The floor is the median exact W2 between two independent draws of as many data points, what a perfect model scores; \
-         the excess ratio is (final − floor) / (initial − floor).\n",
+         the excess ratio is (final − floor) / (initial − floor). \
+         The band is the largest exact W2 over the smallest among the records of the last {BAND_WINDOW} iterations (1: the run stays where it is); \
+         the extra RMS, for d > 2, the largest RMS of the coordinates 3..d at T.\n",
         datasets.join(","),
+        args.dims
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
         methods
             .iter()
             .map(|(method, _, _)| slug(method))
@@ -303,10 +352,17 @@ fn table(
     );
     let _ = writeln!(
         text,
-        "| data | method | seeds | W2 floor | initial W2 (median) | final W2 median / worst | W2 ratio median / worst | excess ratio median / worst | Sinkhorn median / worst | diverged |"
+        "| data | d | method | seeds | W2 floor | initial W2 (median) | final W2 median / worst | W2 ratio median / worst | excess ratio median / worst | band median / worst | extra RMS median / worst | Sinkhorn median / worst | diverged |"
     );
-    let _ = writeln!(text, "|---|---|---|---|---|---|---|---|---|---|");
-    for &dataset in &args.datasets {
+    let _ = writeln!(
+        text,
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for (&dataset, &dim) in args
+        .datasets
+        .iter()
+        .flat_map(|dataset| args.dims.iter().map(move |dim| (dataset, dim)))
+    {
         let eval_batch = cases
             .iter()
             .find(|case| case.dataset == dataset)
@@ -316,7 +372,9 @@ fn table(
             let runs: Vec<&Outcome> = cases
                 .iter()
                 .zip(outcomes)
-                .filter(|(case, _)| case.dataset == dataset && case.method == method)
+                .filter(|(case, _)| {
+                    case.dataset == dataset && case.dim == dim && case.method == method
+                })
                 .map(|(_, outcome)| outcome)
                 .collect();
             let of = |figure: &dyn Fn(&Outcome) -> Option<f64>| {
@@ -331,10 +389,12 @@ fn table(
             let final_w2 = of(&|o| o.final_w2);
             let sinkhorn = of(&|o| o.final_sinkhorn);
             let excess = of(&|o| o.excess_ratio(floor?));
+            let band = of(&|o| o.band(BAND_WINDOW));
+            let extra_rms = of(&|o| o.final_extra_rms);
             let diverged = runs.iter().filter(|o| o.diverged).count();
             let _ = writeln!(
                 text,
-                "| {} | {method} | {} | {} | {} | {} | {} | {} | {} | {diverged} |",
+                "| {} | {dim} | {method} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {diverged} |",
                 dataset.name(),
                 runs.len(),
                 floor.map_or("–".to_string(), |f| format!("{f:.3}")),
@@ -342,6 +402,8 @@ fn table(
                 pair(final_w2, 3),
                 pair(of(&Outcome::w2_ratio), 2),
                 pair(excess, 2),
+                pair(band, 2),
+                pair(extra_rms, 3),
                 pair(sinkhorn, 4),
             );
         }

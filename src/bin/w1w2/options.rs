@@ -162,6 +162,10 @@ pub struct CompareArgs {
     /// Seeds, comma-separated, each a number or a range such as 1-5.
     #[arg(long, default_value = "1-5")]
     pub seeds: Seeds,
+    /// Ambient dimensions d, comma-separated: each shape embedded in R^d (data in the first two
+    /// coordinates), with each method's preset for that d.
+    #[arg(long, default_value = "2", value_delimiter = ',')]
+    pub dims: Vec<usize>,
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
     #[arg(long, default_value_t = 500)]
