@@ -293,6 +293,28 @@ pub const OT_FLOW_STEP: f64 = 0.02;
 /// itself a faster U makes the flow wander (docs/method.md §13).
 pub const OT_FLOW_RATE: f64 = 5e-4;
 
+/// The critic flow's gradient-penalty weight c_GP for a shape embedded in R^d (d > 2), in its
+/// preset: a hundred times the paper's 0.01. The data lie on a plane, so a critic may grow a ridge
+/// around it as steep as the penalty lets it; at 0.01 its slope at the samples is about 5L and the
+/// flow chases the ridge instead of the shape, at 1 it stays near L (docs/method.md §15).
+pub const EMBEDDED_GRADIENT_PENALTY: f64 = 1.0;
+
+/// The critic flow's rates of U_θ and φ_ω for a shape embedded in R^d (d > 2), in its preset:
+/// twice and four times [`FAST_RATES`]. Sampled from the average of U's weights
+/// ([`EMBEDDED_POTENTIAL_AVERAGE`]) the faster game settles; the shape inside the plane is
+/// learned only once the extra coordinates have collapsed, and at [`FAST_RATES`] it is still
+/// 0.25 from the 12-D pinwheel after 10,000 iterations (docs/method.md §15).
+pub const EMBEDDED_RATES: (f64, f64) = (1e-3, 4e-4);
+
+/// β of the running average of U's weights the critic flow's preset in R^d (d > 2) is sampled
+/// from: the flow–critic game wanders there as the OT-terminal flow's does ([`OT_FLOW_POTENTIAL_AVERAGE`]).
+pub const EMBEDDED_POTENTIAL_AVERAGE: f64 = 0.99;
+
+/// How many times the distance of a source point to the data's plane, √(d − 2) on average, the
+/// critic flow's preset lets a path cover: it takes λ ≤ L·T / (margin·√(d − 2)), since the
+/// terminal critic moves a particle at most L·T/λ (docs/method.md §15).
+pub const EMBEDDED_REACH_MARGIN: f64 = 2.0;
+
 /// β of the running average of U's weights the OT-terminal flow's preset is sampled from
 /// (`potential_average`): θ̄ spans about 1/(1 − β) = 100 steps of θ, over which the flow–ψ game
 /// wanders (docs/method.md §13).
@@ -397,7 +419,10 @@ impl TrainConfig {
     /// flow on digits the [`TrainConfig::digits`] preset; otherwise the
     /// [`TrainConfig::paper_preset`] trained in the target's standard frame (images as they
     /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
-    /// rates of the paper's MNIST run, [`FAST_RATES`], and the OT-terminal flow the dual step
+    /// rates of the paper's MNIST run, [`FAST_RATES`], and in R^d (d > 2) the penalty
+    /// [`EMBEDDED_GRADIENT_PENALTY`], λ = min(paper's, L·T / ([`EMBEDDED_REACH_MARGIN`]·√(d − 2))),
+    /// [`EMBEDDED_RATES`] and samples from the average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`];
+    /// the OT-terminal flow the dual step
     /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
     /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
@@ -414,21 +439,35 @@ impl TrainConfig {
             return Self::digits();
         }
         let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
-        let (generator_learning_rate, critic_learning_rate) = if critic_flow && !images {
+        let embedded = critic_flow && !images && dim > 2;
+        let (generator_learning_rate, critic_learning_rate) = if embedded {
+            EMBEDDED_RATES
+        } else if critic_flow && !images {
             FAST_RATES
         } else if ot_flow {
             (OT_FLOW_RATE, paper.critic_learning_rate)
         } else {
             (paper.generator_learning_rate, paper.critic_learning_rate)
         };
+        let (lambda, gradient_penalty) = if embedded {
+            let reach = paper.lipschitz * paper.t_final
+                / (EMBEDDED_REACH_MARGIN * ((dim - 2) as f64).sqrt());
+            (paper.lambda.min(reach), EMBEDDED_GRADIENT_PENALTY)
+        } else {
+            (paper.lambda, paper.gradient_penalty)
+        };
         Self {
             standardise: !images,
             zero_initial_potential: mode == Mode::Flow && !images,
+            lambda,
+            gradient_penalty,
             generator_learning_rate,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
             potential_average: if ot_flow {
                 OT_FLOW_POTENTIAL_AVERAGE
+            } else if embedded {
+                EMBEDDED_POTENTIAL_AVERAGE
             } else {
                 paper.potential_average
             },
@@ -600,6 +639,48 @@ mod tests {
         );
         assert_eq!(paper, TrainConfig::mnist());
         TrainConfig::digits().validate().unwrap();
+    }
+
+    #[test]
+    fn in_r_d_the_critic_flow_preset_enforces_the_lipschitz_bound_and_lets_paths_reach_the_plane() {
+        for dim in 3..=64 {
+            for preset in [Preset::Standard, Preset::Fast] {
+                let config = TrainConfig::of_preset(
+                    preset,
+                    Mode::Flow,
+                    TerminalCost::Critic,
+                    Toy2d::Pinwheel,
+                    dim,
+                );
+                assert_eq!(config.gradient_penalty, EMBEDDED_GRADIENT_PENALTY);
+                let reach = config.lipschitz * config.t_final / config.lambda;
+                assert!(
+                    reach >= EMBEDDED_REACH_MARGIN * ((dim - 2) as f64).sqrt() * (1.0 - 1e-12),
+                    "d = {dim}: L·T/λ = {reach}"
+                );
+                assert!(config.lambda <= 0.1, "d = {dim}: λ = {}", config.lambda);
+                assert_eq!(config.potential_average, EMBEDDED_POTENTIAL_AVERAGE);
+                config.validate().unwrap();
+            }
+            let paper =
+                TrainConfig::paper_preset(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel, dim);
+            assert_eq!(
+                (paper.lambda, paper.gradient_penalty),
+                (0.1, 0.01),
+                "the paper's preset stays"
+            );
+            let ot = TrainConfig::preset(Mode::Flow, TerminalCost::Ot, Toy2d::Pinwheel, dim);
+            assert_eq!(
+                ot.gradient_penalty, paper.gradient_penalty,
+                "no critic, no change"
+            );
+        }
+        let plane = TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel, 2);
+        assert_eq!(
+            (plane.lambda, plane.gradient_penalty),
+            (0.5, 0.1),
+            "2-D stays the paper's"
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub fn default_config() -> Result<JsValue, JsError> {
 }
 
 /// The preset of a mode ("flow" or "generator") and terminal cost ("critic" or "ot") for a data
-/// set and dimension (the paper's λ and c_GP depend on d), of the `preset` family ("standard",
+/// set and dimension (λ and c_GP depend on d), of the `preset` family ("standard",
 /// "paper" or "fast"): `TrainConfig::of_preset`.
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(

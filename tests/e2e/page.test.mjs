@@ -386,13 +386,17 @@ test('the paper’s preset and the fast demonstration are one switch away, in th
   await page.close();
 });
 
-test('a dimension in the URL brings the paper’s λ and penalty for it', { timeout: 600_000 }, async () => {
+test('a dimension in the URL brings the preset’s λ and penalty for it, and the paper’s under preset=paper', { timeout: 600_000 }, async () => {
   const { page } = await open('dim=12&backend=cpu');
   const metrics = await page.evaluate(() => window.w1w2.snapshot());
   assert.equal(metrics.dim, 12);
   assert.equal(metrics.lambda, 0.1);
-  assert.equal(await page.locator('[data-testid="control-gradient_penalty"]').inputValue(), '0.01');
+  // In R^d the preset holds the critic to its Lipschitz bound (src/config/mod.rs, EMBEDDED_GRADIENT_PENALTY).
+  assert.equal(await page.locator('[data-testid="control-gradient_penalty"]').inputValue(), '1');
   await page.close();
+  const paper = (await open('dim=12&backend=cpu&preset=paper')).page;
+  assert.equal(await paper.locator('[data-testid="control-gradient_penalty"]').inputValue(), '0.01');
+  await paper.close();
 });
 
 test('without WebGPU, auto reads cpu', { timeout: 600_000 }, async () => {

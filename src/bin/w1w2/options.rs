@@ -47,7 +47,7 @@ pub struct TrainArgs {
     /// MNIST run).
     #[arg(long)]
     pub dataset: Option<Dataset>,
-    /// Ambient dimension d (2..=64) of a 2-D shape; without --config, the paper's λ and c_GP for that d.
+    /// Ambient dimension d (2..=64) of a 2-D shape; without --config, the preset for that d (λ and c_GP depend on d).
     #[arg(long)]
     pub dim: Option<usize>,
     /// flow (paper A) | generator (paper B's OT generator); without --config, that mode's preset.
