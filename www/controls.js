@@ -1,13 +1,16 @@
 // The control panel, built from the state table (state.js controlsOf).
 
+import { inScope } from './settings.js';
+
 /**
- * Builds `controls` into `container`, but those the URL hides and those set only in the URL;
- * `onChange(key, value, control)` on every edit. A number's tooltip gives its range.
+ * Builds `controls` into `container`, but those the URL hides, those the run does not read
+ * (settings.js inScope) and those set only in the URL; `onChange(key, value, control)` on every
+ * edit. A number's tooltip gives its range.
  */
 export function buildControls(container, controls, settings, onChange) {
   container.replaceChildren();
   for (const control of controls) {
-    if (control.type === 'list' || (settings.hide || []).includes(control.key)) continue;
+    if (control.type === 'list' || (settings.hide || []).includes(control.key) || !inScope(control, settings)) continue;
     const label = document.createElement('label');
     label.textContent = control.label;
     let input;

@@ -9,6 +9,18 @@ export const PRESET_KEYS = ['preset', 'mode', 'terminal', 'dataset', 'dim'];
 
 export const isImages = (settings) => settings.dataset === 'mnist';
 
+/**
+ * Whether the run the settings describe reads `control`: its scope in the Rust table
+ * (config::controls::Scope), a flow's terminal costs, the generator, images; the page's own
+ * controls always.
+ */
+export function inScope(control, settings) {
+  const { scope } = control;
+  if (!scope) return true;
+  const model = settings.mode === 'generator' ? scope.generator : scope.flow.includes(settings.terminal);
+  return model && (scope.images || !isImages(settings));
+}
+
 /** The full preset config of the settings' preset, mode, terminal cost, data set and dimension. */
 function presetOf(settings) {
   return presetConfig(settings.mode || 'flow', settings.terminal || 'critic', settings.dataset || 'pinwheel', settings.dim || 2, settings.preset || 'standard');

@@ -1,5 +1,6 @@
 //! The settings a person edits in the page, one row each: what the control is called, what it
-//! takes, its range ([`super::limits`]) and whether it applies to a running run or needs a reset.
+//! takes, its range ([`super::limits`]), whether it applies to a running run or needs a reset, and
+//! which runs read it ([`Scope`]: the page hides it for the others).
 //! The page builds its control panel and reads and writes its URL from this table (exported by
 //! the wasm module), so adding a setting is one row here.
 
@@ -20,6 +21,55 @@ pub enum Applies {
     /// On a new run: the edit resets the model.
     OnReset,
 }
+
+/// The runs whose training reads a control: a flow with one of the terminal costs `flow`, paper
+/// B's generator when `generator`, on images only when `images` (2-D shapes always).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    pub flow: &'static [TerminalCost],
+    pub generator: bool,
+    pub images: bool,
+}
+
+impl Scope {
+    /// Whether `config`'s training reads the control.
+    pub fn contains(&self, config: &TrainConfig) -> bool {
+        let model = match config.mode {
+            Mode::Flow => self.flow.contains(&config.terminal),
+            Mode::Generator => self.generator,
+        };
+        model && (self.images || config.dataset.image_side().is_none())
+    }
+}
+
+const BOTH_TERMINALS: &[TerminalCost] = &[TerminalCost::Critic, TerminalCost::Ot];
+
+/// Every run.
+const EVERY: Scope = Scope {
+    flow: BOTH_TERMINALS,
+    generator: true,
+    images: true,
+};
+/// Paper A's flow, with either terminal cost: U_θ, its paths and their kinetic energy.
+const FLOW: Scope = Scope {
+    generator: false,
+    ..EVERY
+};
+/// The flow whose terminal cost is the critic φ_ω.
+const CRITIC_FLOW: Scope = Scope {
+    flow: &[TerminalCost::Critic],
+    ..FLOW
+};
+/// Paper B's semi-discrete OT cost: the OT-terminal flow and the OT generator.
+const OT_COST: Scope = Scope {
+    flow: &[TerminalCost::Ot],
+    ..EVERY
+};
+/// 2-D shapes and drawn points (embedded in R^d), not images.
+const SHAPES: Scope = Scope {
+    images: false,
+    ..EVERY
+};
 
 /// What a control takes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -46,9 +96,17 @@ pub struct Control {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range_text: Option<String>,
     pub applies: Applies,
+    /// The runs that read it.
+    pub scope: Scope,
 }
 
-fn control(key: &'static str, label: &'static str, input: Input, applies: Applies) -> Control {
+fn control(
+    key: &'static str,
+    label: &'static str,
+    input: Input,
+    applies: Applies,
+    scope: Scope,
+) -> Control {
     let range_text = match &input {
         Input::Int { range: Some(range) } | Input::Float { range } => Some(range.describe()),
         _ => None,
@@ -59,6 +117,7 @@ fn control(key: &'static str, label: &'static str, input: Input, applies: Applie
         input,
         range_text,
         applies,
+        scope,
     }
 }
 
@@ -82,30 +141,30 @@ use Applies::{Live, OnReset};
 #[rustfmt::skip]
 pub fn controls() -> Vec<Control> {
     vec![
-        control("mode", "model", select(Mode::NAMES.iter().copied()), OnReset),
-        control("terminal", "terminal cost", select(TerminalCost::NAMES.iter().copied()), OnReset),
-        control("dataset", "data set", select(Dataset::names()), OnReset),
-        control("dim", "dimension d", int(limits::DIM), OnReset),
-        control("standardise", "standardise the data (off: the paper’s scale)", Input::Bool, OnReset),
-        control("zero_initial_potential", "U starts at zero (the flow starts at rest)", Input::Bool, OnReset),
-        control("w1_proximal", "W1 proximal (gradient penalty)", Input::Bool, OnReset),
-        control("w2_proximal", "W2 proximal (kinetic energy)", Input::Bool, OnReset),
-        control("divergence", "divergence", select(Divergence::EXAMPLES.iter().copied()), OnReset),
-        control("lambda", "λ (kinetic weight)", float(limits::POSITIVE), Live),
-        control("lipschitz", "L (Lipschitz bound)", float(limits::POSITIVE), Live),
-        control("gradient_penalty", "gradient-penalty weight", float(limits::GRADIENT_PENALTY), Live),
-        control("t_final", "T", float(limits::POSITIVE), OnReset),
-        control("steps", "K (Euler steps)", int(limits::STEPS), OnReset),
-        control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), Live),
-        control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), Live),
-        control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), OnReset),
-        control("batch_size", "batch size", int(limits::BATCH_SIZE), OnReset),
-        control("ot_lambda", "λ of the OT cost", float(limits::OT_LAMBDA), Live),
-        control("ot_step", "dual step C", float(limits::POSITIVE), Live),
-        control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), OnReset),
-        control("ot_points", "data points J", int(limits::OT_POINTS), OnReset),
-        control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), OnReset),
-        control("seed", "seed", Input::Int { range: None }, OnReset),
+        control("mode", "model", select(Mode::NAMES.iter().copied()), OnReset, EVERY),
+        control("terminal", "terminal cost", select(TerminalCost::NAMES.iter().copied()), OnReset, FLOW),
+        control("dataset", "data set", select(Dataset::names()), OnReset, EVERY),
+        control("dim", "dimension d", int(limits::DIM), OnReset, SHAPES),
+        control("standardise", "standardise the data (off: the paper’s scale)", Input::Bool, OnReset, SHAPES),
+        control("zero_initial_potential", "U starts at zero (the flow starts at rest)", Input::Bool, OnReset, FLOW),
+        control("w1_proximal", "W1 proximal (gradient penalty)", Input::Bool, OnReset, CRITIC_FLOW),
+        control("w2_proximal", "W2 proximal (kinetic energy)", Input::Bool, OnReset, FLOW),
+        control("divergence", "divergence", select(Divergence::EXAMPLES.iter().copied()), OnReset, CRITIC_FLOW),
+        control("lambda", "λ (kinetic weight)", float(limits::POSITIVE), Live, FLOW),
+        control("lipschitz", "L (Lipschitz bound)", float(limits::POSITIVE), Live, CRITIC_FLOW),
+        control("gradient_penalty", "gradient-penalty weight", float(limits::GRADIENT_PENALTY), Live, CRITIC_FLOW),
+        control("t_final", "T", float(limits::POSITIVE), OnReset, FLOW),
+        control("steps", "K (Euler steps)", int(limits::STEPS), OnReset, FLOW),
+        control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), Live, EVERY),
+        control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), Live, CRITIC_FLOW),
+        control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), OnReset, CRITIC_FLOW),
+        control("batch_size", "batch size", int(limits::BATCH_SIZE), OnReset, EVERY),
+        control("ot_lambda", "λ of the OT cost", float(limits::OT_LAMBDA), Live, OT_COST),
+        control("ot_step", "dual step C", float(limits::POSITIVE), Live, OT_COST),
+        control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), OnReset, OT_COST),
+        control("ot_points", "data points J", int(limits::OT_POINTS), OnReset, OT_COST),
+        control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), OnReset, FLOW),
+        control("seed", "seed", Input::Int { range: None }, OnReset, EVERY),
     ]
 }
 

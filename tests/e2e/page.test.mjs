@@ -331,6 +331,29 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   await page.close();
 });
 
+test('only the settings the run reads are shown: no flow settings for the generator, no critic settings for the OT-terminal flow, no 2-D settings on mnist', { timeout: 600_000 }, async () => {
+  const shown = async (hash, keys) => {
+    const { page, errors } = await open(hash);
+    const visible = {};
+    for (const key of keys) visible[key] = await page.locator(`[data-testid="control-${key}"]`).isVisible();
+    assert.deepEqual(errors, []);
+    await page.close();
+    return visible;
+  };
+  const flowOnly = ['terminal', 'lambda', 't_final', 'steps', 'w2_proximal', 'zero_initial_potential', 'potential_average'];
+  const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps'];
+  const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
+  const every = ['batch_size', 'seed', 'generator_learning_rate'];
+  const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every]);
+  for (const key of [...flowOnly, ...criticOnly]) assert.equal(generator[key], false, `generator: ${key}`);
+  for (const key of [...otOnly, ...every]) assert.equal(generator[key], true, `generator: ${key}`);
+  const otFlow = await shown('terminal=ot&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly]);
+  for (const key of criticOnly) assert.equal(otFlow[key], false, `OT-terminal flow: ${key}`);
+  for (const key of [...flowOnly, ...otOnly]) assert.equal(otFlow[key], true, `OT-terminal flow: ${key}`);
+  const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'lambda', 'gradient_penalty']);
+  assert.deepEqual(digits, { dim: false, standardise: false, lambda: true, gradient_penalty: true });
+});
+
 test('teacher mode: the hide flag hides the panels and settings it names, and nothing else', { timeout: 600_000 }, async () => {
   const { page, errors } = await open('hide=curves,critic,text,lambda');
   const visible = (selector) => page.locator(selector).first().isVisible();
