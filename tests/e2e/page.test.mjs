@@ -331,25 +331,28 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   await page.close();
 });
 
-test('only the settings the run reads are shown: no flow settings for the generator, no critic settings for the OT-terminal flow, no 2-D settings on mnist', { timeout: 600_000 }, async () => {
+test('only the settings and panels that apply are shown: no paths for the generator, no critic settings for the OT-terminal flow, no 2-D settings on mnist, no extra coordinates in the plane', { timeout: 600_000 }, async () => {
+  // Each key is a control, or a panel or chart given as a CSS selector.
   const shown = async (hash, keys) => {
     const { page, errors } = await open(hash);
     const visible = {};
-    for (const key of keys) visible[key] = await page.locator(`[data-testid="control-${key}"]`).isVisible();
+    for (const key of keys) visible[key] = await page.locator(key.startsWith('[') ? key : `[data-testid="control-${key}"]`).first().isVisible();
     assert.deepEqual(errors, []);
     await page.close();
     return visible;
   };
-  const flowOnly = ['terminal', 'lambda', 't_final', 'steps', 'w2_proximal', 'zero_initial_potential', 'potential_average'];
+  const flowOnly = ['terminal', 'lambda', 't_final', 'steps', 'w2_proximal', 'zero_initial_potential', 'potential_average',
+    '[data-panel="speeds"]', '[data-panel="walkthrough"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
   const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps'];
   const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
-  const every = ['batch_size', 'seed', 'generator_learning_rate'];
-  const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every]);
-  for (const key of [...flowOnly, ...criticOnly]) assert.equal(generator[key], false, `generator: ${key}`);
+  const every = ['batch_size', 'seed', 'generator_learning_rate', '[data-testid="curve-w2"]'];
+  const manifold = '[data-panel="manifold"]';
+  const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every, manifold]);
+  for (const key of [...flowOnly, ...criticOnly, manifold]) assert.equal(generator[key], false, `generator: ${key}`);
   for (const key of [...otOnly, ...every]) assert.equal(generator[key], true, `generator: ${key}`);
-  const otFlow = await shown('terminal=ot&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly]);
+  const otFlow = await shown('terminal=ot&dim=3&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, manifold]);
   for (const key of criticOnly) assert.equal(otFlow[key], false, `OT-terminal flow: ${key}`);
-  for (const key of [...flowOnly, ...otOnly]) assert.equal(otFlow[key], true, `OT-terminal flow: ${key}`);
+  for (const key of [...flowOnly, ...otOnly, manifold]) assert.equal(otFlow[key], true, `OT-terminal flow in R^3: ${key}`);
   const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'lambda', 'gradient_penalty']);
   assert.deepEqual(digits, { dim: false, standardise: false, lambda: true, gradient_penalty: true });
 });

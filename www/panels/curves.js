@@ -5,14 +5,17 @@
 
 import uPlot from '../vendor/node_modules/uplot/dist/uPlot.esm.js';
 
-/** scale: 'linear' | 'log' (positive, spans decades) | 'asinh' (spans decades, may be ≤ 0). */
+/**
+ * scale: 'linear' | 'log' (positive, spans decades) | 'asinh' (spans decades, may be ≤ 0); paths:
+ * a quantity of a flow's paths, which a generator has not (its chart is hidden there).
+ */
 export const CURVES = [
   { key: 'critic_loss', label: 'critic loss L_D', scale: 'asinh' },
   { key: 'generator_loss', label: 'generator loss L_G', scale: 'asinh' },
-  { key: 'kinetic_energy', label: 'kinetic energy', scale: 'log' },
-  { key: 'hj_residual', label: 'HJ residual', scale: 'log' },
-  { key: 'terminal_residual', label: 'terminal residual', scale: 'log' },
-  { key: 'straightness', label: 'straightness', scale: 'linear' },
+  { key: 'kinetic_energy', label: 'kinetic energy', scale: 'log', paths: true },
+  { key: 'hj_residual', label: 'HJ residual', scale: 'log', paths: true },
+  { key: 'terminal_residual', label: 'terminal residual', scale: 'log', paths: true },
+  { key: 'straightness', label: 'straightness', scale: 'linear', paths: true },
   { key: 'divergence', label: 'divergence estimate', scale: 'asinh' },
   { key: 'sinkhorn', label: 'Sinkhorn (held-out)', scale: 'asinh', heldOut: true },
   { key: 'w2', label: 'exact W2 (held-out)', scale: 'log', heldOut: true },
@@ -49,7 +52,8 @@ function shown(chart, series, value, idx, format) {
 function create(container) {
   const made = CURVES.map((curve) => {
     const cell = document.createElement('div');
-    cell.className = 'curve';
+    cell.className = curve.paths ? 'curve flow-only' : 'curve';
+    cell.dataset.testid = `curve-${curve.key}`;
     container.append(cell);
     const width = Math.max(200, cell.clientWidth || 260);
     return new uPlot({
