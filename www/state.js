@@ -15,10 +15,10 @@ export const PANELS = ['readout', 'buttons', 'walkthrough', 'points', 'layers', 
  */
 export function controlsOf(table) {
   const controls = [
-    { key: 'preset', label: 'preset (paper: the papers’ settings on the data as they are; fast: a shape within seconds)', type: 'select', options: table.presets, kind: 'page', default: table.presets[0] },
-    { key: 'start', label: 'start from (pretrained: the trained model shipped for the preset)', type: 'select', options: ['pretrained', 'scratch'], kind: 'page', default: 'pretrained' },
+    { key: 'preset', label: 'preset (paper: the papers’ settings on the data as they are; fast: a shape within seconds)', type: 'select', options: table.presets, kind: 'page', default: table.presets[0], group: 'run' },
+    { key: 'start', label: 'start from (pretrained: the trained model shipped for the preset)', type: 'select', options: ['pretrained', 'scratch'], kind: 'page', default: 'pretrained', group: 'run' },
     ...table.controls.map(({ applies, ...control }) => ({ ...control, kind: applies })),
-    { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto' },
+    { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto', group: 'run' },
   ];
   // Teacher mode (as TF Playground's): `#hide=curves,settings,lambda` hides panels and controls.
   controls.push({ key: 'hide', label: 'hidden panels and controls', type: 'list', options: [...PANELS, ...controls.map((c) => c.key)], kind: 'page', default: [] });

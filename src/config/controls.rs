@@ -22,6 +22,20 @@ pub enum Applies {
     OnReset,
 }
 
+/// The heading a control sits under in the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    /// What is learned: the data, their dimension and frame, the seed.
+    Data,
+    /// Paper A's method: the model, the proximals, the divergence, λ, L, T and K.
+    Method,
+    /// The optimisers: rates, critic steps, batch.
+    Optimisation,
+    /// Paper B's semi-discrete OT cost.
+    PaperB,
+}
+
 /// The runs whose training reads a control: a flow with one of the terminal costs `flow`, paper
 /// B's generator when `generator`, on images only when `images` (2-D shapes always).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -98,14 +112,30 @@ pub struct Control {
     pub applies: Applies,
     /// The runs that read it.
     pub scope: Scope,
+    /// Its heading in the page.
+    pub group: Group,
+    /// Whether the page folds it away until asked: a setting the papers fix and few change.
+    pub advanced: bool,
 }
+
+/// Where a control sits in the page: its heading, and whether it is folded away.
+#[derive(Clone, Copy)]
+struct Place(Group, bool);
+
+const DATA: Place = Place(Group::Data, false);
+const DATA_ADVANCED: Place = Place(Group::Data, true);
+const METHOD: Place = Place(Group::Method, false);
+const METHOD_ADVANCED: Place = Place(Group::Method, true);
+const OPTIMISATION: Place = Place(Group::Optimisation, false);
+const OPTIMISATION_ADVANCED: Place = Place(Group::Optimisation, true);
+const PAPER_B: Place = Place(Group::PaperB, false);
+const PAPER_B_ADVANCED: Place = Place(Group::PaperB, true);
 
 fn control(
     key: &'static str,
     label: &'static str,
     input: Input,
-    applies: Applies,
-    scope: Scope,
+    (applies, scope, Place(group, advanced)): (Applies, Scope, Place),
 ) -> Control {
     let range_text = match &input {
         Input::Int { range: Some(range) } | Input::Float { range } => Some(range.describe()),
@@ -118,6 +148,8 @@ fn control(
         range_text,
         applies,
         scope,
+        group,
+        advanced,
     }
 }
 
@@ -141,30 +173,30 @@ use Applies::{Live, OnReset};
 #[rustfmt::skip]
 pub fn controls() -> Vec<Control> {
     vec![
-        control("mode", "model", select(Mode::NAMES.iter().copied()), OnReset, EVERY),
-        control("terminal", "terminal cost", select(TerminalCost::NAMES.iter().copied()), OnReset, FLOW),
-        control("dataset", "data set", select(Dataset::names()), OnReset, EVERY),
-        control("dim", "dimension d", int(limits::DIM), OnReset, SHAPES),
-        control("standardise", "standardise the data (off: the paper’s scale)", Input::Bool, OnReset, SHAPES),
-        control("zero_initial_potential", "U starts at zero (the flow starts at rest)", Input::Bool, OnReset, FLOW),
-        control("w1_proximal", "W1 proximal (gradient penalty)", Input::Bool, OnReset, CRITIC_FLOW),
-        control("w2_proximal", "W2 proximal (kinetic energy)", Input::Bool, OnReset, FLOW),
-        control("divergence", "divergence", select(Divergence::EXAMPLES.iter().copied()), OnReset, CRITIC_FLOW),
-        control("lambda", "λ (kinetic weight)", float(limits::POSITIVE), Live, FLOW),
-        control("lipschitz", "L (Lipschitz bound)", float(limits::POSITIVE), Live, CRITIC_FLOW),
-        control("gradient_penalty", "gradient-penalty weight", float(limits::GRADIENT_PENALTY), Live, CRITIC_FLOW),
-        control("t_final", "T", float(limits::POSITIVE), OnReset, FLOW),
-        control("steps", "K (Euler steps)", int(limits::STEPS), OnReset, FLOW),
-        control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), Live, EVERY),
-        control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), Live, CRITIC_FLOW),
-        control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), OnReset, CRITIC_FLOW),
-        control("batch_size", "batch size", int(limits::BATCH_SIZE), OnReset, EVERY),
-        control("ot_lambda", "λ of the OT cost", float(limits::OT_LAMBDA), Live, OT_COST),
-        control("ot_step", "dual step C", float(limits::POSITIVE), Live, OT_COST),
-        control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), OnReset, OT_COST),
-        control("ot_points", "data points J", int(limits::OT_POINTS), OnReset, OT_COST),
-        control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), OnReset, FLOW),
-        control("seed", "seed", Input::Int { range: None }, OnReset, EVERY),
+        control("mode", "model", select(Mode::NAMES.iter().copied()), (OnReset, EVERY, METHOD)),
+        control("terminal", "terminal cost", select(TerminalCost::NAMES.iter().copied()), (OnReset, FLOW, METHOD)),
+        control("dataset", "data set", select(Dataset::names()), (OnReset, EVERY, DATA)),
+        control("dim", "dimension d", int(limits::DIM), (OnReset, SHAPES, DATA)),
+        control("standardise", "standardise the data (off: the paper’s scale)", Input::Bool, (OnReset, SHAPES, DATA_ADVANCED)),
+        control("zero_initial_potential", "U starts at zero (the flow starts at rest)", Input::Bool, (OnReset, FLOW, METHOD_ADVANCED)),
+        control("w1_proximal", "W1 proximal (gradient penalty)", Input::Bool, (OnReset, CRITIC_FLOW, METHOD)),
+        control("w2_proximal", "W2 proximal (kinetic energy)", Input::Bool, (OnReset, FLOW, METHOD)),
+        control("divergence", "divergence", select(Divergence::EXAMPLES.iter().copied()), (OnReset, CRITIC_FLOW, METHOD_ADVANCED)),
+        control("lambda", "λ (kinetic weight)", float(limits::POSITIVE), (Live, FLOW, METHOD)),
+        control("lipschitz", "L (Lipschitz bound)", float(limits::POSITIVE), (Live, CRITIC_FLOW, METHOD_ADVANCED)),
+        control("gradient_penalty", "gradient-penalty weight", float(limits::GRADIENT_PENALTY), (Live, CRITIC_FLOW, METHOD)),
+        control("t_final", "T", float(limits::POSITIVE), (OnReset, FLOW, METHOD_ADVANCED)),
+        control("steps", "K (Euler steps)", int(limits::STEPS), (OnReset, FLOW, METHOD)),
+        control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), (Live, EVERY, OPTIMISATION)),
+        control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), (Live, CRITIC_FLOW, OPTIMISATION)),
+        control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), (OnReset, CRITIC_FLOW, OPTIMISATION_ADVANCED)),
+        control("batch_size", "batch size", int(limits::BATCH_SIZE), (OnReset, EVERY, OPTIMISATION_ADVANCED)),
+        control("ot_lambda", "λ of the OT cost", float(limits::OT_LAMBDA), (Live, OT_COST, PAPER_B)),
+        control("ot_step", "dual step C", float(limits::POSITIVE), (Live, OT_COST, PAPER_B)),
+        control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), (OnReset, OT_COST, PAPER_B_ADVANCED)),
+        control("ot_points", "data points J", int(limits::OT_POINTS), (OnReset, OT_COST, PAPER_B_ADVANCED)),
+        control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), (OnReset, FLOW, METHOD_ADVANCED)),
+        control("seed", "seed", Input::Int { range: None }, (OnReset, EVERY, DATA)),
     ]
 }
 

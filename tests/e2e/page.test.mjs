@@ -331,19 +331,22 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   await page.close();
 });
 
-test('only the settings and panels that apply are shown: no paths for the generator, no critic settings for the OT-terminal flow, no 2-D settings on mnist, no extra coordinates in the plane', { timeout: 600_000 }, async () => {
+test('only the settings and panels that apply are shown: no paths for the generator, no critic settings or walk-through for the OT-terminal flow, no 2-D settings on mnist, no extra coordinates in the plane', { timeout: 600_000 }, async () => {
   // Each key is a control, or a panel or chart given as a CSS selector.
   const shown = async (hash, keys) => {
     const { page, errors } = await open(hash);
     const visible = {};
-    for (const key of keys) visible[key] = await page.locator(key.startsWith('[') ? key : `[data-testid="control-${key}"]`).first().isVisible();
+    // A control counts when it is in the panel, folded away or not; a panel when it is visible.
+    for (const key of keys) {
+      visible[key] = key.startsWith('[') ? await page.locator(key).first().isVisible() : (await page.locator(`[data-testid="control-${key}"]`).count()) > 0;
+    }
     assert.deepEqual(errors, []);
     await page.close();
     return visible;
   };
   const flowOnly = ['terminal', 'lambda', 't_final', 'steps', 'w2_proximal', 'zero_initial_potential', 'potential_average',
-    '[data-panel="speeds"]', '[data-panel="walkthrough"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
-  const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps'];
+    '[data-panel="speeds"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
+  const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps', '[data-panel="walkthrough"]'];
   const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
   const every = ['batch_size', 'seed', 'generator_learning_rate', '[data-testid="curve-w2"]'];
   const manifold = '[data-panel="manifold"]';
@@ -355,6 +358,30 @@ test('only the settings and panels that apply are shown: no paths for the genera
   for (const key of [...flowOnly, ...otOnly, manifold]) assert.equal(otFlow[key], true, `OT-terminal flow in R^3: ${key}`);
   const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'lambda', 'gradient_penalty']);
   assert.deepEqual(digits, { dim: false, standardise: false, lambda: true, gradient_penalty: true });
+});
+
+test('the settings sit under headings, the advanced ones folded, each label on one line at 1280 px', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('backend=cpu&start=scratch');
+  const legends = await page.locator('#controls legend').allInnerTexts();
+  assert.deepEqual(legends, ['run', 'data', 'method', 'optimisation']);
+  assert.equal(await page.locator('[data-testid="control-lambda"]').isVisible(), true);
+  assert.equal(await page.locator('[data-testid="control-t_final"]').isVisible(), false, 'T is advanced: folded');
+  await page.locator('[data-testid="group-method"] summary').click();
+  assert.equal(await page.locator('[data-testid="control-t_final"]').isVisible(), true);
+  const lines = await page.evaluate(() => [...document.querySelectorAll('#controls label')].filter((label) => label.offsetParent).map((label) => {
+    const text = document.createRange();
+    text.selectNodeContents(label.firstChild);
+    return { label: label.firstChild.textContent, lines: text.getClientRects().length };
+  }));
+  assert.ok(lines.length >= 15, `${lines.length} labels shown`);
+  assert.deepEqual(lines.filter((l) => l.lines !== 1), [], 'every label on one line');
+  // An edit rebuilds the panel (the run resets); the fold the person opened stays open.
+  await page.locator('[data-testid="control-seed"]').fill('5');
+  await page.locator('[data-testid="control-seed"]').dispatchEvent('change');
+  await page.waitForFunction(() => /seed=5/.test(location.hash));
+  assert.equal(await page.locator('[data-testid="control-t_final"]').isVisible(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('teacher mode: the hide flag hides the panels and settings it names, and nothing else', { timeout: 600_000 }, async () => {
@@ -469,7 +496,7 @@ test('the flow with the OT terminal cost trains, and the λ slider applies at on
   assert.equal(metrics.speed_bound, undefined, 'no L/λ bound without a Lipschitz critic');
   assert.ok(metrics.potential_average > 0, 'the preset draws the flow of U’s averaged weights');
   assert.match(await page.locator('[data-testid="sampled-from"]').textContent(), /averaged over about the last 100 steps/);
-  assert.ok(await page.locator('[data-testid="control-potential_average"]').isVisible());
+  assert.equal(await page.locator('[data-testid="control-potential_average"]').count(), 1);
   const walkRefused = await page.evaluate(() => window.w1w2.walk().then(() => null, (e) => e.message));
   assert.match(walkRefused ?? '', /critic flow/);
   await page.locator('[data-testid="ot-lambda-slider"]').fill('67'); // λ = 10^(−3 + 2) = 0.1

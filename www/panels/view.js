@@ -20,9 +20,10 @@ const $ = (id) => document.getElementById(id);
 export function drawPanels(snapshot, metrics, plot) {
   const images = Boolean(metrics.image_side);
   // What the run has decides which panels apply (style.css): images or points in the plane, a
-  // flow's paths or a generator's samples alone, extra coordinates or none.
+  // flow's paths or a generator's samples alone, a critic to walk through, extra coordinates.
   document.body.toggleAttribute('data-images', images);
   document.body.toggleAttribute('data-generator', metrics.mode === 'generator');
+  document.body.toggleAttribute('data-critic-flow', metrics.mode === 'flow' && metrics.terminal === 'critic');
   document.body.toggleAttribute('data-plane', metrics.dim === 2);
   $('image-panel').hidden = !images;
   drawCurves($('curves'), plot.history);
