@@ -1,5 +1,6 @@
 //! The `w1w2` command line: its JSON lines, its exit codes and its messages.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 fn w1w2(args: &[&str]) -> std::process::Output {
@@ -231,35 +232,57 @@ fn score_names_the_bad_line_of_a_file_and_exits_with_code_2() {
     assert!(String::from_utf8_lossy(&one_column.stderr).contains("dim: must be between 2 and 64"));
 }
 
+/// `w1w2 compare --resume --out <folder>` with `args`, the folder holding beforehand one finished
+/// run, `kept` (a file name and its JSON lines): its stderr, its table and the folder, which the
+/// caller removes.
+fn compare_with_a_kept_run(kept: (&str, &str), args: &[&str]) -> (String, String, PathBuf) {
+    let (name, lines) = kept;
+    let out = std::env::temp_dir().join(format!("w1w2-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(name), lines).unwrap();
+    let output = w1w2(
+        &[
+            &["compare"],
+            args,
+            &["--resume", "--out", out.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
+    (stderr, table, out)
+}
+
+/// The table's row that starts with `start`.
+fn row<'a>(table: &'a str, start: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no row {start} in {table}"))
+}
+
 #[test]
 fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
-    let out = std::env::temp_dir().join(format!("w1w2-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
     // A finished run of seed 1 with figures no training gives, and no run of seed 2.
-    let kept = out.join("compare-circles-OT-generator-seed1.jsonl");
-    std::fs::write(
-        &kept,
-        "{\"iteration\":0,\"w2\":10.0,\"sinkhorn\":5.0}\n{\"iteration\":3,\"w2\":9.0,\"sinkhorn\":4.0}\n",
-    )
-    .unwrap();
-    let output = w1w2(&[
-        "compare",
-        "--datasets",
-        "circles",
-        "--methods",
-        "OT-generator",
-        "--seeds",
-        "1-2",
-        "--iterations",
-        "3",
-        "--eval-every",
-        "3",
-        "--resume",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (stderr, table, out) = compare_with_a_kept_run(
+        (
+            "compare-circles-OT-generator-seed1.jsonl",
+            "{\"iteration\":0,\"w2\":10.0,\"sinkhorn\":5.0}\n{\"iteration\":3,\"w2\":9.0,\"sinkhorn\":4.0}\n",
+        ),
+        &[
+            "--datasets",
+            "circles",
+            "--methods",
+            "OT-generator",
+            "--seeds",
+            "1-2",
+            "--iterations",
+            "3",
+            "--eval-every",
+            "3",
+        ],
+    );
     assert!(
         stderr.contains("[compare-circles-OT-generator-seed1] kept"),
         "{stderr}"
@@ -271,13 +294,9 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
     let trained =
         std::fs::read_to_string(out.join("compare-circles-OT-generator-seed2.jsonl")).unwrap();
     assert_eq!(trained.lines().count(), 2, "{trained}");
-    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
-    let row = table
-        .lines()
-        .find(|l| l.starts_with("| circles | 2 | OT generator | 2 |"))
-        .unwrap_or_else(|| panic!("{table}"));
     // The worst final W2 is the kept run's 9.0: circles span ±2.2, no trained run is that far.
-    assert!(row.contains("/ 9.000 |"), "{row}");
+    let circles = row(&table, "| circles | 2 | OT generator | 2 |");
+    assert!(circles.contains("/ 9.000 |"), "{circles}");
     assert!(!table.contains("critic terminal"), "{table}");
     std::fs::remove_dir_all(&out).ok();
 
@@ -288,8 +307,6 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
 
 #[test]
 fn compare_in_r_d_names_runs_by_dimension_and_tables_the_band_and_the_extra_coordinates() {
-    let out = std::env::temp_dir().join(format!("w1w2-compare-dims-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
     // A finished 12-D run: W2 over the last 2,000 iterations between 0.30 and 0.45.
     let curve = [
         (0, 1.0),
@@ -302,39 +319,30 @@ fn compare_in_r_d_names_runs_by_dimension_and_tables_the_band_and_the_extra_coor
         .iter()
         .map(|(i, w2)| format!("{{\"iteration\":{i},\"w2\":{w2},\"extra_rms\":0.04}}\n"))
         .collect();
-    std::fs::write(
-        out.join("compare-circles-d12-critic-terminal-seed1.jsonl"),
-        lines,
-    )
-    .unwrap();
-    let output = w1w2(&[
-        "compare",
-        "--datasets",
-        "circles",
-        "--dims",
-        "12",
-        "--methods",
-        "critic-terminal",
-        "--seeds",
-        "1",
-        "--iterations",
-        "4000",
-        "--resume",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (stderr, table, out) = compare_with_a_kept_run(
+        ("compare-circles-d12-critic-terminal-seed1.jsonl", &lines),
+        &[
+            "--datasets",
+            "circles",
+            "--dims",
+            "12",
+            "--methods",
+            "critic-terminal",
+            "--seeds",
+            "1",
+            "--iterations",
+            "4000",
+        ],
+    );
     assert!(
         stderr.contains("[compare-circles-d12-critic-terminal-seed1] kept"),
         "{stderr}"
     );
-    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
-    let row = table
-        .lines()
-        .find(|l| l.starts_with("| circles | 12 | critic terminal | 1 |"))
-        .unwrap_or_else(|| panic!("{table}"));
-    assert!(row.contains("| 1.50 / 1.50 | 0.040 / 0.040 |"), "{row}");
+    let circles = row(&table, "| circles | 12 | critic terminal | 1 |");
+    assert!(
+        circles.contains("| 1.50 / 1.50 | 0.040 / 0.040 |"),
+        "{circles}"
+    );
     assert!(table.contains("--dims 12"), "{table}");
     std::fs::remove_dir_all(&out).ok();
 
