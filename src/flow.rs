@@ -90,6 +90,20 @@ impl Potential {
         }
     }
 
+    /// A frozen copy in buffers of its own, which an in-place write to `self`'s (the fused
+    /// kernels unpack U's parameters into its tensors after every step) leaves as it is.
+    pub fn frozen_copy(&self) -> Self {
+        let net = self.net.frozen();
+        let parameters = net
+            .parameters()
+            .into_iter()
+            .map(|theta| theta.zeros_like().add(theta))
+            .collect();
+        Self {
+            net: net.with_parameters(parameters),
+        }
+    }
+
     /// The running average moved one step toward `current`: θ̄ ← β·θ̄ + (1 − β)·θ, parameter by
     /// parameter, on `self`'s device (θ's values enter without their autodiff graph).
     pub fn averaged_toward(&self, current: &Potential, beta: f64) -> Self {

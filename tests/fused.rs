@@ -150,6 +150,13 @@ fn other_widths_and_depths_match_the_burn_path() {
     compare("widths");
 }
 
+/// The flow sampled from the average of U's weights (the R^d preset's): θ̄ follows θ as on burn's
+/// path.
+#[test]
+fn an_averaged_potential_matches_the_burn_path() {
+    compare("averaged U");
+}
+
 /// Each tensor's gradients end to end, zeros where the loss does not reach the tensor.
 fn gradient_of(parameters: Vec<Tensor<2>>, gradients: &burn::tensor::Gradients) -> Vec<f64> {
     parameters

@@ -133,26 +133,34 @@ fn every_kind_of_run_goes_on_bit_for_bit_after_a_save_and_load() {
 }
 
 /// On a machine without a GPU the wgpu device is Mesa's lavapipe (installed by `cargo xtask
-/// test`); the critic flow runs there on the fused kernels.
+/// test`); the critic flow runs there on the fused kernels, sampled from U or from its average Ū.
 #[test]
 fn the_fused_kernels_go_on_bit_for_bit_and_share_the_file_with_the_burn_path() {
-    let config = small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel);
     let gpu = Device::wgpu(Default::default());
-    assert!(Run::new(config.clone(), &gpu).unwrap().fused());
-    round_trip("fused", config.clone(), &gpu);
+    for (name, config) in cases()
+        .into_iter()
+        .filter(|(name, _)| ["critic flow", "critic flow, U averaged"].contains(name))
+    {
+        assert!(Run::new(config.clone(), &gpu).unwrap().fused(), "{name}");
+        round_trip(name, config.clone(), &gpu);
 
-    let mut fused = Run::new(config.clone(), &gpu).unwrap();
-    train(&mut fused, ITERATIONS);
-    let from_fused = fused.save();
-    let on_cpu = Run::load(&from_fused, &Device::flex()).unwrap();
-    assert_same(&on_cpu.save(), &from_fused, "fused → burn");
+        let mut fused = Run::new(config.clone(), &gpu).unwrap();
+        train(&mut fused, ITERATIONS);
+        let from_fused = fused.save();
+        let on_cpu = Run::load(&from_fused, &Device::flex()).unwrap();
+        assert_same(
+            &on_cpu.save(),
+            &from_fused,
+            &format!("{name}: fused → burn"),
+        );
 
-    let mut cpu = Run::new(config, &Device::flex()).unwrap();
-    train(&mut cpu, ITERATIONS);
-    let from_cpu = cpu.save();
-    let on_gpu = Run::load(&from_cpu, &gpu).unwrap();
-    assert!(on_gpu.fused());
-    assert_same(&on_gpu.save(), &from_cpu, "burn → fused");
+        let mut cpu = Run::new(config, &Device::flex()).unwrap();
+        train(&mut cpu, ITERATIONS);
+        let from_cpu = cpu.save();
+        let on_gpu = Run::load(&from_cpu, &gpu).unwrap();
+        assert!(on_gpu.fused());
+        assert_same(&on_gpu.save(), &from_cpu, &format!("{name}: burn → fused"));
+    }
 }
 
 /// The bytes of a small trained critic flow.

@@ -85,8 +85,6 @@ pub fn unsupported(config: &TrainConfig) -> Option<String> {
         "the released code's kinetic energy runs on burn's operations"
     } else if config.log_mean_exp != LogMeanExp::Stable {
         "the released code's log-mean-exp runs on burn's operations"
-    } else if config.potential_average > 0.0 {
-        "the average of U's weights is kept by burn's operations"
     } else {
         let largest = Sizes::of(config).largest;
         return (largest > MAX_BINDING_FLOATS).then(|| {
@@ -181,16 +179,21 @@ mod tests {
         assert!(loop_iterations(&wide) > LAVAPIPE_LOOP_LIMIT);
     }
 
-    /// The paper's critic flow is the kernels'; averaging U's weights leaves it to burn's
-    /// operations, which keep the average.
+    /// The paper's critic flow is the kernels', sampled from U_θ or from the average of its
+    /// weights (kept by burn's operations beside them); the OT terminal cost is not.
     #[test]
-    fn an_averaged_potential_runs_on_burns_operations() {
+    fn an_averaged_potential_runs_on_the_kernels() {
         let paper = TrainConfig::paper(Toy2d::Pinwheel, 2);
         assert_eq!(unsupported(&paper), None);
         let averaged = TrainConfig {
             potential_average: 0.99,
+            ..paper.clone()
+        };
+        assert_eq!(unsupported(&averaged), None);
+        let ot = TrainConfig {
+            terminal: crate::config::TerminalCost::Ot,
             ..paper
         };
-        assert!(unsupported(&averaged).is_some_and(|reason| reason.contains("average of U")));
+        assert!(unsupported(&ot).is_some_and(|reason| reason.contains("OT terminal")));
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! The burn [`Trainer`] it wraps stays the model's view for everything else (evaluation,
 //! snapshots, the losses' readback): after every step the packed parameters are copied into its
-//! per-layer tensors, on the device.
+//! per-layer tensors, on the device, and where the flow is sampled from the average of U's
+//! weights, burn's operations move θ̄ toward them (three for each of U's tensors).
 
 use burn::tensor::{DType, Device, Tensor};
 
@@ -522,6 +523,7 @@ impl Training for FusedTrainer {
         }
         self.launch_generator_step(&upload, Some(&generator_loss));
         self.copy(false);
+        self.trainer.average_potential();
         self.trainer.iteration += 1;
         StepLosses {
             critic: self.gpu.tensor(&critic_loss, [1]),
@@ -540,7 +542,7 @@ impl Training for FusedTrainer {
             Terminal::Critic(critic) => critic.parameters(),
             Terminal::Ot(_) => unreachable!("unsupported() admits only the critic"),
         };
-        let players = vec![
+        let players = [
             PendingPlayer::queue(
                 "U",
                 self.trainer.potential.net.parameters(),
@@ -554,16 +556,20 @@ impl Training for FusedTrainer {
                 readback,
             ),
         ];
-        self.trainer.pending_model(players)
+        let averaged = self.trainer.queue_average(readback);
+        self.trainer
+            .pending_model(players.into_iter().chain(averaged).collect())
     }
 
     fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
         let potential = saved.player("U", self.potential.count)?;
         let critic = saved.player("φ", self.critic.count)?;
+        let averaged = self.trainer.saved_average(saved)?;
         let position = Trainer::saved_position(saved)?;
         self.potential.resume(&self.gpu, potential);
         self.critic.resume(&self.gpu, critic);
         self.copy(false);
+        self.trainer.restore_average(averaged);
         self.trainer.resume_at(position);
         Ok(())
     }

@@ -31,7 +31,9 @@ use crate::data::DataPool;
 use crate::diagnostics::{EvaluationBatch, PendingDiagnostics, measure_flow};
 use crate::flow::{EulerScheme, FlowParts, Potential, Trajectory, rollout};
 use crate::losses::{PendingLosses, StepLosses};
-use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, SavedModel, parameter_count};
+use crate::model_file::{
+    ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel, parameter_count,
+};
 use crate::models::{critic_network, data_error, ot_problem, potential_network};
 use crate::nn::Adam;
 use crate::nn::readback::Readback;
@@ -109,7 +111,7 @@ impl Trainer {
             }
         };
         let streams = Streams::new(&mut root);
-        let averaged_potential = (config.potential_average > 0.0).then(|| potential.frozen());
+        let averaged_potential = (config.potential_average > 0.0).then(|| potential.frozen_copy());
         Ok(Self {
             config,
             averaged_potential,
@@ -262,11 +264,47 @@ impl Trainer {
             self.config.generator_learning_rate,
         );
         self.potential.net = self.potential.net.with_parameters(updated);
+        self.average_potential();
+        loss.inner()
+    }
+
+    /// θ̄ ← β·θ̄ + (1 − β)·θ, β = `potential_average`, after each step of θ (nothing without an
+    /// average).
+    pub(crate) fn average_potential(&mut self) {
         if let Some(average) = &self.averaged_potential {
             self.averaged_potential =
                 Some(average.averaged_toward(&self.potential, self.config.potential_average));
         }
-        loss.inner()
+    }
+
+    /// θ̄'s parameters queued for a model file, when the flow is sampled from an average.
+    pub(crate) fn queue_average(&self, readback: &mut Readback) -> Option<PendingPlayer> {
+        self.averaged_potential.as_ref().map(|average| {
+            PendingPlayer::queue(AVERAGED_POTENTIAL, average.net.parameters(), None, readback)
+        })
+    }
+
+    /// θ̄'s saved state in `saved`, checked against U's size; `None` without an average.
+    pub(crate) fn saved_average<'a>(
+        &self,
+        saved: &'a SavedModel,
+    ) -> Result<Option<&'a PlayerState>, ModelFileError> {
+        let count = parameter_count(&self.potential.net.parameters());
+        self.averaged_potential
+            .as_ref()
+            .map(|_| saved.player(AVERAGED_POTENTIAL, count))
+            .transpose()
+    }
+
+    /// Sets θ̄ to a state [`Trainer::saved_average`] checked.
+    pub(crate) fn restore_average(&mut self, saved: Option<&PlayerState>) {
+        let (dtype, inner) = (self.dtype, self.eval_device());
+        let potential_now = self.potential.net.parameters();
+        if let (Some(average), Some(saved)) = (&mut self.averaged_potential, saved) {
+            average.net = average
+                .net
+                .with_parameters(saved.tensors(&potential_now, &inner, dtype));
+        }
     }
 }
 
@@ -316,9 +354,7 @@ impl Training for Trainer {
             ),
             Terminal::Ot(ot) => PendingPlayer::queue("ψ", vec![ot.psi.clone()], None, readback),
         };
-        let averaged = self.averaged_potential.as_ref().map(|average| {
-            PendingPlayer::queue(AVERAGED_POTENTIAL, average.net.parameters(), None, readback)
-        });
+        let averaged = self.queue_average(readback);
         self.pending_model([potential, terminal].into_iter().chain(averaged).collect())
     }
 
@@ -330,18 +366,9 @@ impl Training for Trainer {
             Terminal::Critic(critic) => saved.player("φ", parameter_count(&critic.parameters()))?,
             Terminal::Ot(ot) => saved.player("ψ", ot.len())?,
         };
-        let averaged = self
-            .averaged_potential
-            .as_ref()
-            .map(|_| saved.player(AVERAGED_POTENTIAL, parameter_count(&potential_now)))
-            .transpose()?;
+        let averaged = self.saved_average(saved)?;
         let position = Self::saved_position(saved)?;
-        if let (Some(average), Some(saved_average)) = (&mut self.averaged_potential, averaged) {
-            average.net =
-                average
-                    .net
-                    .with_parameters(saved_average.tensors(&potential_now, &inner, dtype));
-        }
+        self.restore_average(averaged);
         self.potential.net = self
             .potential
             .net

@@ -17,7 +17,8 @@ pub const ITERATIONS: usize = 3;
 /// proximal; every other divergence the kernels hold (the α-divergence, reverse KL and
 /// Jensen–Shannon with their shift ν, and W1); no W2 proximal; an active penalty (at the
 /// paper's L = 1 it is inactive at the start, so its hand-derived ω-gradient would go
-/// unchecked); and widths, depths, K and n_critic that are not the defaults.
+/// unchecked); widths, depths, K and n_critic that are not the defaults; and a flow in R^12
+/// sampled from the average of U's weights, at β = 0.9 so that three iterations move θ̄.
 pub fn cases() -> Vec<(&'static str, TrainConfig)> {
     vec![
         ("pinwheel KL", TrainConfig::paper(Toy2d::Pinwheel, 2)),
@@ -83,6 +84,13 @@ pub fn cases() -> Vec<(&'static str, TrainConfig)> {
                 ..TrainConfig::paper(Toy2d::TwoSpirals, 3)
             },
         ),
+        (
+            "averaged U",
+            TrainConfig {
+                potential_average: 0.9,
+                ..TrainConfig::paper(Toy2d::Moons, 12)
+            },
+        ),
     ]
     .into_iter()
     .map(|(name, config)| {
@@ -108,12 +116,23 @@ pub struct Record {
     pub end: Vec<Vec<f64>>,
 }
 
-/// Every parameter tensor of a flow: U's, then φ's (and ν).
+/// Every parameter tensor of a flow: U's, then φ's (and ν), then where the flow is sampled from
+/// the average of U's weights, θ̄'s.
 pub fn parameter_tensors(run: &dyn Training) -> Vec<Tensor<2>> {
     let flow = run.flow().expect("a flow");
     let mut tensors = flow.potential.net.parameters();
     tensors.extend(critic(run).parameters());
-    tensors.into_iter().map(|t| t.inner()).collect()
+    let mut inner: Vec<Tensor<2>> = tensors.into_iter().map(|t| t.inner()).collect();
+    if run.config().potential_average > 0.0 {
+        inner.extend(
+            flow.sampling
+                .net
+                .parameters()
+                .into_iter()
+                .map(|t| t.inner()),
+        );
+    }
+    inner
 }
 
 /// The critic's output bias c, `[1, 1]`.
@@ -184,11 +203,20 @@ pub fn assert_records_match(name: &str, config: &TrainConfig, reference: &Record
     }
     let potential_tensors = 2 * (config.potential_widths.len() + 1);
     let critic_constant_at = potential_tensors + 2 * (config.critic_widths.len() + 1) - 1;
+    let averaged = if config.potential_average > 0.0 {
+        reference.end.len() - potential_tensors..reference.end.len()
+    } else {
+        0..0
+    };
     for index in 0..reference.end.len() {
         if shift_invariant && index == critic_constant_at {
             continue;
         }
-        let is_bias = index % 2 == 1 && index <= critic_constant_at;
+        let is_bias = if averaged.contains(&index) {
+            (index - averaged.start) % 2 == 1
+        } else {
+            index % 2 == 1 && index <= critic_constant_at
+        };
         let scale = norm(&reference.end[index - usize::from(is_bias)]);
         let error = distance(&reference.end[index], &fused.end[index]);
         assert!(
