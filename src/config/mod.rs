@@ -283,6 +283,12 @@ pub const FAST_DEMO_RATES: (f64, f64) = (2e-3, 4e-4);
 /// sweep that chose it).
 pub const FAST_DEMO_CRITIC_STEPS: usize = 3;
 
+/// β of the running average of U's weights the fast demonstration is sampled from: at its rates
+/// the picture reaches a shape within seconds and then, drawn from U_θ, wanders (the 2-D moons
+/// at 0.5–1.0 from 300 iterations on); drawn from θ̄, which spans about 100 steps of θ, it settles
+/// (results/settle/README.md).
+pub const FAST_DEMO_POTENTIAL_AVERAGE: f64 = 0.99;
+
 /// The OT-terminal flow's dual step C in its preset: four times the paper settings' 0.005, which
 /// lag a flow started at rest, and below the generator's 0.05, whose noise leaves cells empty
 /// (docs/method.md §13).
@@ -476,8 +482,9 @@ impl TrainConfig {
     }
 
     /// The page's fast demonstration: the critic flow's [`TrainConfig::preset`] with
-    /// [`FAST_DEMO_CRITIC_STEPS`] critic steps an iteration and [`FAST_DEMO_RATES`]; the other
-    /// modes as the preset, as chosen by the sweep in docs/method.md §13.
+    /// [`FAST_DEMO_CRITIC_STEPS`] critic steps an iteration and [`FAST_DEMO_RATES`], as chosen by
+    /// the sweep in docs/method.md §13, sampled from the average of U's weights
+    /// ([`FAST_DEMO_POTENTIAL_AVERAGE`]); the other modes as the preset.
     pub fn fast_preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -495,6 +502,7 @@ impl TrainConfig {
             critic_steps: FAST_DEMO_CRITIC_STEPS,
             generator_learning_rate,
             critic_learning_rate,
+            potential_average: FAST_DEMO_POTENTIAL_AVERAGE,
             ..preset
         }
     }
@@ -639,6 +647,22 @@ mod tests {
         );
         assert_eq!(paper, TrainConfig::mnist());
         TrainConfig::digits().validate().unwrap();
+    }
+
+    #[test]
+    fn the_fast_demonstration_is_drawn_from_the_average_of_u_on_the_fused_kernels_too() {
+        for dataset in Toy2d::ALL {
+            let fast = TrainConfig::fast_preset(Mode::Flow, TerminalCost::Critic, dataset, 2);
+            assert_eq!(fast.potential_average, FAST_DEMO_POTENTIAL_AVERAGE);
+            assert_eq!(crate::fused::unsupported(&fast), None, "{}", dataset.name());
+            fast.validate().unwrap();
+        }
+        let generator =
+            TrainConfig::fast_preset(Mode::Generator, TerminalCost::Ot, Toy2d::Moons, 2);
+        assert_eq!(
+            generator.potential_average, 0.0,
+            "a generator has no potential"
+        );
     }
 
     #[test]

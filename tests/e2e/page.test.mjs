@@ -428,12 +428,15 @@ test('the paper’s preset and the fast demonstration are one switch away, in th
   assert.equal(await control('zero_initial_potential').isChecked(), true);
   assert.equal(Number(await control('generator_learning_rate').inputValue()), 5e-4);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2, 'the preset restarts the run');
-  // The fast demonstration: three critic steps, four times the standard rates (TrainConfig::fast_preset).
+  // The fast demonstration: three critic steps, four times the standard rates, drawn from the
+  // average of U's weights (TrainConfig::fast_preset).
+  assert.equal(Number(await control('potential_average').inputValue()), 0);
   await control('preset').selectOption('fast');
   await page.waitForFunction(() => /preset=fast/.test(location.hash));
   assert.equal(Number(await control('critic_steps').inputValue()), 3);
   assert.equal(Number(await control('generator_learning_rate').inputValue()), 2e-3);
   assert.equal(Number(await control('critic_learning_rate').inputValue()), 4e-4);
+  assert.equal(Number(await control('potential_average').inputValue()), 0.99);
   assert.equal((await page.evaluate(() => window.w1w2.step(2))).iteration, 2);
   assert.deepEqual(errors, []);
   await page.close();
