@@ -11,6 +11,7 @@
 // depend on the batch; memory after 1,000 iterations and after 3,000 more shows whether it stays
 // flat once warm.
 
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const BASE_URL = process.env.BASE_URL || 'http://localhost:8080/';
@@ -96,10 +97,17 @@ for (const { name, hash } of SHAPE_CASES) {
   await page.close();
 }
 // Settling: the fast demonstration from scratch at seeds no test uses (31–35), every shape, on the
-// wasm CPU backend. The reference is the shape's pretrained model as the page opens it (its W2
-// on the page's 500 particles); the case plays for SETTLE_MS and reads the W2 of every snapshot:
-// the seconds until it is within SETTLE_REACH of the reference, and its largest ratio after
-// SETTLE_WINDOW_MS (issue: within 1.3× by 30 s, never above 1.6× over the next 60 s).
+// wasm CPU backend; the case plays for SETTLE_MS and reads the W2 of every snapshot: the seconds
+// until it is within SETTLE_REACH of the reference, and its largest ratio after SETTLE_WINDOW_MS
+// (issue: within 1.3× by 30 s, never above 1.6× over the next 60 s). The reference is the
+// shape's pretrained model on the same 500 points, which the run's seed draws: the native sweep
+// computed it on that batch (results/settle/native-fast-beta-0.99.jsonl), since the pretrained
+// model opens in the page only at its own seed, whose points sit at another sampling floor
+// (pinwheel: 0.22 at the default seed, 0.33 at seed 33).
+const SETTLE_REFERENCE = Object.fromEntries(
+  readFileSync(new URL('../../results/settle/native-fast-beta-0.99.jsonl', import.meta.url), 'utf8')
+    .trim().split('\n').map((line) => JSON.parse(line)).map((r) => [`${r.shape}-${r.seed}`, r.pretrained]),
+);
 const SETTLE_REACH = 1.3;
 const SETTLE_WINDOW_MS = 30_000;
 const SETTLE_MS = 90_000;
@@ -107,17 +115,11 @@ const SHAPES = ['pinwheel', 'moons', '8gaussians', 'circles', 'swissroll', '2spi
 const SETTLE_CASES = SHAPES.flatMap((shape) => [31, 32, 33, 34, 35].map((seed) => ({ name: `settle-${shape}-seed-${seed}`, shape, seed })))
   .filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
 for (const { name, shape, seed } of SETTLE_CASES) {
-  const opened = async (hash) => {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(0);
-    await page.goto(`${BASE_URL}?instrument#${hash}`);
-    await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
-    return page;
-  };
-  const pretrained = await opened(`dataset=${shape}&backend=cpu`);
-  const reference = await pretrained.evaluate(() => window.w1w2.snapshot().w2);
-  await pretrained.close();
-  const page = await opened(`dataset=${shape}&backend=cpu&preset=fast&seed=${seed}&start=scratch`);
+  const reference = SETTLE_REFERENCE[`${shape}-${seed}`];
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`${BASE_URL}?instrument#dataset=${shape}&backend=cpu&preset=fast&seed=${seed}&start=scratch`);
+  await page.waitForFunction(() => window.w1w2 && window.w1w2.snapshot() !== null, null, { timeout: 300_000 });
   const curve = await page.evaluate(async (duration) => {
     const started = performance.now();
     const points = [];
