@@ -1,7 +1,7 @@
 //! Building the page: its WebAssembly module with wasm-pack (`--target web`, the `wasm-page`
-//! profile of Cargo.toml) into pkg/, optimised by binaryen's wasm-opt (npm's `binaryen`, xtask/npm), with a gzipped copy the
-//! server sends to clients that accept it; gzipped copies of the pretrained models (the digits'
-//! is 7.6 MB raw); and the npm libraries it loads (www/vendor).
+//! profile of Cargo.toml) into pkg/, optimised by binaryen's wasm-opt (npm's `binaryen`,
+//! xtask/npm), with a gzipped copy the server sends to clients that accept it; gzipped copies of
+//! the pretrained models (the digits' is 7.6 MB raw); and the npm libraries it loads (www/vendor).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
