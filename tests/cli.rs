@@ -306,6 +306,55 @@ fn compare_resumes_from_finished_runs_and_trains_only_the_missing_ones() {
 }
 
 #[test]
+fn compare_runs_the_ablation_from_the_same_start_and_tables_each_variant() {
+    let out = std::env::temp_dir().join(format!("w1w2-ablation-{}", std::process::id()));
+    let output = w1w2(&[
+        "compare",
+        "--datasets",
+        "pinwheel",
+        "--methods",
+        "ablation",
+        "--seeds",
+        "1",
+        "--iterations",
+        "2",
+        "--eval-every",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = std::fs::read_to_string(out.join("ot-comparison.md")).unwrap();
+    let records = |method: &str| -> Vec<serde_json::Value> {
+        let name = format!("compare-pinwheel-{method}-seed1.jsonl");
+        std::fs::read_to_string(out.join(&name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let both = records("critic-terminal");
+    for (method, row_name) in [
+        ("W1-only", "W1 only"),
+        ("W2-only", "W2 only"),
+        ("neither", "neither"),
+    ] {
+        row(&table, &format!("| pinwheel | 2 | {row_name} | 1 |"));
+        // The same data, seed and source points: the untrained flows score alike.
+        assert_eq!(records(method)[0]["w2"], both[0]["w2"], "{method}");
+    }
+    row(&table, "| pinwheel | 2 | critic terminal | 1 |");
+    assert!(!table.contains("| OT "), "{table}");
+    // Without the kinetic-energy penalty the generator's gradient differs from the first step.
+    assert_ne!(records("W1-only")[1]["w2"], both[1]["w2"]);
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
 fn compare_in_r_d_names_runs_by_dimension_and_tables_the_band_and_the_extra_coordinates() {
     // A finished 12-D run: W2 over the last 2,000 iterations between 0.30 and 0.45.
     let curve = [

@@ -1,7 +1,9 @@
 //! Every hyperparameter of a run and its presets, with the paper's defaults (docs/method.md §5);
 //! the ranges [`TrainConfig::validate`] enforces are in [`limits`], the memory it holds a run to
-//! in [`memory`], the page's controls in [`controls`].
+//! in [`memory`], the page's controls in [`controls`], paper A's ablation of the proximals in
+//! [`ablation`].
 
+pub mod ablation;
 pub mod controls;
 pub mod limits;
 pub mod memory;

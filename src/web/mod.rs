@@ -88,17 +88,20 @@ pub fn preset_config(
 }
 
 /// The page's settings table (`config::controls`): key, label, input type with its options or
-/// range, and whether an edit applies live or on a reset; and the preset families' names.
+/// range, and whether an edit applies live or on a reset; the preset families' names; and the
+/// variants of paper A's ablation (`config::ablation`).
 #[wasm_bindgen(js_name = controlTable)]
 pub fn control_table() -> Result<JsValue, JsError> {
     #[derive(serde::Serialize)]
     struct Table {
         controls: Vec<crate::config::controls::Control>,
         presets: &'static [&'static str],
+        ablation: &'static [crate::config::ablation::Variant],
     }
     to_js(&Table {
         controls: crate::config::controls::controls(),
         presets: Preset::NAMES,
+        ablation: &crate::config::ablation::VARIANTS,
     })
 }
 

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 use w1w2_flow::backend::Backend;
-use w1w2_flow::config::TrainConfig;
+use w1w2_flow::config::ablation;
+use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::Dataset;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::fused::{self, FusedTrainer};
@@ -19,7 +20,8 @@ use crate::options::BenchArgs;
 
 #[derive(Serialize)]
 struct BenchRecord {
-    /// "paper" (the papers' settings) or "digits" (the digits preset).
+    /// "paper" (the papers' settings), "digits" (the digits preset) or a variant of the ablation
+    /// (`config::ablation`) of the standard preset.
     preset: &'static str,
     dataset: &'static str,
     dim: usize,
@@ -30,6 +32,9 @@ struct BenchRecord {
     path: &'static str,
     iterations_per_second: f64,
     milliseconds_per_iteration: f64,
+    /// Whether the losses were read back once at the end (`--queued`, as the page does between
+    /// snapshots) instead of after every iteration.
+    queued: bool,
     /// Compute dispatches an iteration, where counted (the fused path).
     #[serde(skip_serializing_if = "Option::is_none")]
     dispatches_per_iteration: Option<f64>,
@@ -65,6 +70,15 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             4 * args.mnist_iterations,
         ));
     }
+    if args.ablation {
+        for dim in [2, 12] {
+            let standard =
+                TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel, dim);
+            for variant in ablation::VARIANTS {
+                cases.push((variant.name, variant.of(&standard), 10, args.iterations));
+            }
+        }
+    }
     for (preset, config, warm_up, iterations) in cases {
         let (dataset, dim) = (config.dataset, config.dim);
         let runtime = |e: String| Failure::runtime(e);
@@ -79,9 +93,13 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             let mut timed = |iterations: usize| -> Result<(f64, u64), Failure> {
                 let dispatches = fused_dispatches(run.as_ref());
                 let started = Instant::now();
-                for _ in 0..iterations {
-                    run.step_checked()
-                        .map_err(|e| Failure::runtime(e.to_string()))?;
+                for i in 0..iterations {
+                    if args.queued && i + 1 < iterations {
+                        run.step();
+                    } else {
+                        run.step_checked()
+                            .map_err(|e| Failure::runtime(e.to_string()))?;
+                    }
                 }
                 let seconds = started.elapsed().as_secs_f64();
                 Ok((seconds, fused_dispatches(run.as_ref()) - dispatches))
@@ -99,6 +117,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
                 path,
                 iterations_per_second: iterations as f64 / seconds,
                 milliseconds_per_iteration: 1e3 * seconds / iterations as f64,
+                queued: args.queued,
                 dispatches_per_iteration: (path == "fused")
                     .then_some(dispatches as f64 / iterations as f64),
             };
@@ -125,7 +144,7 @@ fn print(record: &BenchRecord, json: bool) -> Result<(), Failure> {
             .map(|n| format!(", {n} dispatches"))
             .unwrap_or_default();
         println!(
-            "{} {} d={:<3} {:<8} {:<5} {:>7.1} iterations/s  ({:.2} ms each{dispatches}, {} critic steps + 1 generator step, batch {})",
+            "{:<8} {} d={:<3} {:<8} {:<5} {:>7.1} iterations/s  ({:.2} ms each{dispatches}, {} critic steps + 1 generator step, batch {})",
             record.preset,
             record.dataset,
             record.dim,

@@ -1,11 +1,13 @@
 //! `w1w2 compare`: paper A's critic terminal cost against paper B's OT terminal cost and paper
-//! B's OT generator, each with its preset, on every chosen shape, in every chosen dimension, at
-//! every chosen seed; writes the JSON lines of every run and a Markdown table of the median and
-//! the worst final figures (results/ot-comparison.md).
+//! B's OT generator, each with its preset, and paper A's ablation of the proximals (W1 only, W2
+//! only, neither), on every chosen shape, in every chosen dimension, at every chosen seed; writes
+//! the JSON lines of every run and a Markdown table of the median and the worst final figures
+//! (results/ot-comparison.md).
 
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
+use w1w2_flow::config::ablation::{self, Variant};
 use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::metrics::exact_w2;
@@ -16,12 +18,59 @@ use crate::options::CompareArgs;
 use crate::start::Start;
 use crate::train::train;
 
-/// The three methods compared: a mode and a terminal cost.
-const METHODS: [(&str, Mode, TerminalCost); 3] = [
-    ("critic terminal", Mode::Flow, TerminalCost::Critic),
-    ("OT terminal", Mode::Flow, TerminalCost::Ot),
-    ("OT generator", Mode::Generator, TerminalCost::Ot),
+/// A method compared: a mode and a terminal cost with its preset, and for the ablation the
+/// proximals it keeps (`None`: the preset's).
+#[derive(Clone, Copy)]
+struct Method {
+    name: &'static str,
+    mode: Mode,
+    terminal: TerminalCost,
+    proximals: Option<Variant>,
+}
+
+impl Method {
+    const fn preset(name: &'static str, mode: Mode, terminal: TerminalCost) -> Self {
+        Self {
+            name,
+            mode,
+            terminal,
+            proximals: None,
+        }
+    }
+
+    /// The critic-terminal flow with `variant`'s proximals.
+    const fn ablated(variant: Variant) -> Self {
+        Self {
+            name: variant.name,
+            mode: Mode::Flow,
+            terminal: TerminalCost::Critic,
+            proximals: Some(variant),
+        }
+    }
+
+    fn slug(&self) -> String {
+        slug(self.name)
+    }
+}
+
+/// A method's name in files and on the command line: "critic terminal" → "critic-terminal".
+fn slug(method: &str) -> String {
+    method.replace(' ', "-")
+}
+
+/// The methods, in the table's order: the critic terminal cost (W1⊕W2) first, the ablation's
+/// other three variants last.
+const METHODS: [Method; 6] = [
+    Method::preset("critic terminal", Mode::Flow, TerminalCost::Critic),
+    Method::preset("OT terminal", Mode::Flow, TerminalCost::Ot),
+    Method::preset("OT generator", Mode::Generator, TerminalCost::Ot),
+    Method::ablated(ablation::VARIANTS[1]),
+    Method::ablated(ablation::VARIANTS[2]),
+    Method::ablated(ablation::VARIANTS[3]),
 ];
+
+/// `--methods ablation`: the critic-terminal flow and its three ablated variants.
+const ABLATION: &str = "ablation";
 
 /// One run: a method on a shape in R^dim at a seed.
 struct Case {
@@ -32,32 +81,27 @@ struct Case {
     config: TrainConfig,
 }
 
-/// A method's name in files and on the command line: "critic terminal" → "critic-terminal".
-fn slug(method: &str) -> String {
-    method.replace(' ', "-")
-}
-
 /// The methods `--methods` names, in the table's order.
-fn chosen_methods(args: &CompareArgs) -> Result<Vec<(&'static str, Mode, TerminalCost)>, Failure> {
+fn chosen_methods(args: &CompareArgs) -> Result<Vec<Method>, Failure> {
+    let named = |method: &Method, name: &str| {
+        method.slug().eq_ignore_ascii_case(name)
+            || (name.eq_ignore_ascii_case(ABLATION)
+                && method.mode == Mode::Flow
+                && method.terminal == TerminalCost::Critic)
+    };
     for name in &args.methods {
-        if !METHODS
-            .iter()
-            .any(|(method, _, _)| slug(method).eq_ignore_ascii_case(name))
-        {
-            let known: Vec<String> = METHODS.iter().map(|(method, _, _)| slug(method)).collect();
+        if !METHODS.iter().any(|method| named(method, name)) {
+            let known: Vec<String> = METHODS.iter().map(Method::slug).collect();
             return Err(Failure::usage(format!(
-                "--methods: unknown method “{name}” (known: {})",
+                "--methods: unknown method “{name}” (known: {}, or {ABLATION} for the first \
+                 and the last three)",
                 known.join(", ")
             )));
         }
     }
     Ok(METHODS
         .into_iter()
-        .filter(|(method, _, _)| {
-            args.methods
-                .iter()
-                .any(|name| slug(method).eq_ignore_ascii_case(name))
-        })
+        .filter(|method| args.methods.iter().any(|name| named(method, name)))
         .collect())
 }
 
@@ -170,11 +214,15 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let mut cases = Vec::new();
     for &dataset in &args.datasets {
         for &dim in &args.dims {
-            for &(method, mode, terminal) in &methods {
+            for method in &methods {
                 for &seed in &args.seeds.0 {
-                    let config = TrainConfig {
+                    let preset = TrainConfig {
                         seed,
-                        ..preset(mode, terminal, dataset, dim)
+                        ..preset(method.mode, method.terminal, dataset, dim)
+                    };
+                    let config = match method.proximals {
+                        Some(variant) => variant.of(&preset),
+                        None => preset,
                     };
                     config
                         .validate()
@@ -182,7 +230,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
                     cases.push(Case {
                         dataset,
                         dim,
-                        method,
+                        method: method.name,
                         seed,
                         config,
                     });
@@ -310,12 +358,7 @@ fn median_and_worst(mut values: Vec<f64>) -> Option<(f64, f64)> {
     Some((median, values[n - 1]))
 }
 
-fn table(
-    cases: &[Case],
-    outcomes: &[Outcome],
-    methods: &[(&'static str, Mode, TerminalCost)],
-    args: &CompareArgs,
-) -> String {
+fn table(cases: &[Case], outcomes: &[Outcome], methods: &[Method], args: &CompareArgs) -> String {
     let datasets: Vec<&str> = args.datasets.iter().map(|d| d.name()).collect();
     let seeds: Vec<String> = args.seeds.0.iter().map(u64::to_string).collect();
     let mut text = String::new();
@@ -336,7 +379,7 @@ fn table(
             .join(","),
         methods
             .iter()
-            .map(|(method, _, _)| slug(method))
+            .map(Method::slug)
             .collect::<Vec<_>>()
             .join(","),
         seeds.join(","),
@@ -368,7 +411,7 @@ fn table(
             .find(|case| case.dataset == dataset)
             .map_or(0, |case| case.config.eval_batch);
         let floor = sampling_floor(dataset, eval_batch, &args.seeds.0);
-        for &(method, _, _) in methods {
+        for method in methods.iter().map(|method| method.name) {
             let runs: Vec<&Outcome> = cases
                 .iter()
                 .zip(outcomes)

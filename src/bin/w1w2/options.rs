@@ -138,6 +138,14 @@ pub struct BenchArgs {
     /// Also the digits preset alone (where the paper's MNIST run is too slow to time).
     #[arg(long)]
     pub digits: bool,
+    /// Also paper A's four ablation variants (W1⊕W2, W1 only, W2 only, neither) of the standard
+    /// preset on pinwheel, in 2-D and in R^12.
+    #[arg(long)]
+    pub ablation: bool,
+    /// Read the losses back once after the timed iterations, as the page does between
+    /// snapshots, instead of after each (which waits for the device every iteration).
+    #[arg(long)]
+    pub queued: bool,
     /// Timed iterations of the MNIST case (after one warm-up iteration).
     #[arg(long, default_value_t = 5)]
     pub mnist_iterations: usize,
@@ -152,7 +160,8 @@ pub struct CompareArgs {
         value_delimiter = ','
     )]
     pub datasets: Vec<Toy2d>,
-    /// Methods to compare, comma-separated: critic-terminal, OT-terminal, OT-generator.
+    /// Methods to compare, comma-separated: critic-terminal, OT-terminal, OT-generator, and paper
+    /// A's ablation W1-only, W2-only, neither (`ablation`: critic-terminal and those three).
     #[arg(
         long,
         default_value = "critic-terminal,OT-terminal,OT-generator",
