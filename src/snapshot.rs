@@ -46,9 +46,9 @@ pub const MAX_CRITIC_GRID: usize = 256;
 pub const MAX_VELOCITY_GRID: usize = 64;
 
 impl SnapshotRequest {
-    /// Checks the window (finite, each side wider than zero) and the lattice sides (2 to
-    /// [`MAX_CRITIC_GRID`] and [`MAX_VELOCITY_GRID`]); the error names the first value out of
-    /// range.
+    /// Checks the window (finite, each side wider than zero), the lattice sides (2 to
+    /// [`MAX_CRITIC_GRID`] and [`MAX_VELOCITY_GRID`]) and that at least one particle is
+    /// highlighted; the error names the first value out of range.
     pub fn validate(&self) -> Result<(), String> {
         let View {
             x_min,
@@ -73,6 +73,9 @@ impl SnapshotRequest {
                     "{name}: must be between 2 and {largest}, got {side}"
                 ));
             }
+        }
+        if self.highlighted == 0 {
+            return Err("highlighted: must be at least 1, got 0".to_string());
         }
         Ok(())
     }

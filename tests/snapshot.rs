@@ -203,4 +203,12 @@ fn a_malformed_view_is_named() {
         ..REQUEST
     };
     assert!(tiny.validate().unwrap_err().starts_with("velocity_grid:"));
+    let none_highlighted = SnapshotRequest {
+        highlighted: 0,
+        ..REQUEST
+    };
+    assert_eq!(
+        none_highlighted.validate().unwrap_err(),
+        "highlighted: must be at least 1, got 0"
+    );
 }

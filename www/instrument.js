@@ -1,7 +1,8 @@
 // Instruments the training worker's WebGPU for the benchmark and the page tests; the worker
 // loads it only when the page is opened with `?instrument`. It counts compute dispatches, queue
 // submissions and buffer readbacks (mapAsync), and keeps the GPU devices wgpu asks for, so that
-// a test can destroy them as a driver reset would. Import it before the first device is asked.
+// a test can destroy them as a driver reset would; and it can make the next training call fail as
+// a diverged run does. Import it before the first device is asked.
 
 const counters = { dispatches: 0, submits: 0, readbacks: 0 };
 const devices = [];
@@ -35,4 +36,19 @@ export function countersWith(memory) {
 /** Destroys every GPU device the worker has. */
 export function loseDevices() {
   for (const device of devices) device.destroy();
+}
+
+let divergenceArmed = false;
+
+/** Makes the worker's next training call fail as a diverging run's does. */
+export function armDivergence() {
+  divergenceArmed = true;
+}
+
+/** Throws, once armed, the error the trainer throws when a quantity becomes non-finite. */
+export function divergeIfArmed(iteration) {
+  if (!divergenceArmed) return;
+  divergenceArmed = false;
+  const quantity = 'critic loss L_D';
+  throw Object.assign(new Error(`diverged at iteration ${iteration + 1}: the ${quantity} became non-finite (simulated with ?instrument)`), { name: 'Diverged', iteration: iteration + 1, quantity });
 }

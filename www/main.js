@@ -2,23 +2,26 @@
 // hooks (window.w1w2). The main thread only draws; nothing here blocks, and the WebAssembly
 // module runs only in workers (config-client.js asks the configuration worker).
 
+import { AblationRuns, describeLanes, lanesFor } from './ablation.js';
 import { chooseBackend } from './backend.js';
 import { controlTable, defaultConfig, validateConfig } from './config-client.js';
 import { buildControls } from './controls.js';
 import { wireDrawingInput } from './drawing-input.js';
 import { wireModelFiles } from './model-files.js';
+import { buildAblationPanels, drawAblationCurves, drawVariant } from './panels/ablation.js';
 import { windowFor } from './panels/plane.js';
 import { LAYERS } from './panels/trajectories.js';
 import { lambdaToSlider, sliderToLambda } from './panels/transport.js';
 import { drawPanels } from './panels/view.js';
 import { showStageText } from './panels/walkthrough.js';
 import { PRESET_KEYS, configOf, isImages, presetChange, settingsOfConfig } from './settings.js';
-import { controlsOf, parseHash, resolveSettings, toHash } from './state.js';
+import { ablatable, ablating, controlsOf, parseHash, resolveSettings, toHash } from './state.js';
 import { TrainingWorker } from './worker-client.js';
 
 const EVAL_POINTS = 500;
 const EVAL_IMAGES = 200; // MNIST: the grid's 64 and more for the digit score (each a rollout of conv networks)
 const CRITIC_GRID = 64;
+const VARIANT_CRITIC_GRID = 24; // each ablation variant's small critic
 const VELOCITY_GRID = 18;
 const HIGHLIGHTED = 12;
 const MAX_HISTORY = 2000; // curve points kept; older ones are thinned
@@ -49,6 +52,8 @@ const page = {
   firstIteration: null, // the iteration the run started at (a pretrained or loaded model's)
   kept: null, // {bytes, iteration}: a WebGPU run's model, read back with its last snapshot
   recovery: null, // the restart on the CPU after a lost GPU, while it is under way
+  variants: [], // paper A's ablation (Rust config::ablation::VARIANTS)
+  ablation: null, // the AblationRuns of #compare=ablation, while shown
 };
 
 function setStatus(text, kind = 'info') {
@@ -76,8 +81,8 @@ function view() {
 async function start(forcedBackend, model) {
   // Asked before the running worker stops: should the configuration worker fail, the run is kept.
   const config = { ...(await configOf(page.controls, page.settings)), eval_batch: isImages(page.settings) ? EVAL_IMAGES : EVAL_POINTS };
-  if (page.worker) page.worker.terminate();
-  page.playing = false;
+  stopRuns();
+  if (ablating(page.settings)) return startAblation(config, forcedBackend);
   if (!model) page.history = [];
   page.latest = null;
   page.kept = null;
@@ -103,6 +108,60 @@ async function start(forcedBackend, model) {
   const pretrained = page.settings.start === 'pretrained' && !page.settings.points;
   page.worker.post({ type: 'start', config, backend: choice.backend, view: view(), pretrained, model });
   return page.ready;
+}
+
+/** Stops the run or the ablation's runs shown. */
+function stopRuns() {
+  if (page.worker) page.worker.terminate();
+  if (page.ablation) page.ablation.terminate();
+  page.worker = null;
+  page.ablation = null;
+  page.playing = false;
+  document.body.toggleAttribute('data-ablation', false);
+  $('compare-ablation').textContent = 'compare the ablations';
+}
+
+/**
+ * Starts the ablation side by side: the four variants of `config` (ablation.js), each in its own
+ * worker; resolves once each has drawn its first snapshot or failed.
+ */
+async function startAblation(config, forcedBackend) {
+  page.history = [];
+  page.latest = null;
+  const choice = forcedBackend || (await chooseBackend(page.settings.backend));
+  page.backend = choice;
+  $('backend').textContent = choice.backend;
+  $('backend-reason').textContent = choice.reason;
+  const lanes = lanesFor(choice.backend, page.settings.workers, page.variants.length);
+  $('ablation-where').textContent = describeLanes(choice.backend, lanes, page.variants.length);
+  document.body.toggleAttribute('data-ablation', true);
+  document.body.toggleAttribute('data-critic-flow', true);
+  document.body.toggleAttribute('data-plane', config.dim === 2);
+  $('compare-ablation').textContent = 'back to one run';
+  buildAblationPanels($('ablation-grid'), page.variants);
+  setStatus(`starting the four variants on ${choice.backend}…`);
+  const variants = page.variants.map((variant) => ({ name: variant.name, config: { ...config, w1_proximal: variant.w1_proximal, w2_proximal: variant.w2_proximal } }));
+  const runs = new AblationRuns(variants, { backend: choice.backend, lanes, instrument: INSTRUMENT, onChange: (run) => drawAblation(runs, run) });
+  page.ablation = runs;
+  page.ready = runs.start((data) => {
+    page.data = data;
+    page.window = windowFor(data);
+    return { ...view(), critic_grid: VARIANT_CRITIC_GRID, velocity_grid: 2, highlighted: 1 };
+  }).then(() => setStatus(`the four variants are ready on ${choice.backend}: press play`));
+  return page.ready;
+}
+
+/** Draws one variant's panel after its snapshot or failure, and the shared curves once a frame. */
+function drawAblation(runs, run) {
+  if (page.ablation !== runs) return;
+  page.latest = runs.runs[0].latest;
+  drawVariant($('ablation-grid'), runs.runs.indexOf(run), run, { data: page.data, window: page.window, criticGrid: VARIANT_CRITIC_GRID });
+  if (run.status === 'diverged') setStatus(`${run.name} stopped (${run.message}); the other variants go on`, 'error');
+  if (page.curvesFrame) return;
+  page.curvesFrame = requestAnimationFrame(() => {
+    page.curvesFrame = null;
+    if (page.ablation === runs) drawAblationCurves($('ablation-curves'), runs.runs);
+  });
 }
 
 /** The worker has a model: its data and where it comes from are shown, the view is asked. */
@@ -302,7 +361,9 @@ async function applyControlChange(key, value, edited) {
   showProblems([]);
   page.settings = candidate;
   writeHash();
-  if (edited.kind === 'live' && page.worker) {
+  if (edited.kind === 'live' && page.ablation) {
+    page.ablation.update({ [key]: value });
+  } else if (edited.kind === 'live' && page.worker) {
     page.worker.post({ type: 'update', settings: { [key]: value } });
   } else {
     await reset();
@@ -352,6 +413,7 @@ function playTime() {
 
 function wireButtons() {
   $('play').addEventListener('click', () => (page.playing ? api.pause() : api.play()));
+  $('compare-ablation').addEventListener('click', () => onControlChange('compare', ablating(page.settings) ? 'none' : 'ablation'));
   $('step').addEventListener('click', () => api.step(10));
   $('reset').addEventListener('click', () => reset());
   for (const direction of ['forward', 'back']) {
@@ -379,17 +441,31 @@ async function settled() {
   updatePlayButton();
 }
 
+/** Rejects a request that only a single run answers while the ablation is shown. */
+function singleRun(what) {
+  if (page.ablation) throw new Error(`${what} works on one run, not on the ablation side by side (compare=none)`);
+}
+
 const api = {
   play() {
     leaveStages();
     page.playing = true;
     updatePlayButton();
     setStatus(`training on ${page.backend.backend}`);
-    page.changes.then(() => page.playing && page.worker.post({ type: 'play' }));
+    page.changes.then(() => {
+      if (!page.playing) return;
+      if (page.ablation) page.ablation.play();
+      else page.worker.post({ type: 'play' });
+    });
   },
   pause() {
     page.playing = false;
     updatePlayButton();
+    if (page.ablation) {
+      page.ablation.pause();
+      setStatus('paused');
+      return;
+    }
     page.worker.post({ type: 'pause' });
     setStatus(`paused at iteration ${page.latest ? page.latest.iteration : 0}`);
   },
@@ -399,6 +475,11 @@ const api = {
    */
   async step(n = 1) {
     await settled();
+    if (page.ablation) {
+      await page.ablation.step(n);
+      setStatus('paused after the step');
+      return page.latest;
+    }
     leaveStages();
     const target = (page.latest ? page.latest.iteration : 0) + n;
     let reply;
@@ -419,6 +500,7 @@ const api = {
    *  data}) once drawn, or rejects with why this run cannot be walked through. */
   async walk(direction = 'forward') {
     await settled();
+    singleRun('the walk-through');
     const message = await page.worker.request({ type: 'walk', direction });
     page.stage = message.stage;
     showStageText(message.stage);
@@ -432,18 +514,37 @@ const api = {
   async save() {
     await page.changes;
     await page.ready;
+    singleRun('saving a model');
     return (await page.worker.request({ type: 'save' })).bytes;
   },
   /** Goes on from a model file's bytes; resolves with its metrics once drawn. A file that is
    *  not a usable model rejects with the reason, and the run goes on as it was. */
   async load(bytes) {
     await settled();
+    singleRun('loading a model');
     onLoaded(await page.worker.request({ type: 'load', bytes, evalPoints: EVAL_POINTS, evalImages: EVAL_IMAGES }));
     return page.latest;
   },
   /** The latest metrics, with the CLI's JSON field names. */
   snapshot() {
     return page.latest ? { ...page.latest } : null;
+  },
+  /**
+   * The ablation's variants while it is shown, each {name, status ('starting' | 'training' |
+   * 'diverged' | 'failed'), message, iteration, iterationsPerSecond, metrics, drawn (its plot's
+   * share of inked pixels)}; null for a single run.
+   */
+  ablation() {
+    if (!page.ablation) return null;
+    return page.ablation.runs.map((run, i) => ({
+      name: run.name, status: run.status, message: run.message, iteration: run.latest?.iteration ?? null,
+      iterationsPerSecond: run.iterationsPerSecond, metrics: run.latest ? { ...run.latest } : null,
+      lanes: page.ablation.lanes, drawn: inkOf($('ablation-grid').children[i].querySelector('.variant-paths')),
+    }));
+  },
+  /** With `?instrument`: the named variant's next training call fails as a diverging run's does. */
+  simulateDivergence(name) {
+    page.ablation.post(name, { type: 'diverge' });
   },
   /** Destroys the worker's GPU device, as a driver reset would (only with `?instrument`). */
   simulateDeviceLoss() {
@@ -458,9 +559,19 @@ const api = {
   ready: () => page.ready,
 };
 
+/** The share of `canvas`'s pixels that are not white. */
+function inkOf(canvas) {
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
+  return ink / (data.length / 4);
+}
+
 async function main() {
   try {
-    page.controls = controlsOf(await controlTable());
+    const table = await controlTable();
+    page.controls = controlsOf(table);
+    page.variants = table.ablation;
     page.defaults = await defaultConfig();
   } catch (error) {
     setStatus(`the WebAssembly module could not be loaded (${error.message}); run \`cargo xtask serve\``, 'error');
@@ -478,6 +589,9 @@ async function main() {
   const validate = async (candidate) => validateConfig(await configOf(page.controls, candidate));
   const { settings, problems } = await resolveSettings(page.controls, values, page.defaults, validate);
   page.settings = settings;
+  if (settings.compare === 'ablation' && !ablatable(settings)) {
+    problems.push('compare=ablation: the ablation compares the proximals of the flow with the critic terminal cost on a shape (mode=flow, terminal=critic); showing one run');
+  }
   showProblems([...parseProblems, ...problems]);
   rebuildControls();
   hidePanels(page.settings.hide);

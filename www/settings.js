@@ -3,6 +3,11 @@
 // themselves are Rust's (TrainConfig::of_preset, asked through config-client.js).
 
 import { presetConfig } from './config-client.js';
+import { ablating } from './state.js';
+
+/** The settings each ablation variant sets for itself (Rust config::ablation::Variant), and the
+ *  start: the four train from the same random weights. */
+const ABLATED_KEYS = ['w1_proximal', 'w2_proximal', 'start'];
 
 /** Settings whose change brings their preset's λ, c_GP and learning rate (the preset: all of it). */
 export const PRESET_KEYS = ['preset', 'mode', 'terminal', 'dataset', 'dim'];
@@ -11,11 +16,13 @@ export const isImages = (settings) => settings.dataset === 'mnist';
 
 /**
  * Whether the run the settings describe reads `control`: its scope in the Rust table
- * (config::controls::Scope), a flow's terminal costs, the generator, images; the page's own
- * controls always.
+ * (config::controls::Scope), a flow's terminal costs, the generator, images; a page control's
+ * `when`; the page's other controls always. The ablation's variants set the proximals themselves.
  */
 export function inScope(control, settings) {
-  const { scope } = control;
+  const { scope, when } = control;
+  if (when) return when(settings);
+  if (ablating(settings) && ABLATED_KEYS.includes(control.key)) return false;
   if (!scope) return true;
   const model = settings.mode === 'generator' ? scope.generator : scope.flow.includes(settings.terminal);
   return model && (scope.images || !isImages(settings));

@@ -9,9 +9,10 @@
 export const PANELS = ['readout', 'buttons', 'walkthrough', 'points', 'layers', 'critic', 'transport', 'speeds', 'manifold', 'curves', 'settings', 'text'];
 
 /**
- * The page's controls from the module's table `{controls, presets}`. A control's kind is 'live'
- * (applies to the running run), 'on-reset' (a new run) or 'page' (the page's own, not a
- * TrainConfig field); type 'list' has no widget: it is set in the URL.
+ * The page's controls from the module's table `{controls, presets, ablation}`. A control's kind is
+ * 'live' (applies to the running run), 'on-reset' (a new run) or 'page' (the page's own, not a
+ * TrainConfig field); type 'list' has no widget: it is set in the URL. A page control's `when`
+ * says for which settings it applies.
  */
 export function controlsOf(table) {
   const controls = [
@@ -19,11 +20,20 @@ export function controlsOf(table) {
     { key: 'start', label: 'start from (pretrained: the trained model shipped for the preset)', type: 'select', options: ['pretrained', 'scratch'], kind: 'page', default: 'pretrained', group: 'run' },
     ...table.controls.map(({ applies, ...control }) => ({ ...control, kind: applies })),
     { key: 'backend', label: 'backend', type: 'select', options: ['auto', 'webgpu', 'cpu'], kind: 'page', default: 'auto', group: 'run' },
+    // Paper A's ablation side by side (ablation.js): the critic-terminal flow on a shape only.
+    { key: 'compare', label: 'compare (ablation: W1⊕W2, W1 only, W2 only and neither side by side)', type: 'select', options: ['none', 'ablation'], kind: 'page', default: 'none', group: 'run', when: ablatable },
+    { key: 'workers', label: 'variants training at once (auto: one a core)', type: 'select', options: ['auto', '1', '2', '4'], kind: 'page', default: 'auto', group: 'run', when: ablating },
   ];
   // Teacher mode (as TF Playground's): `#hide=curves,settings,lambda` hides panels and controls.
   controls.push({ key: 'hide', label: 'hidden panels and controls', type: 'list', options: [...PANELS, ...controls.map((c) => c.key)], kind: 'page', default: [] });
   return controls;
 }
+
+/** Whether the settings' run is one paper A's ablation applies to: the critic-terminal flow on a shape. */
+export const ablatable = (settings) => settings.mode === 'flow' && settings.terminal === 'critic' && settings.dataset !== 'mnist';
+
+/** Whether the page shows the ablation side by side (the ablation's variants set the proximals). */
+export const ablating = (settings) => settings.compare === 'ablation' && ablatable(settings);
 
 const parsers = {
   int: (text) => (/^-?\d+$/.test(text) ? Number(text) : NaN),

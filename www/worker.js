@@ -7,6 +7,7 @@
 //               | {type: 'walk', id, direction: 'forward' | 'back'}
 //               | {type: 'save', id} | {type: 'load', id, bytes, evalPoints, evalImages}
 //               | {type: 'lose-device'} (with ?instrument: destroys the GPU devices)
+//               | {type: 'diverge'} (with ?instrument: the next training call fails as a diverged run)
 // Messages out: {type: 'ready', backend, adapter, data, pretrained} | {type: 'snapshot', snapshot, trainingMs}
 //               | {type: 'stepped', id, snapshot, trainingMs}
 //               | {type: 'walked', id, stage, snapshot, trainingMs}
@@ -96,6 +97,12 @@ function fail(error) {
   post({ type: 'error', message });
 }
 
+/** `n` iterations (with ?instrument, first the divergence a test armed). */
+function train(n) {
+  instrument?.divergeIfArmed(session.iteration);
+  session.train(n);
+}
+
 async function snapshot() {
   const started = performance.now();
   const result = await session.snapshot(view);
@@ -109,7 +116,7 @@ async function tick() {
   if (!playing || !session) return;
   try {
     const started = performance.now();
-    session.train(chunk);
+    train(chunk);
     const spent = performance.now() - started;
     trainingMs += spent;
     // On WebGPU train() only queues work (the snapshot's readback waits for it), so the queue
@@ -165,7 +172,7 @@ async function handle(message) {
       let left = message.n;
       while (left > 0) {
         const n = Math.min(left, 25);
-        session.train(n);
+        train(n);
         left -= n;
         if (left > 0) await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive
       }
@@ -220,6 +227,10 @@ async function handle(message) {
     case 'lose-device':
       if (!instrument) throw new Error('simulating a device loss needs the page opened with ?instrument');
       instrument.loseDevices();
+      break;
+    case 'diverge':
+      if (!instrument) throw new Error('simulating a divergence needs the page opened with ?instrument');
+      instrument.armDivergence();
       break;
     case 'view':
       view = message.view;

@@ -77,7 +77,7 @@ test('the page opens on the pretrained pinwheel; from scratch, auto picks the CP
   assert.ok(metrics.sinkhorn < initial.sinkhorn, `Sinkhorn ${initial.sinkhorn} → ${metrics.sinkhorn}`);
   const ink = await inkFraction(page, 'trajectories');
   assert.ok(ink >= 0.05, `trajectories cover ${(100 * ink).toFixed(1)}% of the canvas`);
-  const curves = await page.evaluate(() => [...document.querySelectorAll('[data-testid="curves"] .uplot')].map((chart) => {
+  const curves = await page.evaluate(() => [...document.querySelectorAll('[data-testid="curves"] .uplot')].filter((chart) => chart.checkVisibility()).map((chart) => {
     // The x axis (tick values and its label) is drawn in the canvas's bottom strip.
     const canvas = chart.querySelector('canvas');
     const strip = canvas.getContext('2d').getImageData(0, canvas.height - Math.round(30 * devicePixelRatio), canvas.width, Math.round(30 * devicePixelRatio)).data;
@@ -85,7 +85,7 @@ test('the page opens on the pretrained pinwheel; from scratch, auto picks the CP
     for (let i = 3; i < strip.length; i += 4) if (strip[i] > 0) axisInk++;
     return { title: chart.querySelector('.u-title').textContent, legend: chart.querySelector('.u-legend').textContent, axisInk };
   }));
-  assert.equal(curves.length, 9, 'one chart a diagnostic');
+  assert.equal(curves.length, 9, 'one chart a diagnostic (the extra coordinates\' only in R^d)');
   for (const { title, legend, axisInk } of curves) {
     assert.match(legend, /iteration/, `${title}: its legend names the x axis`);
     assert.ok(axisInk > 200, `${title}: ${axisInk} pixels of axis labels`);
@@ -350,14 +350,81 @@ test('only the settings and panels that apply are shown: no paths for the genera
   const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
   const every = ['batch_size', 'seed', 'generator_learning_rate', '[data-testid="curve-w2"]'];
   const manifold = '[data-panel="manifold"]';
-  const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every, manifold]);
-  for (const key of [...flowOnly, ...criticOnly, manifold]) assert.equal(generator[key], false, `generator: ${key}`);
+  const extraCurve = '[data-testid="curve-extra_rms"]';
+  const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every, manifold, extraCurve, 'compare', '[data-testid="compare-ablation"]']);
+  for (const key of [...flowOnly, ...criticOnly, manifold, extraCurve, 'compare', '[data-testid="compare-ablation"]']) assert.equal(generator[key], false, `generator: ${key}`);
   for (const key of [...otOnly, ...every]) assert.equal(generator[key], true, `generator: ${key}`);
-  const otFlow = await shown('terminal=ot&dim=3&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, manifold]);
-  for (const key of criticOnly) assert.equal(otFlow[key], false, `OT-terminal flow: ${key}`);
-  for (const key of [...flowOnly, ...otOnly, manifold]) assert.equal(otFlow[key], true, `OT-terminal flow in R^3: ${key}`);
+  const otFlow = await shown('terminal=ot&dim=3&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, manifold, extraCurve, 'compare']);
+  for (const key of [...criticOnly, 'compare']) assert.equal(otFlow[key], false, `OT-terminal flow: ${key}`);
+  for (const key of [...flowOnly, ...otOnly, manifold, extraCurve]) assert.equal(otFlow[key], true, `OT-terminal flow in R^3: ${key}`);
   const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'lambda', 'gradient_penalty']);
   assert.deepEqual(digits, { dim: false, standardise: false, lambda: true, gradient_penalty: true });
+});
+
+/** The ablation's variants (window.w1w2.ablation()) once each has drawn its first snapshot. */
+async function ablationReady(page) {
+  await page.waitForFunction(() => window.w1w2.ablation()?.every((v) => v.status === 'training'), null, { timeout: 240_000 });
+  return page.evaluate(() => window.w1w2.ablation());
+}
+
+test('the ablation button trains W1⊕W2, W1 only, W2 only and neither side by side from the same start, with four drawn plots and one curve per variant', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('backend=cpu&start=scratch');
+  await page.locator('[data-testid="compare-ablation"]').click();
+  const start = await ablationReady(page);
+  assert.match(await page.evaluate(() => location.hash), /compare=ablation/);
+  assert.deepEqual(start.map((v) => v.name), ['W1⊕W2', 'W1 only', 'W2 only', 'neither']);
+  // The same data, seed and source points: the untrained variants score alike.
+  for (const variant of start) assert.equal(variant.metrics.w2, start[0].metrics.w2, variant.name);
+  assert.match(await text(page, 'ablation-where'), /4 variants, each in its own worker, on the CPU backend/);
+  for (const key of ['w1_proximal', 'w2_proximal', 'start']) assert.equal(await page.locator(`[data-testid="control-${key}"]`).count(), 0, `${key} is the variants' own`);
+  await page.evaluate(() => window.w1w2.step(30));
+  const stepped = await page.evaluate(() => window.w1w2.ablation());
+  for (const variant of stepped) {
+    assert.equal(variant.iteration, 30, variant.name);
+    assert.ok(variant.drawn >= 0.05, `${variant.name}: ${(100 * variant.drawn).toFixed(1)}% of its plot inked`);
+    assert.ok(Number.isFinite(variant.metrics.kinetic_energy) && Number.isFinite(variant.metrics.straightness), variant.name);
+  }
+  // Without the kinetic-energy penalty the generator's gradient differs from the first step.
+  assert.notEqual(stepped[1].metrics.w2, stepped[0].metrics.w2);
+  const charts = await page.evaluate(() => [...document.querySelectorAll('[data-testid="ablation-curves"] .uplot')]
+    .filter((chart) => chart.checkVisibility())
+    .map((chart) => ({ title: chart.querySelector('.u-title').textContent, series: [...chart.querySelectorAll('.u-legend .u-series')].slice(1).map((s) => s.textContent) })));
+  assert.deepEqual(charts.map((c) => c.title), ['kinetic energy', 'terminal residual', 'straightness', 'divergence estimate', 'exact W2 (held-out)']);
+  for (const chart of charts) {
+    assert.equal(chart.series.length, 4, chart.title);
+    ['W1⊕W2', 'W1 only', 'W2 only', 'neither'].forEach((name, i) => assert.match(chart.series[i], new RegExp(name), chart.title));
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'ablation.png'), fullPage: true });
+  await page.locator('[data-testid="compare-ablation"]').click();
+  await page.waitForFunction(() => window.w1w2.ablation() === null && window.w1w2.snapshot() !== null, null, { timeout: 120_000 });
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /compare/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a variant that diverges says so in its own panel while the other three go on, taking turns in one worker at a time', { timeout: 600_000 }, async () => {
+  const { page, errors } = await open('compare=ablation&workers=1&backend=cpu&dim=3', { instrument: true });
+  const start = await ablationReady(page);
+  assert.ok(start.every((v) => v.lanes === 1));
+  assert.match(await text(page, 'ablation-where'), /1 training at once, the others taking turns/);
+  assert.ok(await page.locator('[data-testid="ablation-curves"] [data-testid="curve-extra_rms"]').isVisible(), 'the extra coordinates in R^3');
+  await page.evaluate(() => window.w1w2.step(5));
+  await page.evaluate(() => window.w1w2.simulateDivergence('W2 only'));
+  await page.evaluate(() => window.w1w2.step(10));
+  const after = await page.evaluate(() => window.w1w2.ablation());
+  const diverged = after.find((v) => v.name === 'W2 only');
+  assert.equal(diverged.status, 'diverged');
+  assert.equal(diverged.iteration, 5);
+  assert.match(await page.locator('[data-testid="variant-2"] [data-testid="variant-status"]').innerText(), /stopped: diverged at iteration 6: the critic loss L_D became non-finite.*the others go on/);
+  for (const variant of after.filter((v) => v.name !== 'W2 only')) assert.equal(variant.iteration, 15, variant.name);
+  await page.evaluate(() => window.w1w2.play());
+  await page.waitForFunction(() => window.w1w2.ablation().filter((v) => v.status === 'training').every((v) => v.iteration >= 25), null, { timeout: 120_000 });
+  await page.evaluate(() => window.w1w2.pause());
+  const played = await page.evaluate(() => window.w1w2.ablation());
+  assert.equal(played[2].iteration, 5, 'the diverged variant stays stopped');
+  assert.equal(played.filter((v) => v.status === 'training').length, 3);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('the settings sit under headings, the advanced ones folded, each label on one line at 1280 px', { timeout: 600_000 }, async () => {

@@ -7,7 +7,8 @@ import uPlot from '../vendor/node_modules/uplot/dist/uPlot.esm.js';
 
 /**
  * scale: 'linear' | 'log' (positive, spans decades) | 'asinh' (spans decades, may be ≤ 0); paths:
- * a quantity of a flow's paths, which a generator has not (its chart is hidden there).
+ * a quantity of a flow's paths, which a generator has not (its chart is hidden there); embedded:
+ * a quantity of the coordinates beyond the plane (hidden in 2-D).
  */
 export const CURVES = [
   { key: 'critic_loss', label: 'critic loss L_D', scale: 'asinh' },
@@ -19,11 +20,12 @@ export const CURVES = [
   { key: 'divergence', label: 'divergence estimate', scale: 'asinh' },
   { key: 'sinkhorn', label: 'Sinkhorn (held-out)', scale: 'asinh', heldOut: true },
   { key: 'w2', label: 'exact W2 (held-out)', scale: 'log', heldOut: true },
+  { key: 'extra_rms', label: 'extra-coordinate RMS (held-out)', scale: 'log', heldOut: true, embedded: true },
 ];
 
 const DISTRIBUTION = { linear: 1, log: 3, asinh: 4 };
 const HEIGHT = 150;
-const charts = new WeakMap(); // container → its uPlot charts, in CURVES order
+const charts = new WeakMap(); // container → its uPlot charts, in the order of its curves
 
 /** A curve's values: null where a value is missing, or not positive on a log scale. */
 function column(history, { key, scale }) {
@@ -49,10 +51,14 @@ function shown(chart, series, value, idx, format) {
   return v == null ? '–' : format(v);
 }
 
-function create(container) {
-  const made = CURVES.map((curve) => {
+/**
+ * One chart a curve in `container`, each with a line a run of `runs` ({label, color}): a single
+ * run without a label takes the curve's own colour (held-out figures red).
+ */
+function create(container, curves, runs) {
+  const made = curves.map((curve) => {
     const cell = document.createElement('div');
-    cell.className = curve.paths ? 'curve flow-only' : 'curve';
+    cell.className = ['curve', curve.paths && 'flow-only', curve.embedded && 'embedded-only'].filter(Boolean).join(' ');
     cell.dataset.testid = `curve-${curve.key}`;
     container.append(cell);
     const width = Math.max(200, cell.clientWidth || 260);
@@ -67,18 +73,18 @@ function create(container) {
       ],
       series: [
         { label: 'iteration', value: (chart, v, _, idx) => shown(chart, 0, v, idx, String) },
-        {
-          label: curve.key,
-          stroke: curve.heldOut ? '#d62728' : '#1f77b4',
+        ...runs.map((run, i) => ({
+          label: run.label ?? curve.key,
+          stroke: run.color ?? (curve.heldOut ? '#d62728' : '#1f77b4'),
           width: 1.4,
           spanGaps: true,
           points: curve.heldOut ? { show: true, size: 5 } : {},
-          value: (chart, v, _, idx) => shown(chart, 1, v, idx, (x) => x.toPrecision(4)),
-        },
+          value: (chart, v, _, idx) => shown(chart, i + 1, v, idx, (x) => x.toPrecision(4)),
+        })),
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
-    }, [[], []], cell);
+    }, [[], ...runs.map(() => [])], cell);
   });
   new ResizeObserver(() => {
     for (const chart of made) {
@@ -91,7 +97,21 @@ function create(container) {
 
 /** Draws `history` (snapshot metrics, oldest first) into the charts of `container`. */
 export function drawCurves(container, history) {
-  if (!charts.has(container)) charts.set(container, create(container));
-  const iterations = history.map((m) => m.iteration);
-  charts.get(container).forEach((chart, i) => chart.setData([iterations, column(history, CURVES[i])]));
+  drawRuns(container, CURVES, [{ history }]);
+}
+
+/**
+ * Draws `runs` ([{label, color, history}], each history oldest first) into one chart a curve of
+ * `curves` in `container`, a line a run on shared axes; iterations a run has no record at are
+ * gaps, bridged.
+ */
+export function drawRuns(container, curves, runs) {
+  if (!charts.has(container)) charts.set(container, create(container, curves, runs));
+  const iterations = [...new Set(runs.flatMap((run) => run.history.map((m) => m.iteration)))].sort((a, b) => a - b);
+  const columns = curves.map((curve) => runs.map((run) => {
+    const recorded = column(run.history, curve);
+    const values = new Map(run.history.map((m, i) => [m.iteration, recorded[i]]));
+    return iterations.map((iteration) => values.get(iteration) ?? null);
+  }));
+  charts.get(container).forEach((chart, i) => chart.setData([iterations, ...columns[i]]));
 }
