@@ -1,12 +1,14 @@
 // Paper A's ablation side by side (`#compare=ablation`): the same data, seed and source points
 // trained four ways (Rust config::ablation), each variant in a training worker of its own. A
-// variant trains in turns of about TURN_MS; `lanes` of them train at once: on the CPU backend as
+// variant trains in turns of about TURN_MS, each ending in a snapshot (held-out metrics, plots)
+// that takes at most SNAPSHOT_SHARE of the turn; `lanes` of them train at once: on the CPU backend as
 // many as the machine has cores (the others wait their turn), on WebGPU all four, each on the
 // fused kernels. A variant that diverges stops alone; the others go on.
 
 import { TrainingWorker } from './worker-client.js';
 
 const TURN_MS = 300;
+const SNAPSHOT_SHARE = 0.2;
 const MAX_TURN = 500; // iterations a turn at most
 const MAX_HISTORY = 1000; // records a variant keeps for the curves; older ones are thinned
 
@@ -46,7 +48,7 @@ export class AblationRuns {
     this.nextIndex = 0;
     this.runs = variants.map(({ name, config }) => ({
       name, config, status: 'starting', message: '', latest: null, arrays: null, history: [],
-      firstIteration: null, iterationsPerSecond: null, turn: 5, busy: false, worker: null,
+      firstIteration: null, iterationsPerSecond: null, turn: 5, trainingMs: 0, busy: false, worker: null,
     }));
     for (const run of this.runs) {
       run.worker = new TrainingWorker({
@@ -127,13 +129,21 @@ export class AblationRuns {
     return null;
   }
 
-  /** `n` iterations of `run`, drawn on reply; a failure is the run's own (see fail). */
+  /**
+   * `n` iterations of `run`, drawn on reply; a failure is the run's own (see fail). The next turn
+   * trains for about TURN_MS, longer where the snapshot would take more than its share.
+   */
   async turn(run, n) {
     run.busy = true;
     const started = performance.now();
     try {
-      this.receive(run, await run.worker.request({ type: 'step', n }));
-      run.turn = Math.max(1, Math.min(MAX_TURN, Math.round(n * TURN_MS / Math.max(1, performance.now() - started))));
+      const reply = await run.worker.request({ type: 'step', n });
+      const trainingMs = Math.max(1, reply.trainingMs - run.trainingMs);
+      const snapshotMs = performance.now() - started - trainingMs;
+      run.trainingMs = reply.trainingMs;
+      this.receive(run, reply);
+      const target = Math.max(TURN_MS, snapshotMs * (1 - SNAPSHOT_SHARE) / SNAPSHOT_SHARE);
+      run.turn = Math.max(1, Math.min(MAX_TURN, Math.round(n * target / trainingMs)));
     } catch {
       // The worker reported the failure to fail(), which marked the run.
     } finally {

@@ -242,4 +242,29 @@ for (const { setting, base, values } of LIMIT_CASES) {
     break;
   }
 }
+// The ablation side by side (#compare=ablation, 2-D pinwheel and R^12): each variant's iterations
+// per second while the four play for ABLATION_PLAY_MS, with 1, 2 and 4 workers training at once
+// on the CPU backend (auto: one a core), and on WebGPU, where each runs on the fused kernels.
+const ABLATION_PLAY_MS = 30_000;
+const ABLATION_CASES = [
+  ...['1', '2', '4'].map((workers) => ({ name: `ablation-cpu-workers-${workers}`, hash: `compare=ablation&backend=cpu&workers=${workers}` })),
+  { name: 'ablation-d12-cpu', hash: 'compare=ablation&backend=cpu&dim=12' },
+  { name: 'ablation-webgpu', hash: 'compare=ablation&backend=webgpu' },
+].filter(({ name }) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(name));
+for (const { name, hash } of ABLATION_CASES) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`${BASE_URL}?instrument#${hash}`);
+  await page.waitForFunction(() => window.w1w2?.ablation()?.every((v) => v.status === 'training'), null, { timeout: 900_000 });
+  const variants = await page.evaluate(async (ms) => {
+    window.w1w2.play();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    window.w1w2.pause();
+    await window.w1w2.step(1); // waits for the turns under way, then one more each
+    return window.w1w2.ablation().map((v) => ({ name: v.name, lanes: v.lanes, iteration: v.iteration, iterations_per_second: +v.iterationsPerSecond.toFixed(2) }));
+  }, ABLATION_PLAY_MS);
+  const where = await page.locator('[data-testid="ablation-where"]').innerText();
+  console.log(JSON.stringify({ case: name, where, variants }));
+  await page.close();
+}
 await browser.close();
