@@ -329,6 +329,14 @@ test('a bad URL value is named, falls back to its default, and the page still tr
   // Without ?instrument the worker counts nothing.
   assert.equal(await page.evaluate(() => window.w1w2.counters()), null);
   await page.close();
+  // The ablation compares the critic-terminal flow's proximals: asked of the generator, it says
+  // so and the page trains the one run.
+  const generator = await open('mode=generator&compare=ablation&backend=cpu&start=scratch');
+  assert.match(await text(generator.page, 'problems'), /compare=ablation: the ablation compares the proximals of the flow with the critic terminal cost.*showing one run/);
+  assert.equal(await generator.page.evaluate(() => window.w1w2.ablation()), null);
+  assert.equal((await generator.page.evaluate(() => window.w1w2.step(2))).iteration, 2);
+  assert.deepEqual(generator.errors, []);
+  await generator.page.close();
 });
 
 test('only the settings and panels that apply are shown: no paths for the generator, no critic settings or walk-through for the OT-terminal flow, no 2-D settings on mnist, no extra coordinates in the plane', { timeout: 600_000 }, async () => {
