@@ -5,10 +5,10 @@
 // many as the machine has cores (the others wait their turn), on WebGPU all four, each on the
 // fused kernels. A variant that diverges stops alone; the others go on.
 
+import { SNAPSHOT_SHARE } from './pacing.js';
 import { TrainingWorker } from './worker-client.js';
 
 const TURN_MS = 300;
-const SNAPSHOT_SHARE = 0.2;
 const MAX_TURN = 500; // iterations a turn at most
 const MAX_HISTORY = 1000; // records a variant keeps for the curves; older ones are thinned
 

@@ -531,15 +531,15 @@ const api = {
   },
   /**
    * The ablation's variants while it is shown, each {name, status ('starting' | 'training' |
-   * 'diverged' | 'failed'), message, iteration, iterationsPerSecond, metrics, drawn (its plot's
-   * share of inked pixels)}; null for a single run.
+   * 'diverged' | 'failed'), message, iteration, iterationsPerSecond, metrics, lanes (how many
+   * train at once)}; null for a single run.
    */
   ablation() {
     if (!page.ablation) return null;
-    return page.ablation.runs.map((run, i) => ({
+    return page.ablation.runs.map((run) => ({
       name: run.name, status: run.status, message: run.message, iteration: run.latest?.iteration ?? null,
       iterationsPerSecond: run.iterationsPerSecond, metrics: run.latest ? { ...run.latest } : null,
-      lanes: page.ablation.lanes, drawn: inkOf($('ablation-grid').children[i].querySelector('.variant-paths')),
+      lanes: page.ablation.lanes,
     }));
   },
   /** With `?instrument`: the named variant's next training call fails as a diverging run's does. */
@@ -558,14 +558,6 @@ const api = {
   },
   ready: () => page.ready,
 };
-
-/** The share of `canvas`'s pixels that are not white. */
-function inkOf(canvas) {
-  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-  let ink = 0;
-  for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
-  return ink / (data.length / 4);
-}
 
 async function main() {
   try {

@@ -17,12 +17,10 @@
 // With ?instrument every message but 'ready' also carries counters (instrument.js).
 
 import init, { Session, lastPanic, loadMnist } from '../pkg/w1w2_flow.js';
+import { SNAPSHOT_SHARE } from './pacing.js';
 
 const SNAPSHOT_INTERVAL_MS = 100;
-// While playing, snapshots (held-out metrics, heatmaps) take at most this share of the time:
-// on the CPU one costs tens of milliseconds, and ten a second would leave a third of the time to
-// training.
-const SNAPSHOT_SHARE = 0.2;
+// Snapshots take at most SNAPSHOT_SHARE of the time while playing (pacing.js) ...
 // ... but the page is drawn at least this often: the first snapshot on WebGPU also waits for its
 // shaders to compile (36 s on SwiftShader), which would otherwise space the next ones minutes apart.
 const MAX_SNAPSHOT_INTERVAL_MS = 2000;

@@ -387,9 +387,10 @@ test('the ablation button trains W1⊕W2, W1 only, W2 only and neither side by s
   for (const key of ['w1_proximal', 'w2_proximal', 'start']) assert.equal(await page.locator(`[data-testid="control-${key}"]`).count(), 0, `${key} is the variants' own`);
   await page.evaluate(() => window.w1w2.step(30));
   const stepped = await page.evaluate(() => window.w1w2.ablation());
-  for (const variant of stepped) {
+  for (const [i, variant] of stepped.entries()) {
     assert.equal(variant.iteration, 30, variant.name);
-    assert.ok(variant.drawn >= 0.05, `${variant.name}: ${(100 * variant.drawn).toFixed(1)}% of its plot inked`);
+    const drawn = await inkFraction(page, `variant-paths-${i}`);
+    assert.ok(drawn >= 0.05, `${variant.name}: ${(100 * drawn).toFixed(1)}% of its plot inked`);
     assert.ok(Number.isFinite(variant.metrics.kinetic_energy) && Number.isFinite(variant.metrics.straightness), variant.name);
   }
   // Without the kinetic-energy penalty the generator's gradient differs from the first step.

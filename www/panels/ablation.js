@@ -31,7 +31,7 @@ export function buildAblationPanels(grid, variants) {
     figure.dataset.testid = `variant-${i}`;
     figure.style.borderColor = COLORS[i];
     figure.innerHTML = `<figcaption><strong></strong> <span class="explain"></span></figcaption>
-      <div class="variant-plots"><canvas class="variant-paths" width="280" height="280"></canvas>
+      <div class="variant-plots"><canvas class="variant-paths" data-testid="variant-paths-${i}" width="280" height="280"></canvas>
       <canvas class="variant-critic" width="96" height="96" title="the critic φ"></canvas></div>
       <p class="variant-status" data-testid="variant-status">starting…</p>`;
     figure.querySelector('strong').textContent = variant.name;
