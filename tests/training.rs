@@ -6,7 +6,7 @@
 //! on the AVX-512 kernels and on the AVX2 kernels (`cargo xtask test` runs this file on both).
 
 use burn::tensor::Device;
-use w1w2_flow::config::TrainConfig;
+use w1w2_flow::config::{Mode, TerminalCost, TrainConfig};
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::diagnostics::{Diagnostics, EvaluationBatch};
 use w1w2_flow::losses::Diverged;
@@ -131,4 +131,29 @@ const OT_FLOW_SINKHORN_RATIO: f64 = 0.5;
 fn a_short_flow_with_the_ot_terminal_cost_halves_sinkhorn() {
     let preset = TrainConfig::ot_flow(Toy2d::Pinwheel, 2);
     assert_sinkhorn_falls(preset, 500, OT_FLOW_SINKHORN_RATIO);
+}
+
+/// At rest (U = 0) the terminal residual is RMS|∇φ(x_K)| itself, so the critic's slopes along
+/// and across the data's plane must add up to it in squares; in the plane they are absent.
+#[test]
+fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
+    let preset = |dim| TrainConfig {
+        eval_batch: 500,
+        data_pool: 20_000,
+        ..TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Moons, dim)
+    };
+    let (at_rest, _) = before_and_after(preset(5), 0);
+    let flow = at_rest.flow.unwrap();
+    let along = flow.terminal_slope_in_plane.unwrap();
+    let across = flow.terminal_slope_across_plane.unwrap();
+    assert!(along > 0.0 && across > 0.0, "slopes {along} and {across}");
+    let slope = along.hypot(across);
+    assert!(
+        (slope - flow.terminal_residual).abs() <= 1e-4 * flow.terminal_residual,
+        "√(along² + across²) = {slope}, terminal residual {}",
+        flow.terminal_residual
+    );
+    let (in_plane, _) = before_and_after(preset(2), 0);
+    let flow = in_plane.flow.unwrap();
+    assert!(flow.terminal_slope_in_plane.is_none() && flow.terminal_slope_across_plane.is_none());
 }

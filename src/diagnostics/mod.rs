@@ -144,6 +144,13 @@ pub struct FlowIndicators {
     /// L/λ: with an L-Lipschitz critic the speed of optimal trajectories is at most this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speed_bound: Option<f64>,
+    /// For d > 2: RMS_b |∇_{1,2} G(x_K)|, the terminal cost's slope along the data's plane, which
+    /// alone moves the samples within it (docs/method.md §15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_slope_in_plane: Option<f64>,
+    /// For d > 2: RMS_b |∇_{3..d} G(x_K)|, its slope across the plane.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_slope_across_plane: Option<f64>,
 }
 
 /// Slots of the flow's indicators in a readback.
@@ -156,6 +163,8 @@ struct PendingFlow {
     speeds: Slot,
     steps: usize,
     speed_bound: Option<f64>,
+    /// Mean squares of the terminal cost's slope along and across the plane (d > 2).
+    plane_slopes: Option<(Slot, Slot)>,
 }
 
 /// Where each indicator will be in a readback, and what finishing them needs.
@@ -186,9 +195,16 @@ pub fn measure_flow(
     let x_end = trajectory.end();
     let x_end_half = rollout(potential, x0, &scheme.refined(2)).end();
 
-    let terminal_gap = terminal
-        .gradient(x_end.clone())
-        .sub(potential.gradient(x_end.clone(), scheme.t_final).space);
+    let terminal_slope = terminal.gradient(x_end.clone());
+    let plane_slopes = (batch.dim > 2 && !batch.images).then(|| {
+        let mean_square = |part: Tensor<2>| part.square().sum_dim(1).mean();
+        let dim = batch.dim;
+        (
+            readback.push(mean_square(terminal_slope.clone().narrow(1, 0, 2))),
+            readback.push(mean_square(terminal_slope.clone().narrow(1, 2, dim - 2))),
+        )
+    });
+    let terminal_gap = terminal_slope.sub(potential.gradient(x_end.clone(), scheme.t_final).space);
     let speeds: Vec<Tensor<2>> = trajectory
         .velocities
         .iter()
@@ -208,6 +224,7 @@ pub fn measure_flow(
         speeds: readback.push(Tensor::cat(speeds, 1)), // [n, K]
         steps: scheme.steps,
         speed_bound: terminal.speed_bound(config.lipschitz, config.lambda),
+        plane_slopes,
     };
     let ot = match terminal {
         Terminal::Ot(solver) => Some(ot::PendingOt::queue(solver, x_end.clone(), readback)),
@@ -321,6 +338,12 @@ impl PendingFlow {
             mean_speed,
             max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
             speed_bound: self.speed_bound,
+            terminal_slope_in_plane: self
+                .plane_slopes
+                .map(|(along, _)| values.scalar(along).sqrt()),
+            terminal_slope_across_plane: self
+                .plane_slopes
+                .map(|(_, across)| values.scalar(across).sqrt()),
         }
     }
 }
