@@ -323,6 +323,19 @@ pub const EMBEDDED_POTENTIAL_AVERAGE: f64 = 0.99;
 /// terminal critic moves a particle at most L·T/λ (docs/method.md §15).
 pub const EMBEDDED_REACH_MARGIN: f64 = 2.0;
 
+/// Hidden units of U_θ per coordinate in the critic flow's preset for a shape embedded in R^d
+/// (d > 2): its widths are max(48, this·d). U must contract the d − 2 coordinates off the plane
+/// to it, a quadratic in as many directions, before it can carry the shape inside it; at the
+/// paper's 48 units circles and checkerboard in R^12 are not learned in 10,000 iterations and
+/// R^64 does not even reach the plane; at 96 (R^12) and 192 (R^24) they are (docs/method.md §15).
+pub const EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE: usize = 8;
+
+/// Hidden units of φ_ω per coordinate in the same preset: its widths are max(48, this·d). ∇φ lies
+/// in the span of φ's first-layer rows, so at the paper's 48 units in R^64 the critic cannot
+/// point along 14 of the 62 directions off the plane: with U 192 units wide the extra RMS stalls
+/// at 0.65, while with φ at 128 it falls to 0.093 (docs/method.md §15). Up to R^24 φ keeps 48.
+pub const EMBEDDED_CRITIC_UNITS_PER_COORDINATE: usize = 2;
+
 /// β of the running average of U's weights the OT-terminal flow's preset is sampled from
 /// (`potential_average`): θ̄ spans about 1/(1 − β) = 100 steps of θ, over which the flow–ψ game
 /// wanders (docs/method.md §13).
@@ -429,7 +442,8 @@ impl TrainConfig {
     /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
     /// rates of the paper's MNIST run, [`FAST_RATES`], and in R^d (d > 2) the penalty
     /// [`EMBEDDED_GRADIENT_PENALTY`], λ = min(paper's, L·T / ([`EMBEDDED_REACH_MARGIN`]·√(d − 2))),
-    /// [`EMBEDDED_RATES`] and samples from the average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`];
+    /// [`EMBEDDED_RATES`], U's and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
+    /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's) and samples from the average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`];
     /// the OT-terminal flow the dual step
     /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
     /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
@@ -472,6 +486,24 @@ impl TrainConfig {
             generator_learning_rate,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
+            potential_widths: if embedded {
+                paper
+                    .potential_widths
+                    .iter()
+                    .map(|&width| width.max(EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE * dim))
+                    .collect()
+            } else {
+                paper.potential_widths.clone()
+            },
+            critic_widths: if embedded {
+                paper
+                    .critic_widths
+                    .iter()
+                    .map(|&width| width.max(EMBEDDED_CRITIC_UNITS_PER_COORDINATE * dim))
+                    .collect()
+            } else {
+                paper.critic_widths.clone()
+            },
             potential_average: if ot_flow {
                 OT_FLOW_POTENTIAL_AVERAGE
             } else if embedded {
@@ -686,6 +718,21 @@ mod tests {
                 );
                 assert!(config.lambda <= 0.1, "d = {dim}: λ = {}", config.lambda);
                 assert_eq!(config.potential_average, EMBEDDED_POTENTIAL_AVERAGE);
+                let units = EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE * dim;
+                assert!(
+                    config.potential_widths.iter().all(|&w| w == units.max(48)),
+                    "d = {dim}: U's widths {:?}",
+                    config.potential_widths
+                );
+                let critic_units = EMBEDDED_CRITIC_UNITS_PER_COORDINATE * dim;
+                assert!(
+                    config
+                        .critic_widths
+                        .iter()
+                        .all(|&w| w == critic_units.max(48)),
+                    "d = {dim}: φ's widths {:?}",
+                    config.critic_widths
+                );
                 config.validate().unwrap();
             }
             let paper =
