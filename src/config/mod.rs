@@ -478,6 +478,11 @@ impl TrainConfig {
         } else {
             (paper.lambda, paper.gradient_penalty)
         };
+        // In R^d each hidden layer is at least `units`·d wide (the paper's width below that).
+        let widened = |widths: &[usize], units: usize| -> Vec<usize> {
+            let least = if embedded { units * dim } else { 0 };
+            widths.iter().map(|&width| width.max(least)).collect()
+        };
         Self {
             standardise: !images,
             zero_initial_potential: mode == Mode::Flow && !images,
@@ -486,24 +491,11 @@ impl TrainConfig {
             generator_learning_rate,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
-            potential_widths: if embedded {
-                paper
-                    .potential_widths
-                    .iter()
-                    .map(|&width| width.max(EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE * dim))
-                    .collect()
-            } else {
-                paper.potential_widths.clone()
-            },
-            critic_widths: if embedded {
-                paper
-                    .critic_widths
-                    .iter()
-                    .map(|&width| width.max(EMBEDDED_CRITIC_UNITS_PER_COORDINATE * dim))
-                    .collect()
-            } else {
-                paper.critic_widths.clone()
-            },
+            potential_widths: widened(
+                &paper.potential_widths,
+                EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE,
+            ),
+            critic_widths: widened(&paper.critic_widths, EMBEDDED_CRITIC_UNITS_PER_COORDINATE),
             potential_average: if ot_flow {
                 OT_FLOW_POTENTIAL_AVERAGE
             } else if embedded {
