@@ -335,7 +335,8 @@ pub const EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE: usize = 8;
 /// point along 14 of the 62 directions off the plane: with U 192 units wide the extra RMS stalls
 /// at 0.65, while with φ at 128 it falls to 0.093 (docs/method.md §15). Up to R^24 φ keeps 48. In
 /// R^64 128 units reach the plane but spend the whole bound across it, and the shape is not
-/// learned in 5,000 iterations; 512 turn the critic to the plane (docs/method.md §15).
+/// learned in 5,000 iterations; 512 turn the critic to the plane but do not learn the shape in
+/// 12,500 either, at 1.25 times the cost, so the rule stays (docs/method.md §15).
 pub const EMBEDDED_CRITIC_UNITS_PER_COORDINATE: usize = 2;
 
 /// β of the running average of U's weights the OT-terminal flow's preset is sampled from
