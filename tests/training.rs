@@ -134,7 +134,8 @@ fn a_short_flow_with_the_ot_terminal_cost_halves_sinkhorn() {
 }
 
 /// At rest (U = 0) the terminal residual is RMS|∇φ(x_K)| itself, so the critic's slopes along
-/// and across the data's plane must add up to it in squares; in the plane they are absent.
+/// and across the data's plane must add up to it in squares, and the alignment of its pull along
+/// the plane is a weighted cosine; in the plane they are absent.
 #[test]
 fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
     let preset = |dim| TrainConfig {
@@ -153,7 +154,10 @@ fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
         "√(along² + across²) = {slope}, terminal residual {}",
         flow.terminal_residual
     );
+    let alignment = flow.terminal_pull_alignment.unwrap();
+    assert!((-1.0..=1.0).contains(&alignment), "alignment {alignment}");
     let (in_plane, _) = before_and_after(preset(2), 0);
     let flow = in_plane.flow.unwrap();
     assert!(flow.terminal_slope_in_plane.is_none() && flow.terminal_slope_across_plane.is_none());
+    assert!(flow.terminal_pull_alignment.is_none());
 }

@@ -8,8 +8,10 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
+mod alignment;
 mod ot;
 
+pub use alignment::pull_alignment;
 pub use ot::OtIndicators;
 
 use crate::config::{ConfigError, Mode, TrainConfig};
@@ -151,6 +153,11 @@ pub struct FlowIndicators {
     /// For d > 2: RMS_b |∇_{3..d} G(x_K)|, its slope across the plane.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminal_slope_across_plane: Option<f64>,
+    /// For d > 2: how far the pull along the plane, −∇_{1,2}G(x_K), points each sample at its
+    /// partner in the exact W2 assignment to the held-out data: [`pull_alignment`], 1 straight at
+    /// it, 0 unrelated (docs/method.md §15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_pull_alignment: Option<f64>,
 }
 
 /// Slots of the flow's indicators in a readback.
@@ -163,7 +170,8 @@ struct PendingFlow {
     speeds: Slot,
     steps: usize,
     speed_bound: Option<f64>,
-    /// Mean squares of the terminal cost's slope along and across the plane (d > 2).
+    /// The terminal cost's slope along the plane, `[n, 2]`, and the mean square of its slope
+    /// across it (d > 2).
     plane_slopes: Option<(Slot, Slot)>,
 }
 
@@ -200,7 +208,7 @@ pub fn measure_flow(
         let mean_square = |part: Tensor<2>| part.square().sum_dim(1).mean();
         let dim = batch.dim;
         (
-            readback.push(mean_square(terminal_slope.clone().narrow(1, 0, 2))),
+            readback.push(terminal_slope.clone().narrow(1, 0, 2)),
             readback.push(mean_square(terminal_slope.clone().narrow(1, 2, dim - 2))),
         )
     });
@@ -281,16 +289,22 @@ impl PendingDiagnostics {
         if samples.iter().any(|v| !v.is_finite()) {
             return Err(diverged("samples (the flow's end points x_K)"));
         }
-        let flow = self
-            .flow
-            .as_ref()
-            .map(|flow| flow.finish(values, batch.len));
-        let SampleMetrics {
-            sinkhorn,
-            w2,
-            extra_rms,
-            digits,
-        } = sample_metrics(&batch.frame.in_data(samples, batch.dim), batch);
+        let (
+            SampleMetrics {
+                sinkhorn,
+                w2,
+                extra_rms,
+                digits,
+            },
+            plane_partners,
+        ) = measure_samples(&batch.frame.in_data(samples, batch.dim), batch);
+        let flow = self.flow.as_ref().map(|flow| {
+            let end_points = Assigned {
+                samples,
+                partners: plane_partners.as_deref(),
+            };
+            flow.finish(values, batch, end_points)
+        });
         let diagnostics = Diagnostics {
             ot: self.ot.as_ref().map(|ot| ot.finish(values)),
             divergence: values.scalar(self.divergence),
@@ -315,8 +329,21 @@ impl PendingDiagnostics {
     }
 }
 
+/// The flow's end points x_K (`[n, d]` in the run's frame) and, for a shape, the partner σ(b) of
+/// each in the exact W2 assignment of their first two coordinates to the held-out data's.
+struct Assigned<'a> {
+    samples: &'a [f32],
+    partners: Option<&'a [usize]>,
+}
+
 impl PendingFlow {
-    fn finish(&self, values: &ReadValues, len: usize) -> FlowIndicators {
+    fn finish(
+        &self,
+        values: &ReadValues,
+        batch: &EvaluationBatch,
+        end: Assigned,
+    ) -> FlowIndicators {
+        let len = batch.len;
         let speeds = values.get(self.speeds); // [n, K]
         let mean_speed = (0..self.steps)
             .map(|k| {
@@ -338,12 +365,22 @@ impl PendingFlow {
             mean_speed,
             max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
             speed_bound: self.speed_bound,
-            terminal_slope_in_plane: self
-                .plane_slopes
-                .map(|(along, _)| values.scalar(along).sqrt()),
+            terminal_slope_in_plane: self.plane_slopes.map(|(along, _)| {
+                let along = values.get(along);
+                (along.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / len as f64).sqrt()
+            }),
             terminal_slope_across_plane: self
                 .plane_slopes
                 .map(|(_, across)| values.scalar(across).sqrt()),
+            terminal_pull_alignment: self.plane_slopes.zip(end.partners).and_then(
+                |((along, _), partners)| {
+                    let (samples, data) = (
+                        first_two(end.samples, batch.dim),
+                        first_two(&batch.data, batch.dim),
+                    );
+                    pull_alignment(values.get(along), &samples, &data, partners)
+                },
+            ),
         }
     }
 }
@@ -397,27 +434,39 @@ pub struct SampleMetrics {
 /// coordinates, against the batch's held-out data (images: with the digit score of the shipped
 /// classifier, src/digits/).
 pub fn sample_metrics(samples: &[f32], batch: &EvaluationBatch) -> SampleMetrics {
+    measure_samples(samples, batch).0
+}
+
+/// [`sample_metrics`], with (for a shape) the exact W2's assignment σ of the samples' first two
+/// coordinates to the held-out data's (`σ[b]` the partner of sample b).
+fn measure_samples(
+    samples: &[f32],
+    batch: &EvaluationBatch,
+) -> (SampleMetrics, Option<Vec<usize>>) {
     let d = batch.dim;
     let data = batch.data_in_data_frame();
     if batch.images {
-        return SampleMetrics {
+        let metrics = SampleMetrics {
             sinkhorn: None,
             w2: metrics::exact_w2(samples, &data, d),
             extra_rms: None,
             digits: digits::shipped().ok().map(|c| c.score(samples)),
         };
+        return (metrics, None);
     }
     let (generated_plane, data_plane) = (first_two(samples, d), first_two(&data, d));
-    SampleMetrics {
+    let partners = metrics::optimal_assignment(&generated_plane, &data_plane, 2);
+    let metrics = SampleMetrics {
         sinkhorn: Some(metrics::sinkhorn_divergence(
             &generated_plane,
             &data_plane,
             2,
         )),
-        w2: metrics::exact_w2(&generated_plane, &data_plane, 2),
+        w2: metrics::assigned_w2(&generated_plane, &data_plane, 2, &partners),
         extra_rms: (d > 2).then(|| extra_coordinates_rms(samples, d)),
         digits: None,
-    }
+    };
+    (metrics, Some(partners))
 }
 
 /// The largest over coordinates j = 3..d of sqrt(mean_b x_j²).

@@ -7,23 +7,16 @@
 use super::{Cloud, point_count, squared_distances_from, to_f64};
 
 /// Exact 2-Wasserstein distance between two uniform clouds of equal size n:
-/// W2 = sqrt( min over permutations σ of (1/n) Σ_i |x_i − y_σ(i)|² ).
-///
-/// `x`, `y`: (n, dim), row-major. The optimal σ is found by the shortest-augmenting-path
-/// (Jonker–Volgenant) assignment algorithm on the squared distances |x_i − y_j|², computed a row
-/// at a time: O(n³) time in the worst case (about 2 s at n = 2000 in 2-D), O(n) memory.
+/// W2 = sqrt( min over permutations σ of (1/n) Σ_i |x_i − y_σ(i)|² ),
+/// with σ from [`optimal_assignment`]. `x`, `y`: (n, dim), row-major.
 pub fn exact_w2(x: &[f32], y: &[f32], dim: usize) -> f64 {
-    let n = point_count(x, dim);
-    assert_eq!(
-        n,
-        point_count(y, dim),
-        "exact_w2 needs clouds of equal size"
-    );
-    let (x_rows, y_cloud) = (to_f64(x), Cloud::from_rows(y, dim));
-    let col_of_row = min_cost_assignment(n, |i, costs| {
-        squared_distances_from(&x_rows[i * dim..(i + 1) * dim], &y_cloud, costs)
-    });
-    let y_rows = to_f64(y);
+    assigned_w2(x, y, dim, &optimal_assignment(x, y, dim))
+}
+
+/// sqrt( (1/n) Σ_i |x_i − y_σ(i)|² ) for a given assignment σ (`col_of_row[i] = σ(i)`): the exact
+/// W2 when σ is [`optimal_assignment`]'s. `x`, `y`: (n, dim), row-major.
+pub fn assigned_w2(x: &[f32], y: &[f32], dim: usize, col_of_row: &[usize]) -> f64 {
+    let (x_rows, y_rows) = (to_f64(x), to_f64(y));
     let total: f64 = col_of_row
         .iter()
         .enumerate()
@@ -34,7 +27,26 @@ pub fn exact_w2(x: &[f32], y: &[f32], dim: usize) -> f64 {
             )
         })
         .sum();
-    (total / n as f64).sqrt()
+    (total / col_of_row.len() as f64).sqrt()
+}
+
+/// The optimal transport between two uniform clouds of equal size n, as the permutation σ
+/// minimising Σ_i |x_i − y_σ(i)|² (`σ[i]` is the partner of x_i in y).
+///
+/// `x`, `y`: (n, dim), row-major. σ is found by the shortest-augmenting-path (Jonker–Volgenant)
+/// assignment algorithm on the squared distances |x_i − y_j|², computed a row at a time: O(n³)
+/// time in the worst case (about 2 s at n = 2000 in 2-D), O(n) memory.
+pub fn optimal_assignment(x: &[f32], y: &[f32], dim: usize) -> Vec<usize> {
+    let n = point_count(x, dim);
+    assert_eq!(
+        n,
+        point_count(y, dim),
+        "an assignment needs clouds of equal size"
+    );
+    let (x_rows, y_cloud) = (to_f64(x), Cloud::from_rows(y, dim));
+    min_cost_assignment(n, |i, costs| {
+        squared_distances_from(&x_rows[i * dim..(i + 1) * dim], &y_cloud, costs)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 //!
 //! * [`sinkhorn_divergence`]: the debiased Sinkhorn divergence exactly as geomloss computes it,
 //!   the number in the paper's Table 1;
-//! * [`exact_w2`]: the true 2-Wasserstein distance between equal-size clouds, by an assignment;
+//! * [`exact_w2`]: the true 2-Wasserstein distance between equal-size clouds, by an assignment
+//!   ([`optimal_assignment`]);
 //! * [`sliced_w2`]: the sliced 2-Wasserstein distance, from exact 1-D transports.
 //!
 //! Points arrive as row-major f32 slices, `n × dim` (point i is `points[i*dim..(i+1)*dim]`); all
@@ -16,7 +17,7 @@ mod assignment;
 mod sinkhorn;
 mod sliced;
 
-pub use assignment::exact_w2;
+pub use assignment::{assigned_w2, exact_w2, optimal_assignment};
 pub use sinkhorn::sinkhorn_divergence;
 pub use sliced::sliced_w2;
 
