@@ -134,8 +134,9 @@ fn a_short_flow_with_the_ot_terminal_cost_halves_sinkhorn() {
 }
 
 /// At rest (U = 0) the terminal residual is RMS|∇φ(x_K)| itself, so the critic's slopes along
-/// and across the data's plane must add up to it in squares, and the alignment of its pull along
-/// the plane is a weighted cosine; in the plane they are absent.
+/// and across the data's plane must add up to it in squares, the alignment of its pull along
+/// the plane is a weighted cosine, and the samples have not moved within the plane (they have
+/// after 50 iterations); in the plane these indicators are absent.
 #[test]
 fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
     let preset = |dim| TrainConfig {
@@ -143,8 +144,14 @@ fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
         data_pool: 20_000,
         ..TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Moons, dim)
     };
-    let (at_rest, _) = before_and_after(preset(5), 0);
+    let (at_rest, trained) = before_and_after(preset(5), 50);
+    let moved = trained.flow.unwrap().in_plane_displacement.unwrap();
+    assert!(
+        moved > 0.0,
+        "in-plane displacement after 50 iterations {moved}"
+    );
     let flow = at_rest.flow.unwrap();
+    assert_eq!(flow.in_plane_displacement, Some(0.0));
     let along = flow.terminal_slope_in_plane.unwrap();
     let across = flow.terminal_slope_across_plane.unwrap();
     assert!(along > 0.0 && across > 0.0, "slopes {along} and {across}");
@@ -159,5 +166,5 @@ fn the_critics_slopes_along_and_across_the_plane_add_up_to_its_slope() {
     let (in_plane, _) = before_and_after(preset(2), 0);
     let flow = in_plane.flow.unwrap();
     assert!(flow.terminal_slope_in_plane.is_none() && flow.terminal_slope_across_plane.is_none());
-    assert!(flow.terminal_pull_alignment.is_none());
+    assert!(flow.terminal_pull_alignment.is_none() && flow.in_plane_displacement.is_none());
 }

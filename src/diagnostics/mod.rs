@@ -158,6 +158,10 @@ pub struct FlowIndicators {
     /// it, 0 unrelated (docs/method.md §15).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminal_pull_alignment: Option<f64>,
+    /// For d > 2: RMS_b |x_K − x_0| over the first two coordinates, in the data's units: how far
+    /// the flow moves the samples within the data's plane (the shape needs about W2 at rest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_plane_displacement: Option<f64>,
 }
 
 /// Slots of the flow's indicators in a readback.
@@ -170,9 +174,19 @@ struct PendingFlow {
     speeds: Slot,
     steps: usize,
     speed_bound: Option<f64>,
-    /// The terminal cost's slope along the plane, `[n, 2]`, and the mean square of its slope
-    /// across it (d > 2).
-    plane_slopes: Option<(Slot, Slot)>,
+    /// The indicators along and across the data's plane (d > 2).
+    plane: Option<PlaneSlots>,
+}
+
+/// Slots of the indicators along and across the data's plane.
+#[derive(Clone, Copy)]
+struct PlaneSlots {
+    /// The terminal cost's slope along the plane, ∇_{1,2}G(x_K), `[n, 2]`.
+    slope_along: Slot,
+    /// mean_b |∇_{3..d}G(x_K)|², `[1]`.
+    slope_across_mean_square: Slot,
+    /// mean_b |x_K − x_0|² over the first two coordinates, in the run's frame, `[1]`.
+    displacement_mean_square: Slot,
 }
 
 /// Where each indicator will be in a readback, and what finishing them needs.
@@ -201,17 +215,21 @@ pub fn measure_flow(
     let y = matrix(batch.data.clone(), batch.len, batch.dim, &device, dtype);
     let trajectory = rollout(potential, x0.clone(), &scheme);
     let x_end = trajectory.end();
-    let x_end_half = rollout(potential, x0, &scheme.refined(2)).end();
+    let x_end_half = rollout(potential, x0.clone(), &scheme.refined(2)).end();
 
     let terminal_slope = terminal.gradient(x_end.clone());
-    let plane_slopes = (batch.dim > 2 && !batch.images).then(|| {
-        let mean_square = |part: Tensor<2>| part.square().sum_dim(1).mean();
-        let dim = batch.dim;
-        (
-            readback.push(terminal_slope.clone().narrow(1, 0, 2)),
-            readback.push(mean_square(terminal_slope.clone().narrow(1, 2, dim - 2))),
-        )
-    });
+    let plane =
+        (batch.dim > 2 && !batch.images).then(|| {
+            let mean_square = |part: Tensor<2>| part.square().sum_dim(1).mean();
+            let along = |x: &Tensor<2>| x.clone().narrow(1, 0, 2);
+            PlaneSlots {
+                slope_along: readback.push(along(&terminal_slope)),
+                slope_across_mean_square: readback.push(mean_square(
+                    terminal_slope.clone().narrow(1, 2, batch.dim - 2),
+                )),
+                displacement_mean_square: readback.push(mean_square(along(&x_end).sub(along(&x0)))),
+            }
+        });
     let terminal_gap = terminal_slope.sub(potential.gradient(x_end.clone(), scheme.t_final).space);
     let speeds: Vec<Tensor<2>> = trajectory
         .velocities
@@ -232,7 +250,7 @@ pub fn measure_flow(
         speeds: readback.push(Tensor::cat(speeds, 1)), // [n, K]
         steps: scheme.steps,
         speed_bound: terminal.speed_bound(config.lipschitz, config.lambda),
-        plane_slopes,
+        plane,
     };
     let ot = match terminal {
         Terminal::Ot(solver) => Some(ot::PendingOt::queue(solver, x_end.clone(), readback)),
@@ -365,22 +383,23 @@ impl PendingFlow {
             mean_speed,
             max_speed: speeds.iter().fold(0.0_f64, |m, &s| m.max(s as f64)),
             speed_bound: self.speed_bound,
-            terminal_slope_in_plane: self.plane_slopes.map(|(along, _)| {
-                let along = values.get(along);
+            terminal_slope_in_plane: self.plane.map(|plane| {
+                let along = values.get(plane.slope_along);
                 (along.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / len as f64).sqrt()
             }),
             terminal_slope_across_plane: self
-                .plane_slopes
-                .map(|(_, across)| values.scalar(across).sqrt()),
-            terminal_pull_alignment: self.plane_slopes.zip(end.partners).and_then(
-                |((along, _), partners)| {
-                    let (samples, data) = (
-                        first_two(end.samples, batch.dim),
-                        first_two(&batch.data, batch.dim),
-                    );
-                    pull_alignment(values.get(along), &samples, &data, partners)
-                },
-            ),
+                .plane
+                .map(|plane| values.scalar(plane.slope_across_mean_square).sqrt()),
+            terminal_pull_alignment: self.plane.zip(end.partners).and_then(|(plane, partners)| {
+                let (samples, data) = (
+                    first_two(end.samples, batch.dim),
+                    first_two(&batch.data, batch.dim),
+                );
+                pull_alignment(values.get(plane.slope_along), &samples, &data, partners)
+            }),
+            in_plane_displacement: self.plane.map(|plane| {
+                values.scalar(plane.displacement_mean_square).sqrt() * batch.frame.scale as f64
+            }),
         }
     }
 }
