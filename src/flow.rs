@@ -35,10 +35,14 @@ impl EulerScheme {
 }
 
 /// The potential U_θ(x, t): a network on s = [x, t] ∈ R^{d+1} (an image network joins t to its
-/// convolutional features).
+/// convolutional features), with an optional exact quadratic term:
+/// U_θ(x, t) = N(x, t) + ½·q(t)·|x|² (docs/method.md §15).
 #[derive(Clone, Debug)]
 pub struct Potential {
+    /// N(x, t).
     pub net: Network,
+    /// q(t), a network on t alone; `None`: U = N.
+    pub quadratic: Option<Network>,
 }
 
 /// A flow as its measurements and pictures see it: U_θ as it trains, the potential its samples
@@ -64,18 +68,63 @@ impl Potential {
         self.net.input_dim() - 1
     }
 
-    /// ∇ₓU(x, t) and ∂_tU(x, t) for x: `[batch, d]`, one time t for the whole batch.
+    /// U alone, without its quadratic term.
+    pub fn network(net: Network) -> Self {
+        Self {
+            net,
+            quadratic: None,
+        }
+    }
+
+    /// ∇ₓU(x, t) and ∂_tU(x, t) for x: `[batch, d]`, one time t for the whole batch; the
+    /// quadratic term adds q(t)·x to ∇ₓU and ½·q′(t)·|x|² to ∂_tU.
     pub fn gradient(&self, x: Tensor<2>, t: f64) -> PotentialGradient {
         let [batch, d] = x.dims();
         let time = x.clone().narrow(1, 0, 1).zeros_like().add_scalar(t); // [batch, 1]
-        let s = Tensor::cat(vec![x, time], 1); // [batch, d+1]
+        let s = Tensor::cat(vec![x.clone(), time.clone()], 1); // [batch, d+1]
         let pass = self.net.forward(s);
         let g = self.net.input_gradient(&pass); // [batch, d+1]
         debug_assert_eq!(g.dims(), [batch, d + 1]);
+        let (space, time_derivative) = (g.clone().narrow(1, 0, d), g.narrow(1, d, 1));
+        let Some(quadratic) = &self.quadratic else {
+            return PotentialGradient {
+                space,
+                time: time_derivative,
+            };
+        };
+        let pass = quadratic.forward(time);
+        let q_prime = quadratic.input_gradient(&pass); // [batch, 1]
+        let squared_norm = x.clone().square().sum_dim(1); // [batch, 1]
         PotentialGradient {
-            space: g.clone().narrow(1, 0, d),
-            time: g.narrow(1, d, 1),
+            space: space.add(x.mul(pass.output)),
+            time: time_derivative.add(q_prime.mul(squared_norm).mul_scalar(0.5)),
         }
+    }
+
+    /// Every parameter: N's, then q's.
+    pub fn parameters(&self) -> Vec<Tensor<2>> {
+        let mut parameters = self.net.parameters();
+        if let Some(quadratic) = &self.quadratic {
+            parameters.extend(quadratic.parameters());
+        }
+        parameters
+    }
+
+    /// The same architecture holding `parameters` (in the order of [`Potential::parameters`]).
+    pub fn with_parameters(&self, mut parameters: Vec<Tensor<2>>) -> Self {
+        let quadratic_parameters = parameters.split_off(self.net.parameters().len());
+        Self {
+            net: self.net.with_parameters(parameters),
+            quadratic: self
+                .quadratic
+                .as_ref()
+                .map(|quadratic| quadratic.with_parameters(quadratic_parameters)),
+        }
+    }
+
+    /// The parameters mapped through `f` (track gradients, detach…).
+    pub fn map(&self, f: impl Fn(Tensor<2>) -> Tensor<2>) -> Self {
+        self.with_parameters(self.parameters().into_iter().map(f).collect())
     }
 
     /// The velocity v = −∇ₓU(x, t)/λ, `[batch, d]`.
@@ -85,42 +134,32 @@ impl Potential {
 
     /// The same potential with its weights frozen (no autodiff graph is recorded).
     pub fn frozen(&self) -> Self {
-        Self {
-            net: self.net.frozen(),
-        }
+        self.map(|theta| theta.inner())
     }
 
     /// A frozen copy in buffers of its own, which an in-place write to `self`'s (the fused
     /// kernels unpack U's parameters into its tensors after every step) leaves as it is.
     pub fn frozen_copy(&self) -> Self {
-        let net = self.net.frozen();
-        let parameters = net
-            .parameters()
-            .into_iter()
-            .map(|theta| theta.zeros_like().add(theta))
-            .collect();
-        Self {
-            net: net.with_parameters(parameters),
-        }
+        self.map(|theta| {
+            let theta = theta.inner();
+            theta.zeros_like().add(theta)
+        })
     }
 
     /// The running average moved one step toward `current`: θ̄ ← β·θ̄ + (1 − β)·θ, parameter by
     /// parameter, on `self`'s device (θ's values enter without their autodiff graph).
     pub fn averaged_toward(&self, current: &Potential, beta: f64) -> Self {
         let parameters = self
-            .net
             .parameters()
             .into_iter()
-            .zip(current.net.parameters())
+            .zip(current.parameters())
             .map(|(average, theta)| {
                 average
                     .mul_scalar(beta)
                     .add(theta.inner().mul_scalar(1.0 - beta))
             })
             .collect();
-        Self {
-            net: self.net.with_parameters(parameters),
-        }
+        self.with_parameters(parameters)
     }
 }
 

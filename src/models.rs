@@ -76,6 +76,31 @@ pub fn potential_network(
     }
 }
 
+/// Hidden widths of q(t), the coefficient of U's quadratic term: one tanh layer on t.
+pub const QUADRATIC_COEFFICIENT_WIDTHS: [usize; 1] = [16];
+
+/// q(t) of U's quadratic term ½·q(t)·|x|² when the configuration asks for one
+/// (`quadratic_potential`): a tanh MLP on t whose output layer starts at zero, so the term starts
+/// as 0 and U as [`potential_network`] alone.
+pub fn quadratic_coefficient_network(
+    config: &TrainConfig,
+    rng: &mut Rng,
+    device: &Device,
+    dtype: DType,
+) -> Option<Network> {
+    config.quadratic_potential.then(|| {
+        Network::from(Mlp::glorot(
+            1,
+            &QUADRATIC_COEFFICIENT_WIDTHS,
+            Activation::Tanh,
+            rng,
+            device,
+            dtype,
+        ))
+        .with_zero_output()
+    })
+}
+
 /// φ_ω for the configuration's data: a ReLU MLP, or for images a conv net of the configuration's
 /// [`TrainConfig::critic_layout`].
 pub fn critic_network(
@@ -123,9 +148,12 @@ mod tests {
             ..TrainConfig::paper(Toy2d::Moons, 3)
         };
         let device = Device::flex();
-        let potential = Potential {
-            net: potential_network(&config, &mut Rng::new(7), &device, DType::F32),
-        };
+        let potential = Potential::network(potential_network(
+            &config,
+            &mut Rng::new(7),
+            &device,
+            DType::F32,
+        ));
         let start = Rng::new(8).normal_vec(16 * 3);
         let x0 = matrix(start.clone(), 16, 3, &device, DType::F32);
         let scheme = EulerScheme {

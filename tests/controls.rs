@@ -122,7 +122,7 @@ fn on_images_the_controls_of_shapes_alone_leave_the_critic_flows_scope() {
         .filter(|c| c.scope.contains(&moons) && !c.scope.contains(&digits))
         .map(|c| c.key)
         .collect();
-    assert_eq!(shapes_only, ["dim", "standardise"]);
+    assert_eq!(shapes_only, ["dim", "standardise", "quadratic_potential"]);
     let dim = controls().into_iter().find(|c| c.key == "dim").unwrap();
     assert!(
         edited(&digits, &dim).is_none(),

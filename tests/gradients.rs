@@ -193,7 +193,7 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
             &potential_net,
             |net| {
                 generator_loss(
-                    &Potential { net: net.clone() },
+                    &Potential::network(net.clone()),
                     &terminal,
                     x0.clone(),
                     &scheme,
@@ -204,6 +204,97 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
             1,
         );
     }
+}
+
+/// U = N(x, t) + ½·q(t)·|x|² in R^2, N and q random tanh MLPs (q's output not zero, so that
+/// the term is not trivially 0).
+fn quadratic_potential(rng: &mut Rng, device: &Device) -> Potential {
+    Potential {
+        net: Mlp::glorot(3, &[5, 4], Activation::Tanh, rng, device, F64).into(),
+        quadratic: Some(Mlp::glorot(1, &[4], Activation::Tanh, rng, device, F64).into()),
+    }
+}
+
+#[test]
+fn a_quadratic_term_adds_its_gradient_in_x_and_t() {
+    // ∇ₓU = ∇ₓN + q(t)·x and ∂_tU = ∂_tN + ½·q′(t)·|x|², against central differences of
+    // U = N([x, t]) + ½·q(t)·|x|² at random points and times.
+    let device = device();
+    let mut rng = Rng::new(15);
+    let potential = quadratic_potential(&mut rng, &device);
+    let q = potential.quadratic.as_ref().expect("a quadratic term");
+    let value = |x: &[f64], t: f64| {
+        let squared_norm: f64 = x.iter().map(|xi| xi * xi).sum();
+        value_at(&potential.net, &[x[0], x[1], t], &device)
+            + 0.5 * value_at(q, &[t], &device) * squared_norm
+    };
+    let h = 1e-6;
+    for t in [0.0, 0.35, 0.9] {
+        let x = random_matrix(4, 2, &mut rng, &device);
+        let gradient = potential.gradient(x.clone(), t);
+        let (space, time) = (to_f64(gradient.space), to_f64(gradient.time));
+        for (b, row) in to_f64(x).chunks(2).enumerate() {
+            for i in 0..2 {
+                let (mut plus, mut minus) = (row.to_vec(), row.to_vec());
+                plus[i] += h;
+                minus[i] -= h;
+                let numeric = (value(&plus, t) - value(&minus, t)) / (2.0 * h);
+                assert_close(
+                    space[b * 2 + i],
+                    numeric,
+                    &format!("∂U/∂x[{b},{i}] at t={t}"),
+                );
+            }
+            let numeric = (value(row, t + h) - value(row, t - h)) / (2.0 * h);
+            assert_close(time[b], numeric, &format!("∂U/∂t[{b}] at t={t}"));
+        }
+    }
+}
+
+#[test]
+fn generator_loss_gradient_in_the_quadratic_term_matches_finite_differences() {
+    // q(t) enters L_G through every Euler step's q(t_k)·x_k: the gradient in q's weights and in
+    // N's, each against central differences, through a 3-step flow to a critic.
+    let device = device().autodiff();
+    let mut rng = Rng::new(16);
+    let potential = quadratic_potential(&mut rng, &device);
+    let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
+    let terminal = Terminal::Critic(Critic::new(critic.into(), None));
+    let x0 = random_matrix(8, 2, &mut rng, &device);
+    let scheme = EulerScheme {
+        lambda: 0.5,
+        t_final: 1.0,
+        steps: 3,
+    };
+    let config = TrainConfig {
+        lambda: 0.5,
+        ..TrainConfig::default()
+    };
+    let loss =
+        |potential: &Potential| generator_loss(potential, &terminal, x0.clone(), &scheme, &config);
+    let q = potential.quadratic.clone().expect("a quadratic term");
+    check_parameter_gradient(
+        &q,
+        |q| {
+            loss(&Potential {
+                quadratic: Some(q.clone()),
+                ..potential.clone()
+            })
+        },
+        "L_G in q's weights",
+        1,
+    );
+    check_parameter_gradient(
+        &potential.net,
+        |net| {
+            loss(&Potential {
+                net: net.clone(),
+                ..potential.clone()
+            })
+        },
+        "L_G in N's weights beside a quadratic term",
+        1,
+    );
 }
 
 #[test]
@@ -241,7 +332,7 @@ fn conv_generator_loss_theta_gradient_matches_finite_differences() {
             &potential_net,
             |net| {
                 generator_loss(
-                    &Potential { net: net.clone() },
+                    &Potential::network(net.clone()),
                     &terminal,
                     x0.clone(),
                     &scheme,
@@ -274,9 +365,9 @@ fn gradient_penalty_omega_gradient_matches_finite_differences() {
 fn kinetic_energy_is_that_of_the_euler_displacements() {
     let device = device();
     let mut rng = Rng::new(2);
-    let potential = Potential {
-        net: Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64).into(),
-    };
+    let potential = Potential::network(
+        Mlp::glorot(3, &[8, 8], Activation::Tanh, &mut rng, &device, F64).into(),
+    );
     let scheme = EulerScheme {
         lambda: 0.3,
         t_final: 1.5,

@@ -49,6 +49,14 @@ fn cases() -> Vec<(&'static str, TrainConfig)> {
             },
         ),
         (
+            "critic flow, U with a quadratic term, averaged",
+            TrainConfig {
+                quadratic_potential: true,
+                potential_average: 0.9,
+                ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel)
+            },
+        ),
+        (
             "OT flow",
             small(Mode::Flow, TerminalCost::Ot, Toy2d::Circles),
         ),

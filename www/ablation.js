@@ -2,8 +2,9 @@
 // trained four ways (Rust config::ablation), each variant in a training worker of its own. A
 // variant trains in turns of about TURN_MS, each ending in a snapshot (held-out metrics, plots)
 // that takes at most SNAPSHOT_SHARE of the turn; `lanes` of them train at once: on the CPU backend as
-// many as the machine has cores (the others wait their turn), on WebGPU all four, each on the
-// fused kernels. A variant that diverges stops alone; the others go on.
+// many as the machine has cores (the others wait their turn), on WebGPU all four (on the fused
+// kernels where they cover the run; each run's adapter line says). A variant that diverges stops
+// alone; the others go on.
 
 import { SNAPSHOT_SHARE } from './pacing.js';
 import { TrainingWorker } from './worker-client.js';
@@ -26,7 +27,7 @@ export function lanesFor(backend, setting, variants) {
 /** Says where the variants run, for the page. */
 export function describeLanes(backend, lanes, variants) {
   const where = backend === 'webgpu'
-    ? 'on WebGPU, each on the fused kernels'
+    ? 'on WebGPU'
     : `on the CPU backend (${navigator.hardwareConcurrency || 1} cores)`;
   const together = lanes >= variants ? 'all training at once' : `${lanes} training at once, the others taking turns`;
   return `${variants} variants, each in its own worker, ${where}: ${together}`;
@@ -36,7 +37,8 @@ export class AblationRuns {
   /**
    * `variants`: [{name, config}], one worker each; `onChange(run)` after each of a variant's
    * snapshots and failures. A run is {name, status ('starting' | 'training' | 'diverged' |
-   * 'failed'), message, latest (metrics), arrays (the snapshot), history, iterationsPerSecond}.
+   * 'failed'), message, adapter (where it trains), latest (metrics), arrays (the snapshot),
+   * history, iterationsPerSecond}.
    */
   constructor(variants, { backend, lanes, instrument, onChange }) {
     this.backend = backend;
@@ -47,7 +49,7 @@ export class AblationRuns {
     this.activeSince = null;
     this.nextIndex = 0;
     this.runs = variants.map(({ name, config }) => ({
-      name, config, status: 'starting', message: '', latest: null, arrays: null, history: [],
+      name, config, status: 'starting', message: '', adapter: '', latest: null, arrays: null, history: [],
       firstIteration: null, iterationsPerSecond: null, turn: 5, trainingMs: 0, busy: false, worker: null,
     }));
     for (const run of this.runs) {
@@ -66,7 +68,10 @@ export class AblationRuns {
   start(viewOf) {
     return Promise.all(this.runs.map((run) => new Promise((resolve) => {
       run.started = resolve;
-      run.worker.handlers.onReady = (message) => run.worker.post({ type: 'view', view: viewOf(message.data) });
+      run.worker.handlers.onReady = (message) => {
+        run.adapter = message.adapter;
+        run.worker.post({ type: 'view', view: viewOf(message.data) });
+      };
       run.worker.post({ type: 'start', config: run.config, backend: this.backend, view: null, pretrained: false });
     })));
   }

@@ -147,7 +147,10 @@ async function startAblation(config, forcedBackend) {
     page.data = data;
     page.window = windowFor(data);
     return { ...view(), critic_grid: VARIANT_CRITIC_GRID, velocity_grid: 2, highlighted: 1 };
-  }).then(() => setStatus(`the four variants are ready on ${choice.backend}: press play`));
+  }).then(() => {
+    $('adapter').textContent = runs.runs[0].adapter;
+    setStatus(`the four variants are ready on ${choice.backend}: press play`);
+  });
   return page.ready;
 }
 

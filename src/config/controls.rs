@@ -85,6 +85,12 @@ const SHAPES: Scope = Scope {
     ..EVERY
 };
 
+/// Paper A's flow on 2-D shapes and drawn points (embedded in R^d), not images.
+const FLOW_ON_SHAPES: Scope = Scope {
+    images: false,
+    ..FLOW
+};
+
 /// What a control takes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -196,6 +202,7 @@ pub fn controls() -> Vec<Control> {
         control("ot_dual_steps", "dual steps Nψ", int(limits::OT_DUAL_STEPS), (OnReset, OT_COST, PAPER_B_ADVANCED)),
         control("ot_points", "data points J", int(limits::OT_POINTS), (OnReset, OT_COST, PAPER_B_ADVANCED)),
         control("potential_average", "β of the average of U’s weights the flow is drawn from (0: none)", float(limits::POTENTIAL_AVERAGE), (OnReset, FLOW, METHOD_ADVANCED)),
+        control("quadratic_potential", "U gains an exact quadratic term ½·q(t)·|x|²", Input::Bool, (OnReset, FLOW_ON_SHAPES, METHOD_ADVANCED)),
         control("seed", "seed", Input::Int { range: None }, (OnReset, EVERY, DATA)),
     ]
 }

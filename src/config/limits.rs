@@ -276,6 +276,15 @@ impl TrainConfig {
                 "averages the flow's potential U; this run trains a generator".to_string(),
             );
         }
+        if self.quadratic_potential
+            && (self.mode != Mode::Flow || self.dataset.image_side().is_some())
+        {
+            return err(
+                "quadratic_potential",
+                "adds a quadratic term to the flow's potential U on points; this run has none"
+                    .to_string(),
+            );
+        }
         let bytes = self.estimated_memory_bytes();
         if bytes > BUDGET_BYTES {
             return err(

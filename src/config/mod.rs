@@ -225,6 +225,10 @@ pub struct TrainConfig {
     /// smooths out how θ wanders in its game with the terminal player; 0 samples U_θ itself
     /// (flow mode only; docs/method.md §13).
     pub potential_average: f64,
+    /// U gains an exact quadratic term, U_θ(x, t) = N(x, t) + ½·q(t)·|x|² with q a small network
+    /// of t that starts at 0, so that a contraction of every coordinate at once takes none of
+    /// N's units (flow mode on points only; docs/method.md §15).
+    pub quadratic_potential: bool,
 }
 
 impl Default for TrainConfig {
@@ -270,6 +274,7 @@ impl Default for TrainConfig {
             latent_dim: 2,
             generator_widths: vec![128; 3],
             potential_average: 0.0,
+            quadratic_potential: false,
         }
     }
 }
@@ -446,8 +451,9 @@ impl TrainConfig {
     /// rates of the paper's MNIST run, [`FAST_RATES`], and in R^d (d > 2) the penalty
     /// [`EMBEDDED_GRADIENT_PENALTY`], λ = min(paper's, L·T / ([`EMBEDDED_REACH_MARGIN`]·√(d − 2))),
     /// [`EMBEDDED_RATES`], U's and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
-    /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's) and samples from the average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`];
-    /// the OT-terminal flow the dual step
+    /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's), samples from the
+    /// average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`], and gives U the exact quadratic
+    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual step
     /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
     /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
@@ -506,6 +512,7 @@ impl TrainConfig {
             } else {
                 paper.potential_average
             },
+            quadratic_potential: embedded,
             ..paper
         }
     }
@@ -713,6 +720,10 @@ mod tests {
                 );
                 assert!(config.lambda <= 0.1, "d = {dim}: λ = {}", config.lambda);
                 assert_eq!(config.potential_average, EMBEDDED_POTENTIAL_AVERAGE);
+                assert!(
+                    config.quadratic_potential,
+                    "d = {dim}: U has no quadratic term"
+                );
                 let units = EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE * dim;
                 assert!(
                     config.potential_widths.iter().all(|&w| w == units.max(48)),
@@ -733,8 +744,12 @@ mod tests {
             let paper =
                 TrainConfig::paper_preset(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel, dim);
             assert_eq!(
-                (paper.lambda, paper.gradient_penalty),
-                (0.1, 0.01),
+                (
+                    paper.lambda,
+                    paper.gradient_penalty,
+                    paper.quadratic_potential
+                ),
+                (0.1, 0.01, false),
                 "the paper's preset stays"
             );
             let ot = TrainConfig::preset(Mode::Flow, TerminalCost::Ot, Toy2d::Pinwheel, dim);
@@ -745,8 +760,12 @@ mod tests {
         }
         let plane = TrainConfig::preset(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel, 2);
         assert_eq!(
-            (plane.lambda, plane.gradient_penalty),
-            (0.5, 0.1),
+            (
+                plane.lambda,
+                plane.gradient_penalty,
+                plane.quadratic_potential
+            ),
+            (0.5, 0.1, false),
             "2-D stays the paper's"
         );
     }
@@ -802,6 +821,19 @@ mod tests {
                 ..TrainConfig::default()
             };
             assert_eq!(bad.validate().unwrap_err().field, "potential_average");
+        }
+        for bad in [
+            TrainConfig {
+                mode: Mode::Generator,
+                ..TrainConfig::default()
+            },
+            TrainConfig::paper(Dataset::Mnist, 784),
+        ] {
+            let bad = TrainConfig {
+                quadratic_potential: true,
+                ..bad
+            };
+            assert_eq!(bad.validate().unwrap_err().field, "quadratic_potential");
         }
         let bad = TrainConfig {
             points: Some(vec![[0.0, 1.0], [f32::INFINITY, 0.0]]),

@@ -85,6 +85,8 @@ pub fn unsupported(config: &TrainConfig) -> Option<String> {
         "the released code's kinetic energy runs on burn's operations"
     } else if config.log_mean_exp != LogMeanExp::Stable {
         "the released code's log-mean-exp runs on burn's operations"
+    } else if config.quadratic_potential {
+        "U's quadratic term runs on burn's operations"
     } else {
         let largest = Sizes::of(config).largest;
         return (largest > MAX_BINDING_FLOATS).then(|| {
@@ -180,7 +182,8 @@ mod tests {
     }
 
     /// The paper's critic flow is the kernels', sampled from U_θ or from the average of its
-    /// weights (kept by burn's operations beside them); the OT terminal cost is not.
+    /// weights (kept by burn's operations beside them); the OT terminal cost and U's quadratic
+    /// term are not.
     #[test]
     fn an_averaged_potential_runs_on_the_kernels() {
         let paper = TrainConfig::paper(Toy2d::Pinwheel, 2);
@@ -190,6 +193,11 @@ mod tests {
             ..paper.clone()
         };
         assert_eq!(unsupported(&averaged), None);
+        let quadratic = TrainConfig {
+            quadratic_potential: true,
+            ..paper.clone()
+        };
+        assert!(unsupported(&quadratic).is_some_and(|reason| reason.contains("quadratic")));
         let ot = TrainConfig {
             terminal: crate::config::TerminalCost::Ot,
             ..paper

@@ -34,7 +34,9 @@ use crate::losses::{PendingLosses, StepLosses};
 use crate::model_file::{
     ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel, parameter_count,
 };
-use crate::models::{critic_network, data_error, ot_problem, potential_network};
+use crate::models::{
+    critic_network, data_error, ot_problem, potential_network, quadratic_coefficient_network,
+};
 use crate::nn::Adam;
 use crate::nn::readback::Readback;
 use crate::nn::tensor_io::matrix;
@@ -85,9 +87,7 @@ impl Trainer {
         let mut root = Rng::new(config.seed);
         let mut init = root.fork(1);
         let track = |p: Tensor<2>| p.require_grad();
-        let potential = Potential {
-            net: potential_network(&config, &mut init, &device, dtype).map(track),
-        };
+        let net = potential_network(&config, &mut init, &device, dtype);
         let data = config
             .data_pool(config.data_pool, &mut root.fork(2))
             .map_err(data_error)?;
@@ -110,6 +110,11 @@ impl Trainer {
                 Terminal::Ot(ot_problem(&config, &device, dtype, &mut root.fork(6))?)
             }
         };
+        let potential = Potential {
+            net,
+            quadratic: quadratic_coefficient_network(&config, &mut init, &device, dtype),
+        }
+        .map(track);
         let streams = Streams::new(&mut root);
         let averaged_potential = (config.potential_average > 0.0).then(|| potential.frozen_copy());
         Ok(Self {
@@ -259,11 +264,11 @@ impl Trainer {
         );
         let gradients = loss.backward();
         let updated = self.potential_adam.step(
-            self.potential.net.parameters(),
+            self.potential.parameters(),
             &gradients,
             self.config.generator_learning_rate,
         );
-        self.potential.net = self.potential.net.with_parameters(updated);
+        self.potential = self.potential.with_parameters(updated);
         self.average_potential();
         loss.inner()
     }
@@ -280,7 +285,7 @@ impl Trainer {
     /// θ̄'s parameters queued for a model file, when the flow is sampled from an average.
     pub(crate) fn queue_average(&self, readback: &mut Readback) -> Option<PendingPlayer> {
         self.averaged_potential.as_ref().map(|average| {
-            PendingPlayer::queue(AVERAGED_POTENTIAL, average.net.parameters(), None, readback)
+            PendingPlayer::queue(AVERAGED_POTENTIAL, average.parameters(), None, readback)
         })
     }
 
@@ -289,7 +294,7 @@ impl Trainer {
         &self,
         saved: &'a SavedModel,
     ) -> Result<Option<&'a PlayerState>, ModelFileError> {
-        let count = parameter_count(&self.potential.net.parameters());
+        let count = parameter_count(&self.potential.parameters());
         self.averaged_potential
             .as_ref()
             .map(|_| saved.player(AVERAGED_POTENTIAL, count))
@@ -299,11 +304,9 @@ impl Trainer {
     /// Sets θ̄ to a state [`Trainer::saved_average`] checked.
     pub(crate) fn restore_average(&mut self, saved: Option<&PlayerState>) {
         let (dtype, inner) = (self.dtype, self.eval_device());
-        let potential_now = self.potential.net.parameters();
+        let potential_now = self.potential.parameters();
         if let (Some(average), Some(saved)) = (&mut self.averaged_potential, saved) {
-            average.net = average
-                .net
-                .with_parameters(saved.tensors(&potential_now, &inner, dtype));
+            *average = average.with_parameters(saved.tensors(&potential_now, &inner, dtype));
         }
     }
 }
@@ -335,13 +338,13 @@ impl Training for Trainer {
 
     fn queue_losses(&self, losses: StepLosses, readback: &mut Readback) -> PendingLosses {
         let terminal = (self.terminal.parameters_name(), self.terminal.parameters());
-        losses.queue_with(self.potential.net.parameters(), terminal, readback)
+        losses.queue_with(self.potential.parameters(), terminal, readback)
     }
 
     fn queue_state(&self, readback: &mut Readback) -> PendingModel {
         let potential = PendingPlayer::queue(
             "U",
-            self.potential.net.parameters(),
+            self.potential.parameters(),
             Some(self.potential_adam.state()),
             readback,
         );
@@ -360,7 +363,7 @@ impl Training for Trainer {
 
     fn restore(&mut self, saved: &SavedModel) -> Result<(), ModelFileError> {
         let (device, dtype, inner) = (self.device.clone(), self.dtype, self.eval_device());
-        let potential_now = self.potential.net.parameters();
+        let potential_now = self.potential.parameters();
         let potential = saved.player("U", parameter_count(&potential_now))?;
         let terminal = match &self.terminal {
             Terminal::Critic(critic) => saved.player("φ", parameter_count(&critic.parameters()))?,
@@ -369,10 +372,11 @@ impl Training for Trainer {
         let averaged = self.saved_average(saved)?;
         let position = Self::saved_position(saved)?;
         self.restore_average(averaged);
-        self.potential.net = self
-            .potential
-            .net
-            .with_parameters(potential.tracked_tensors(&potential_now, &device, dtype));
+        self.potential = self.potential.with_parameters(potential.tracked_tensors(
+            &potential_now,
+            &device,
+            dtype,
+        ));
         self.potential_adam = potential.adam(&self.potential_adam, &inner, dtype);
         match &mut self.terminal {
             Terminal::Critic(critic) => {

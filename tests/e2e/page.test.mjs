@@ -353,7 +353,7 @@ test('only the settings and panels that apply are shown: no paths for the genera
     return visible;
   };
   const flowOnly = ['terminal', 'lambda', 't_final', 'steps', 'w2_proximal', 'zero_initial_potential', 'potential_average',
-    '[data-panel="speeds"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
+    'quadratic_potential', '[data-panel="speeds"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
   const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps', '[data-panel="walkthrough"]'];
   const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
   const every = ['batch_size', 'seed', 'generator_learning_rate', '[data-testid="curve-w2"]'];
@@ -365,8 +365,8 @@ test('only the settings and panels that apply are shown: no paths for the genera
   const otFlow = await shown('terminal=ot&dim=3&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, manifold, extraCurve, 'compare']);
   for (const key of [...criticOnly, 'compare']) assert.equal(otFlow[key], false, `OT-terminal flow: ${key}`);
   for (const key of [...flowOnly, ...otOnly, manifold, extraCurve]) assert.equal(otFlow[key], true, `OT-terminal flow in R^3: ${key}`);
-  const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'lambda', 'gradient_penalty']);
-  assert.deepEqual(digits, { dim: false, standardise: false, lambda: true, gradient_penalty: true });
+  const digits = await shown('dataset=mnist&backend=cpu', ['dim', 'standardise', 'quadratic_potential', 'lambda', 'gradient_penalty']);
+  assert.deepEqual(digits, { dim: false, standardise: false, quadratic_potential: false, lambda: true, gradient_penalty: true });
 });
 
 /** The ablation's variants (window.w1w2.ablation()) once each has drawn its first snapshot. */
