@@ -144,12 +144,13 @@ const EMBEDDED_ITERATIONS: usize = 2500;
 const EMBEDDED_SEED: u64 = 11;
 
 /// Exact W2 after / before [`EMBEDDED_ITERATIONS`] for moons in R^12 with the preset (U 96 units
-/// wide): 0.313 at seed 11, 0.288 at 12 and 0.394 at 13 (with U 48 wide, the preset before it:
-/// 0.418, 0.382 and 0.400); without the W1 proximal (no gradient penalty: the critic grows a ridge
-/// around the plane and the shape does not form) 0.833 at 11 (48 wide: 0.845 at 11, 0.910 at 12
-/// and 0.837 at 13). This machine's AVX2 kernels, the wide runs with `w1w2 train` at this test's
-/// settings (which gives 0.420 for the 48-wide preset at seed 11, where this test printed 0.418);
-/// the 2-D thresholds above moved by at most 0.04 between AVX-512 and AVX2.
+/// wide, with its quadratic term): 0.307 at seed 11, 0.251 at 12 and 0.286 at 13 (without the
+/// term, the preset before it: 0.313, 0.288 and 0.394; with U 48 wide: 0.418, 0.382 and 0.400);
+/// without the W1 proximal (no gradient penalty: the critic grows a ridge around the plane and the
+/// shape does not form) 1.627, 1.977 and 1.860 (without the term 0.833 at 11). This machine's AVX2
+/// kernels, with `w1w2 train` at this test's settings (which gave 0.420 for the 48-wide preset at
+/// seed 11, where this test printed 0.418; results/embedded/quadratic/README.md); the 2-D
+/// thresholds above moved by at most 0.04 between AVX-512 and AVX2.
 const EMBEDDED_RATIO: f64 = 0.6;
 
 /// The critic flow's preset for moons embedded in R^12 at [`EMBEDDED_SEED`], or that preset

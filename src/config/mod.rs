@@ -332,16 +332,19 @@ pub const EMBEDDED_REACH_MARGIN: f64 = 2.0;
 /// (d > 2): its widths are max(48, this·d). U must contract the d − 2 coordinates off the plane
 /// to it, a quadratic in as many directions, before it can carry the shape inside it; at the
 /// paper's 48 units circles and checkerboard in R^12 are not learned in 10,000 iterations and
-/// R^64 does not even reach the plane; at 96 (R^12) and 192 (R^24) they are (docs/method.md §15).
+/// R^64 does not even reach the plane; at 96 (R^12) and 192 (R^24) they are. These widths were
+/// measured before U's quadratic term took the contraction over, and not since (docs/method.md
+/// §15).
 pub const EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE: usize = 8;
 
 /// Hidden units of φ_ω per coordinate in the same preset: its widths are max(48, this·d). ∇φ lies
 /// in the span of φ's first-layer rows, so at the paper's 48 units in R^64 the critic cannot
 /// point along 14 of the 62 directions off the plane: with U 192 units wide the extra RMS stalls
-/// at 0.65, while with φ at 128 it falls to 0.093 (docs/method.md §15). Up to R^24 φ keeps 48. In
-/// R^64 128 units reach the plane but spend the whole bound across it, and the shape is not
-/// learned in 5,000 iterations; 512 turn the critic to the plane but do not learn the shape in
-/// 12,500 either, at 1.25 times the cost, so the rule stays (docs/method.md §15).
+/// at 0.65, while with φ at 128 it falls to 0.093 (docs/method.md §15). Up to R^24 φ keeps 48.
+/// Without U's quadratic term, in R^64 128 units reach the plane but spend the whole bound across
+/// it, and the shape is not learned in 5,000 iterations; 512 turn the critic to the plane but do
+/// not learn the shape in 12,500 either, at 1.25 times the cost. With the term the preset's 128
+/// learn pinwheel in R^64 by 3,000, so the rule stays (docs/method.md §15).
 pub const EMBEDDED_CRITIC_UNITS_PER_COORDINATE: usize = 2;
 
 /// β of the running average of U's weights the OT-terminal flow's preset is sampled from
