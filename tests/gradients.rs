@@ -39,6 +39,20 @@ fn assert_close(analytic: f64, numeric: f64, what: &str) {
     );
 }
 
+/// A flow of `steps` Euler steps to T = 1 at λ = 0.5, and the configuration whose losses use that λ.
+fn flow_at_half_lambda(steps: usize) -> (EulerScheme, TrainConfig) {
+    let scheme = EulerScheme {
+        lambda: 0.5,
+        t_final: 1.0,
+        steps,
+    };
+    let config = TrainConfig {
+        lambda: 0.5,
+        ..TrainConfig::default()
+    };
+    (scheme, config)
+}
+
 /// The analytic input gradient of `net` on `rows` random inputs against central differences.
 fn check_input_gradient(net: &Network, rows: usize, rng: &mut Rng, what: &str) {
     let device = device();
@@ -160,15 +174,7 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
         Mlp::glorot(3, &[5, 4], Activation::Tanh, &mut rng, &device, F64).into();
     let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
     let x0 = random_matrix(8, 2, &mut rng, &device);
-    let scheme = EulerScheme {
-        lambda: 0.5,
-        t_final: 1.0,
-        steps: 2,
-    };
-    let config = TrainConfig {
-        lambda: 0.5,
-        ..TrainConfig::default()
-    };
+    let (scheme, config) = flow_at_half_lambda(2);
     let data: Vec<f32> = rng.normal_vec(5 * 2);
     let mut ot = SemiDiscreteOt::new(
         &data,
@@ -261,15 +267,7 @@ fn generator_loss_gradient_in_the_quadratic_term_matches_finite_differences() {
     let critic = Mlp::glorot(2, &[6], Activation::Relu, &mut rng, &device, F64).map(|p| p.inner());
     let terminal = Terminal::Critic(Critic::new(critic.into(), None));
     let x0 = random_matrix(8, 2, &mut rng, &device);
-    let scheme = EulerScheme {
-        lambda: 0.5,
-        t_final: 1.0,
-        steps: 3,
-    };
-    let config = TrainConfig {
-        lambda: 0.5,
-        ..TrainConfig::default()
-    };
+    let (scheme, config) = flow_at_half_lambda(3);
     let loss =
         |potential: &Potential| generator_loss(potential, &terminal, x0.clone(), &scheme, &config);
     let q = potential.quadratic.clone().expect("a quadratic term");
@@ -319,15 +317,7 @@ fn conv_generator_loss_theta_gradient_matches_finite_differences() {
             ConvNet::glorot(8, 0, &ConvLayout::paper(), &[4], 1, &mut rng, &device, F64).into();
         let terminal = Terminal::Critic(Critic::new(critic.frozen(), None));
         let x0 = random_matrix(2, 64, &mut rng, &device);
-        let scheme = EulerScheme {
-            lambda: 0.5,
-            t_final: 1.0,
-            steps: 2,
-        };
-        let config = TrainConfig {
-            lambda: 0.5,
-            ..TrainConfig::default()
-        };
+        let (scheme, config) = flow_at_half_lambda(2);
         check_parameter_gradient(
             &potential_net,
             |net| {
