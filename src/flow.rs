@@ -6,6 +6,7 @@
 use burn::tensor::Tensor;
 
 use crate::nn::Network;
+use crate::quadratic::QuadraticCoefficient;
 use crate::terminal::Terminal;
 
 /// Time grid and the W2-proximal weight λ.
@@ -25,6 +26,12 @@ impl EulerScheme {
         self.t_final / self.steps as f64
     }
 
+    /// q_max = λ/Δt, the bound of U's quadratic coefficient that keeps each step's contraction
+    /// Δt·q/λ in (−1, 1) (src/quadratic.rs).
+    pub fn quadratic_bound(&self) -> f64 {
+        self.lambda / self.dt()
+    }
+
     /// The same horizon with `factor` times as many steps (Δt/factor).
     pub fn refined(&self, factor: usize) -> Self {
         Self {
@@ -36,13 +43,13 @@ impl EulerScheme {
 
 /// The potential U_θ(x, t): a network on s = [x, t] ∈ R^{d+1} (an image network joins t to its
 /// convolutional features), with an optional exact quadratic term:
-/// U_θ(x, t) = N(x, t) + ½·q(t)·|x|² (docs/method.md §15).
+/// U_θ(x, t) = N(x, t) + ½·q(t)·|x|², q bounded by λ/Δt (docs/method.md §15, src/quadratic.rs).
 #[derive(Clone, Debug)]
 pub struct Potential {
     /// N(x, t).
     pub net: Network,
-    /// q(t), a network on t alone; `None`: U = N.
-    pub quadratic: Option<Network>,
+    /// q(t); `None`: U = N.
+    pub quadratic: Option<QuadraticCoefficient>,
 }
 
 /// A flow as its measurements and pictures see it: U_θ as it trains, the potential its samples
@@ -92,12 +99,11 @@ impl Potential {
                 time: time_derivative,
             };
         };
-        let pass = quadratic.forward(time);
-        let q_prime = quadratic.input_gradient(&pass); // [batch, 1]
+        let q = quadratic.at(time); // [batch, 1] each
         let squared_norm = x.clone().square().sum_dim(1); // [batch, 1]
         PotentialGradient {
-            space: space.add(x.mul(pass.output)),
-            time: time_derivative.add(q_prime.mul(squared_norm).mul_scalar(0.5)),
+            space: space.add(x.mul(q.value)),
+            time: time_derivative.add(q.derivative.mul(squared_norm).mul_scalar(0.5)),
         }
     }
 
@@ -105,7 +111,7 @@ impl Potential {
     pub fn parameters(&self) -> Vec<Tensor<2>> {
         let mut parameters = self.net.parameters();
         if let Some(quadratic) = &self.quadratic {
-            parameters.extend(quadratic.parameters());
+            parameters.extend(quadratic.net.parameters());
         }
         parameters
     }
@@ -119,6 +125,17 @@ impl Potential {
                 .quadratic
                 .as_ref()
                 .map(|quadratic| quadratic.with_parameters(quadratic_parameters)),
+        }
+    }
+
+    /// The same potential with q bounded for `scheme` ([`QuadraticCoefficient::for_scheme`]).
+    pub fn for_scheme(&self, scheme: &EulerScheme) -> Self {
+        Self {
+            net: self.net.clone(),
+            quadratic: self
+                .quadratic
+                .as_ref()
+                .map(|quadratic| quadratic.with_bound(scheme.quadratic_bound())),
         }
     }
 
@@ -223,4 +240,77 @@ pub fn kinetic_energy_released_code(
         })
         .collect();
     Tensor::cat(per_step, 0).sum().mul_scalar(0.5 * dt)
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{DType, Device};
+
+    use super::*;
+    use crate::nn::tensor_io::{matrix, to_f32};
+    use crate::nn::{Activation, Mlp};
+    use crate::quadratic::QuadraticCoefficient;
+    use crate::rng::Rng;
+
+    /// A zero-output tanh MLP on `inputs` inputs.
+    fn zero_network(inputs: usize, rng: &mut Rng, device: &Device) -> Network {
+        Network::from(Mlp::glorot(
+            inputs,
+            &[4],
+            Activation::Tanh,
+            rng,
+            device,
+            DType::F32,
+        ))
+        .with_zero_output()
+    }
+
+    /// U = ½·q(t)·|x|² alone in R^2 (N = 0), with n(t) = `n` at every t.
+    fn quadratic_alone(n: f32, scheme: &EulerScheme, device: &Device) -> Potential {
+        let mut rng = Rng::new(3);
+        let net = zero_network(3, &mut rng, device);
+        let mut parameters = zero_network(1, &mut rng, device).parameters();
+        let output_bias = parameters.pop().expect("an output bias");
+        parameters.push(output_bias.add_scalar(n));
+        let n_net = zero_network(1, &mut rng, device).with_parameters(parameters);
+        Potential {
+            net,
+            quadratic: Some(QuadraticCoefficient {
+                net: n_net,
+                bound: scheme.quadratic_bound(),
+            }),
+        }
+    }
+
+    #[test]
+    fn no_euler_step_of_the_quadratic_term_carries_a_point_through_the_plane() {
+        // The term scales x by 1 − Δt·q/λ a step; with q = (λ/Δt)·tanh(n) that factor stays in
+        // [0, 2] however large n grows (unbounded, q = 30 would give 1 − 60 here), up to f32
+        // rounding at the ends.
+        const ROUNDING: f32 = 1e-5;
+        let device = Device::flex();
+        let scheme = EulerScheme {
+            lambda: 0.1,
+            t_final: 1.0,
+            steps: 5,
+        };
+        let x0 = matrix(Rng::new(4).normal_vec(16), 8, 2, &device, DType::F32);
+        for n in [-30.0, -0.5, 0.5, 30.0] {
+            let positions = rollout(&quadratic_alone(n, &scheme, &device), x0.clone(), &scheme)
+                .positions
+                .into_iter()
+                .map(to_f32)
+                .collect::<Vec<_>>();
+            for step in positions.windows(2) {
+                for (before, after) in step[0].iter().zip(&step[1]) {
+                    let kept_its_side = after * before >= -ROUNDING * before * before;
+                    let at_most_doubled = after.abs() <= (2.0 + ROUNDING) * before.abs();
+                    assert!(
+                        kept_its_side && at_most_doubled,
+                        "n = {n}: a step took a coordinate from {before} to {after}"
+                    );
+                }
+            }
+        }
+    }
 }

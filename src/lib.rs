@@ -60,6 +60,7 @@ mod names;
 pub mod nn;
 pub mod ot_generator;
 pub mod parallel;
+pub mod quadratic;
 pub mod rng;
 pub mod run;
 pub mod sdot;

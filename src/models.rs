@@ -5,6 +5,7 @@ use burn::tensor::{DType, Device};
 
 use crate::config::{ConfigError, TrainConfig};
 use crate::nn::{Activation, ConvNet, Mlp, Network};
+use crate::quadratic::QuadraticCoefficient;
 use crate::rng::Rng;
 use crate::sdot::{OtSettings, SemiDiscreteOt};
 
@@ -80,16 +81,16 @@ pub fn potential_network(
 pub const QUADRATIC_COEFFICIENT_WIDTHS: [usize; 1] = [16];
 
 /// q(t) of U's quadratic term ½·q(t)·|x|² when the configuration asks for one
-/// (`quadratic_potential`): a tanh MLP on t whose output layer starts at zero, so the term starts
-/// as 0 and U as [`potential_network`] alone.
-pub fn quadratic_coefficient_network(
+/// (`quadratic_potential`): q_max·tanh(n(t)), q_max = λ/Δt and n a tanh MLP on t whose output
+/// layer starts at zero, so the term starts as 0 and U as [`potential_network`] alone.
+pub fn quadratic_coefficient(
     config: &TrainConfig,
     rng: &mut Rng,
     device: &Device,
     dtype: DType,
-) -> Option<Network> {
+) -> Option<QuadraticCoefficient> {
     config.quadratic_potential.then(|| {
-        Network::from(Mlp::glorot(
+        let net = Network::from(Mlp::glorot(
             1,
             &QUADRATIC_COEFFICIENT_WIDTHS,
             Activation::Tanh,
@@ -97,7 +98,11 @@ pub fn quadratic_coefficient_network(
             device,
             dtype,
         ))
-        .with_zero_output()
+        .with_zero_output();
+        QuadraticCoefficient {
+            net,
+            bound: config.scheme().quadratic_bound(),
+        }
     })
 }
 
@@ -137,7 +142,7 @@ pub fn critic_network(
 mod tests {
     use super::*;
     use crate::data::toy2d::Toy2d;
-    use crate::flow::{EulerScheme, Potential, rollout};
+    use crate::flow::{Potential, rollout};
     use crate::nn::tensor_io::{matrix, to_f32};
 
     /// U_θ's end points x_K from a seeded batch in R^3, under `config` but for the initial
@@ -156,12 +161,10 @@ mod tests {
         ));
         let start = Rng::new(8).normal_vec(16 * 3);
         let x0 = matrix(start.clone(), 16, 3, &device, DType::F32);
-        let scheme = EulerScheme {
-            lambda: config.lambda,
-            t_final: config.t_final,
-            steps: config.steps,
-        };
-        (start, to_f32(rollout(&potential, x0, &scheme).end()))
+        (
+            start,
+            to_f32(rollout(&potential, x0, &config.scheme()).end()),
+        )
     }
 
     #[test]

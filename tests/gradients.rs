@@ -7,6 +7,7 @@ use w1w2_flow::divergence::gradient_penalty;
 use w1w2_flow::flow::{EulerScheme, Potential, kinetic_energy, rollout};
 use w1w2_flow::nn::tensor_io::{matrix, scalar, to_f64};
 use w1w2_flow::nn::{Activation, ConvLayout, ConvNet, Mlp, Network};
+use w1w2_flow::quadratic::QuadraticCoefficient;
 use w1w2_flow::rng::Rng;
 use w1w2_flow::sdot::{OtSettings, SemiDiscreteOt};
 use w1w2_flow::terminal::{Critic, Terminal};
@@ -212,19 +213,25 @@ fn generator_loss_theta_gradient_matches_finite_differences() {
     }
 }
 
-/// U = N(x, t) + ½·q(t)·|x|² in R^2, N and q random tanh MLPs (q's output not zero, so that
-/// the term is not trivially 0).
+/// q_max of the quadratic terms below: large enough that q = q_max·tanh(n) is far from n.
+const QUADRATIC_BOUND: f64 = 3.0;
+
+/// U = N(x, t) + ½·q(t)·|x|² in R^2, q = q_max·tanh(n(t)), N and n random tanh MLPs (n's
+/// output not zero, so that the term is not trivially 0).
 fn quadratic_potential(rng: &mut Rng, device: &Device) -> Potential {
     Potential {
         net: Mlp::glorot(3, &[5, 4], Activation::Tanh, rng, device, F64).into(),
-        quadratic: Some(Mlp::glorot(1, &[4], Activation::Tanh, rng, device, F64).into()),
+        quadratic: Some(QuadraticCoefficient {
+            net: Mlp::glorot(1, &[4], Activation::Tanh, rng, device, F64).into(),
+            bound: QUADRATIC_BOUND,
+        }),
     }
 }
 
 #[test]
 fn a_quadratic_term_adds_its_gradient_in_x_and_t() {
     // ∇ₓU = ∇ₓN + q(t)·x and ∂_tU = ∂_tN + ½·q′(t)·|x|², against central differences of
-    // U = N([x, t]) + ½·q(t)·|x|² at random points and times.
+    // U = N([x, t]) + ½·q_max·tanh(n(t))·|x|² at random points and times.
     let device = device();
     let mut rng = Rng::new(15);
     let potential = quadratic_potential(&mut rng, &device);
@@ -232,7 +239,7 @@ fn a_quadratic_term_adds_its_gradient_in_x_and_t() {
     let value = |x: &[f64], t: f64| {
         let squared_norm: f64 = x.iter().map(|xi| xi * xi).sum();
         value_at(&potential.net, &[x[0], x[1], t], &device)
-            + 0.5 * value_at(q, &[t], &device) * squared_norm
+            + 0.5 * QUADRATIC_BOUND * value_at(&q.net, &[t], &device).tanh() * squared_norm
     };
     let h = 1e-6;
     for t in [0.0, 0.35, 0.9] {
@@ -259,7 +266,7 @@ fn a_quadratic_term_adds_its_gradient_in_x_and_t() {
 
 #[test]
 fn generator_loss_gradient_in_the_quadratic_term_matches_finite_differences() {
-    // q(t) enters L_G through every Euler step's q(t_k)·x_k: the gradient in q's weights and in
+    // q(t) = q_max·tanh(n(t)) enters L_G through every Euler step's q(t_k)·x_k: the gradient in q's weights and in
     // N's, each against central differences, through a 3-step flow to a critic.
     let device = device().autodiff();
     let mut rng = Rng::new(16);
@@ -272,10 +279,10 @@ fn generator_loss_gradient_in_the_quadratic_term_matches_finite_differences() {
         |potential: &Potential| generator_loss(potential, &terminal, x0.clone(), &scheme, &config);
     let q = potential.quadratic.clone().expect("a quadratic term");
     check_parameter_gradient(
-        &q,
-        |q| {
+        &q.net,
+        |n| {
             loss(&Potential {
-                quadratic: Some(q.clone()),
+                quadratic: Some(q.with_parameters(n.parameters())),
                 ..potential.clone()
             })
         },

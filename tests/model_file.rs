@@ -112,10 +112,16 @@ fn assert_same(got: &SavedModel, expected: &SavedModel, what: &str) {
 fn round_trip(name: &str, config: TrainConfig, device: &Device) {
     let mut original = Run::new(config, device).unwrap();
     train(&mut original, ITERATIONS);
+    goes_on_after_a_save(name, original, device);
+}
+
+/// Saves `original` to bytes and loads them on `device`, then checks that the loaded run and the
+/// original go on identically.
+fn goes_on_after_a_save(name: &str, mut original: Run, device: &Device) {
     let bytes = original.save().to_bytes();
     let saved = SavedModel::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut loaded = Run::load(&saved, device).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert_eq!(loaded.iteration(), ITERATIONS, "{name}");
+    assert_eq!(loaded.iteration(), original.iteration(), "{name}");
     assert_same(
         &loaded.save(),
         &saved,
@@ -138,6 +144,25 @@ fn every_kind_of_run_goes_on_bit_for_bit_after_a_save_and_load() {
     for (name, config) in cases() {
         round_trip(name, config, &Device::flex());
     }
+}
+
+/// λ applies live, and q's bound λ/Δt follows it (src/quadratic.rs): a file written after the
+/// change holds the new λ, and the run loaded from it must bound q as the original now does.
+#[test]
+fn a_quadratic_term_goes_on_bit_for_bit_after_a_live_change_of_lambda_and_a_save() {
+    let config = TrainConfig {
+        quadratic_potential: true,
+        ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel)
+    };
+    let doubled = config
+        .with_live_setting("lambda", 2.0 * config.lambda)
+        .unwrap();
+    let device = Device::flex();
+    let mut original = Run::new(config, &device).unwrap();
+    train(&mut original, ITERATIONS);
+    original.set_config(doubled);
+    train(&mut original, ITERATIONS);
+    goes_on_after_a_save("λ doubled live", original, &device);
 }
 
 /// On a machine without a GPU the wgpu device is Mesa's lavapipe (installed by `cargo xtask

@@ -15,6 +15,7 @@ use crate::data::images::PIXELS;
 use crate::data::toy2d::Toy2d;
 use crate::data::{DataPool, Dataset};
 use crate::divergence::Divergence;
+use crate::flow::EulerScheme;
 use crate::names::named;
 use crate::nn::{Activation, ConvLayout};
 use crate::rng::Rng;
@@ -225,9 +226,10 @@ pub struct TrainConfig {
     /// smooths out how θ wanders in its game with the terminal player; 0 samples U_θ itself
     /// (flow mode only; docs/method.md §13).
     pub potential_average: f64,
-    /// U gains an exact quadratic term, U_θ(x, t) = N(x, t) + ½·q(t)·|x|² with q a small network
-    /// of t that starts at 0, so that a contraction of every coordinate at once takes none of
-    /// N's units (flow mode on points only; docs/method.md §15).
+    /// U gains an exact quadratic term, U_θ(x, t) = N(x, t) + ½·q(t)·|x|² with
+    /// q = (λ/Δt)·tanh(n(t)), n a small network of t that starts at 0, so that a contraction of
+    /// every coordinate at once takes none of N's units and no Euler step of it crosses the plane
+    /// x = 0 (flow mode on points only; docs/method.md §15, src/quadratic.rs).
     pub quadratic_potential: bool,
 }
 
@@ -368,6 +370,15 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl TrainConfig {
+    /// The Euler scheme: λ, T and K.
+    pub fn scheme(&self) -> EulerScheme {
+        EulerScheme {
+            lambda: self.lambda,
+            t_final: self.t_final,
+            steps: self.steps,
+        }
+    }
+
     /// The paper's hyperparameters for `dataset` in R^dim: 2-D λ 0.5, c_GP 0.1; embedded
     /// (d > 2) λ 0.1, c_GP 0.01 (docs/method.md §5).
     /// MNIST is [`TrainConfig::mnist`] whatever `dim`.

@@ -211,7 +211,7 @@ impl Mlp {
 /// f32 precision: uncapped, e^{2z} overflows for z > 44 and the backward pass of the formula
 /// would multiply 0 by ∞. Far below zero e^{2z} underflows to 0, which is harmless both ways, so
 /// there is no lower bound (a two-sided clamp costs the CPU backend 8× a one-sided one).
-pub(super) fn tanh<const D: usize>(z: Tensor<D>) -> Tensor<D> {
+pub(crate) fn tanh<const D: usize>(z: Tensor<D>) -> Tensor<D> {
     z.clamp_max(20.0)
         .mul_scalar(2.0)
         .exp()

@@ -13,5 +13,6 @@ pub mod tensor_io;
 
 pub use adam::Adam;
 pub use conv::{ConvLayout, ConvNet};
+pub(crate) use mlp::tanh;
 pub use mlp::{Activation, Mlp};
 pub use network::Network;

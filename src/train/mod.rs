@@ -35,7 +35,7 @@ use crate::model_file::{
     ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel, parameter_count,
 };
 use crate::models::{
-    critic_network, data_error, ot_problem, potential_network, quadratic_coefficient_network,
+    critic_network, data_error, ot_problem, potential_network, quadratic_coefficient,
 };
 use crate::nn::Adam;
 use crate::nn::readback::Readback;
@@ -112,7 +112,7 @@ impl Trainer {
         };
         let potential = Potential {
             net,
-            quadratic: quadratic_coefficient_network(&config, &mut init, &device, dtype),
+            quadratic: quadratic_coefficient(&config, &mut init, &device, dtype),
         }
         .map(track);
         let streams = Streams::new(&mut root);
@@ -142,11 +142,7 @@ impl Trainer {
 
     /// The Euler scheme of the configuration.
     pub fn scheme(&self) -> EulerScheme {
-        EulerScheme {
-            lambda: self.config.lambda,
-            t_final: self.config.t_final,
-            steps: self.config.steps,
-        }
+        self.config.scheme()
     }
 
     /// Every random draw of one iteration, in the order the streams give them (the released
@@ -318,6 +314,12 @@ impl Training for Trainer {
 
     fn set_config(&mut self, config: TrainConfig) {
         self.config = config;
+        let scheme = self.scheme();
+        self.potential = self.potential.for_scheme(&scheme);
+        self.averaged_potential = self
+            .averaged_potential
+            .as_ref()
+            .map(|average| average.for_scheme(&scheme));
     }
 
     fn iteration(&self) -> usize {
