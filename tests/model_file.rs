@@ -147,7 +147,8 @@ fn every_kind_of_run_goes_on_bit_for_bit_after_a_save_and_load() {
 }
 
 /// λ applies live, and q's bound λ/Δt follows it (src/quadratic.rs): a file written after the
-/// change holds the new λ, and the run loaded from it must bound q as the original now does.
+/// change holds the new λ, and the run loaded from it must bound q as the original now does, on
+/// the burn path and on the fused kernels (lavapipe where there is no GPU).
 #[test]
 fn a_quadratic_term_goes_on_bit_for_bit_after_a_live_change_of_lambda_and_a_save() {
     let config = TrainConfig {
@@ -157,23 +158,34 @@ fn a_quadratic_term_goes_on_bit_for_bit_after_a_live_change_of_lambda_and_a_save
     let doubled = config
         .with_live_setting("lambda", 2.0 * config.lambda)
         .unwrap();
-    let device = Device::flex();
-    let mut original = Run::new(config, &device).unwrap();
-    train(&mut original, ITERATIONS);
-    original.set_config(doubled);
-    train(&mut original, ITERATIONS);
-    goes_on_after_a_save("λ doubled live", original, &device);
+    for (device, fused) in [
+        (Device::flex(), false),
+        (Device::wgpu(Default::default()), true),
+    ] {
+        let mut original = Run::new(config.clone(), &device).unwrap();
+        assert_eq!(original.fused(), fused);
+        train(&mut original, ITERATIONS);
+        original.set_config(doubled.clone());
+        train(&mut original, ITERATIONS);
+        let name = format!("λ doubled live, fused kernels: {fused}");
+        goes_on_after_a_save(&name, original, &device);
+    }
 }
 
 /// On a machine without a GPU the wgpu device is Mesa's lavapipe (installed by `cargo xtask
-/// test`); the critic flow runs there on the fused kernels, sampled from U or from its average Ū.
+/// test`); the critic flow runs there on the fused kernels, sampled from U or from its average Ū,
+/// with or without U's quadratic term.
 #[test]
 fn the_fused_kernels_go_on_bit_for_bit_and_share_the_file_with_the_burn_path() {
     let gpu = Device::wgpu(Default::default());
-    for (name, config) in cases()
-        .into_iter()
-        .filter(|(name, _)| ["critic flow", "critic flow, U averaged"].contains(name))
-    {
+    for (name, config) in cases().into_iter().filter(|(name, _)| {
+        [
+            "critic flow",
+            "critic flow, U averaged",
+            "critic flow, U with a quadratic term, averaged",
+        ]
+        .contains(name)
+    }) {
         assert!(Run::new(config.clone(), &gpu).unwrap().fused(), "{name}");
         round_trip(name, config.clone(), &gpu);
 

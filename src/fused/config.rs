@@ -38,6 +38,12 @@ pub enum Slot {
     Beta2,
     Epsilon,
     Correction2,
+    /// Where n's weights of U's quadratic term start in the packed θ, 0 without the term.
+    QuadraticAt,
+    /// n's hidden width m.
+    QuadraticWidth,
+    /// q_max = λ/Δt.
+    QuadraticBound,
 }
 
 /// Where the potential's and the critic's layouts and the copy segments start.

@@ -24,6 +24,9 @@ const PER_SAMPLE: [&str; 2] = [
     include_str!("shaders/gradient_rows.wgsl"),
 ];
 
+/// U's quadratic coefficient q(t): what the kernels that run the flow share.
+const QUADRATIC: &str = include_str!("shaders/quadratic.wgsl");
+
 /// The fused kernels, each one WGSL file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shader {
@@ -37,22 +40,24 @@ pub enum Shader {
 
 impl Shader {
     /// The kernel's source: the common definitions, the per-sample helpers for the kernels that
-    /// work a sample an invocation, then its own file.
+    /// work a sample an invocation, U's quadratic coefficient for the kernels that run the flow,
+    /// then its own file.
     fn source(self) -> String {
-        let (own, per_sample) = match self {
-            Self::Rollout => (include_str!("shaders/rollout.wgsl"), false),
-            Self::CriticSample => (include_str!("shaders/critic_sample.wgsl"), true),
-            Self::CriticWeights => (include_str!("shaders/critic_weights.wgsl"), false),
-            Self::ReduceAdam => (include_str!("shaders/reduce_adam.wgsl"), false),
-            Self::GeneratorSample => (include_str!("shaders/generator_sample.wgsl"), true),
-            Self::CopySegments => (include_str!("shaders/copy_segments.wgsl"), false),
+        let (own, per_sample, flow) = match self {
+            Self::Rollout => (include_str!("shaders/rollout.wgsl"), false, true),
+            Self::CriticSample => (include_str!("shaders/critic_sample.wgsl"), true, false),
+            Self::CriticWeights => (include_str!("shaders/critic_weights.wgsl"), false, false),
+            Self::ReduceAdam => (include_str!("shaders/reduce_adam.wgsl"), false, false),
+            Self::GeneratorSample => (include_str!("shaders/generator_sample.wgsl"), true, true),
+            Self::CopySegments => (include_str!("shaders/copy_segments.wgsl"), false, false),
         };
         let shared = if per_sample {
             PER_SAMPLE.join("\n")
         } else {
             String::new()
         };
-        format!("{COMMON}\n{shared}\n{own}")
+        let quadratic = if flow { QUADRATIC } else { "" };
+        format!("{COMMON}\n{shared}\n{quadratic}\n{own}")
     }
 
     /// Invocations a workgroup (the `@workgroup_size` of the file).

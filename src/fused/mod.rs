@@ -10,6 +10,7 @@ mod trainer;
 use burn::tensor::Device;
 
 use crate::config::{KineticEnergyAt, LogMeanExp, Mode, TerminalCost, TrainConfig};
+use crate::models::QUADRATIC_COEFFICIENT_WIDTHS;
 pub use trainer::FusedTrainer;
 
 /// WebGPU's default `maxStorageBufferBindingSize` (128 MiB), in floats: no work buffer may be
@@ -50,11 +51,16 @@ impl Sizes {
             .max(2 * d + 2 * critic_width + 2 * (d + 1 + potential_width));
         let critic_rows = config.critic_steps * b;
         let scratch = (critic_rows * tape_stride).max(b * scratch_stride);
+        let quadratic = if config.quadratic_potential {
+            parameters(1, &QUADRATIC_COEFFICIENT_WIDTHS)
+        } else {
+            0
+        };
         let largest = [
             scratch,
             b * config.steps * tape_stride,
             2 * b * parameters(d, &config.critic_widths),
-            b * parameters(d + 1, &config.potential_widths),
+            b * (parameters(d + 1, &config.potential_widths) + quadratic),
         ]
         .into_iter()
         .max()
@@ -85,8 +91,6 @@ pub fn unsupported(config: &TrainConfig) -> Option<String> {
         "the released code's kinetic energy runs on burn's operations"
     } else if config.log_mean_exp != LogMeanExp::Stable {
         "the released code's log-mean-exp runs on burn's operations"
-    } else if config.quadratic_potential {
-        "U's quadratic term runs on burn's operations"
     } else {
         let largest = Sizes::of(config).largest;
         return (largest > MAX_BINDING_FLOATS).then(|| {
@@ -151,7 +155,13 @@ pub fn loop_iterations(config: &TrainConfig) -> usize {
         layers.iter().map(|&(i, o)| i * o + o).sum::<usize>() + layers.last().map_or(0, |l| l.1) + 1
     };
     let width_u: usize = config.potential_widths.iter().sum();
-    let per_step = passes(&potential) + 4 * d + width_u + 8;
+    // U's quadratic term: q(t_k) in the rollout, and again with its weights' gradient.
+    let quadratic = if config.quadratic_potential {
+        3 * QUADRATIC_COEFFICIENT_WIDTHS[0]
+    } else {
+        0
+    };
+    let per_step = passes(&potential) + 4 * d + width_u + 8 + quadratic;
     let rollout = config.steps * per_step;
     let generator = passes(&critic)
         + unrolled(parameters(&potential))
@@ -182,8 +192,8 @@ mod tests {
     }
 
     /// The paper's critic flow is the kernels', sampled from U_θ or from the average of its
-    /// weights (kept by burn's operations beside them); the OT terminal cost and U's quadratic
-    /// term are not.
+    /// weights (kept by burn's operations beside them), with or without U's quadratic term; the
+    /// OT terminal cost is not.
     #[test]
     fn an_averaged_potential_runs_on_the_kernels() {
         let paper = TrainConfig::paper(Toy2d::Pinwheel, 2);
@@ -197,7 +207,7 @@ mod tests {
             quadratic_potential: true,
             ..paper.clone()
         };
-        assert!(unsupported(&quadratic).is_some_and(|reason| reason.contains("quadratic")));
+        assert_eq!(unsupported(&quadratic), None);
         let ot = TrainConfig {
             terminal: crate::config::TerminalCost::Ot,
             ..paper

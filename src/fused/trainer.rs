@@ -18,6 +18,7 @@ use crate::divergence::Divergence;
 use crate::flow::{FlowParts, Trajectory};
 use crate::losses::{PendingLosses, StepLosses};
 use crate::model_file::{ModelFileError, PendingModel, PendingPlayer, PlayerState, SavedModel};
+use crate::models::QUADRATIC_COEFFICIENT_WIDTHS;
 use crate::nn::readback::Readback;
 use crate::nn::{Adam, Network};
 use crate::sdot::SemiDiscreteOt;
@@ -28,8 +29,11 @@ use crate::training::Training;
 /// One player's packed parameters and Adam moments on the device, and the burn tensors they are
 /// copied into after each step.
 struct Player {
+    /// The layout of the net: N's for U, whose quadratic term's n follows it in the packed vector.
     layout: NetLayout,
-    /// Floats Adam updates: the net's parameters, then ν for a critic whose divergence has one.
+    /// Floats in the packed vector: the net's, then n's for U with a quadratic term.
+    packed: usize,
+    /// Floats Adam updates: the packed vector, then ν for a critic whose divergence has one.
     count: usize,
     parameters: Buffer,
     first_moment: Buffer,
@@ -111,6 +115,11 @@ impl FusedTrainer {
         let sizes = Sizes::of(&trainer.config);
         let (potential_tensors, critic_tensors) = tensors_of(&trainer);
         let potential_layout = NetLayout::of(mlp(&trainer.potential.net));
+        let quadratic_layout = trainer
+            .potential
+            .quadratic
+            .as_ref()
+            .map(|quadratic| NetLayout::of(mlp(&quadratic.net)));
         let critic_layout = match &trainer.terminal {
             Terminal::Critic(critic) => NetLayout::of(mlp(&critic.net)),
             Terminal::Ot(_) => unreachable!("unsupported() admits only the critic"),
@@ -123,10 +132,14 @@ impl FusedTrainer {
             all
         };
         let has_shift = trainer.config.divergence.has_shift();
-        let chunks = [
-            segments(&potential_layout, false),
-            segments(&critic_layout, has_shift),
-        ];
+        let mut potential_segments = segments(&potential_layout, false);
+        if let Some(quadratic) = &quadratic_layout {
+            let after = potential_layout.parameters;
+            potential_segments.extend(quadratic.segments().iter().map(|&(at, n)| (after + at, n)));
+        }
+        let potential_packed =
+            potential_layout.parameters + quadratic_layout.as_ref().map_or(0, |q| q.parameters);
+        let chunks = [potential_segments, segments(&critic_layout, has_shift)];
         let base = Block::new(&potential_layout, &critic_layout);
         let mut blocks = Vec::new();
         for chunk_set in &chunks {
@@ -141,18 +154,23 @@ impl FusedTrainer {
         let copies = gpu.upload_words(&blocks.iter().flat_map(|b| b.0).collect::<Vec<_>>());
         let copy_count = blocks.len();
         let spare = (0..SEGMENTS_PER_COPY).map(|_| gpu.zeros(1)).collect();
-        let player = |layout: NetLayout, count: usize, tensors: Vec<Buffer>, first: usize| {
+        let player = |layout: NetLayout,
+                      (packed, count): (usize, usize),
+                      tensors: Vec<Buffer>,
+                      segments: &[(usize, usize)],
+                      first: usize| {
             let unpack = tensors
                 .chunks(SEGMENTS_PER_COPY)
                 .enumerate()
                 .map(|(c, chunk)| (2 * (first + c), chunk.to_vec()))
                 .collect();
-            let longest_tensor = layout.segments().iter().map(|s| s.1).max().unwrap_or(1);
+            let longest_tensor = segments.iter().map(|s| s.1).max().unwrap_or(1);
             Player {
-                parameters: gpu.zeros(layout.parameters + 1),
+                parameters: gpu.zeros(packed + 1),
                 first_moment: gpu.zeros(count),
                 second_moment: gpu.zeros(count),
                 layout,
+                packed,
                 count,
                 unpack,
                 longest_tensor,
@@ -161,15 +179,20 @@ impl FusedTrainer {
         };
         let potential_chunks = chunks[0].len().div_ceil(SEGMENTS_PER_COPY);
         let potential = player(
-            potential_layout.clone(),
-            potential_layout.parameters,
+            potential_layout,
+            (potential_packed, potential_packed),
             potential_tensors,
+            &chunks[0],
             0,
         );
         let critic = player(
             critic_layout.clone(),
-            critic_layout.parameters + usize::from(has_shift),
+            (
+                critic_layout.parameters,
+                critic_layout.parameters + usize::from(has_shift),
+            ),
             critic_tensors,
+            &chunks[1],
             potential_chunks,
         );
         let work = Work {
@@ -178,7 +201,7 @@ impl FusedTrainer {
             tape: gpu.zeros(sizes.batch * sizes.steps * sizes.tape_stride),
             scratch: gpu.zeros(sizes.scratch),
             critic_grads: gpu.zeros(2 * sizes.batch * critic_layout.parameters),
-            potential_grads: gpu.zeros(sizes.batch * potential_layout.parameters),
+            potential_grads: gpu.zeros(sizes.batch * potential_packed),
             critic_rows: gpu.zeros(4 * sizes.batch + 2),
             potential_rows: gpu.zeros(sizes.batch),
         };
@@ -254,12 +277,12 @@ impl FusedTrainer {
                 .set(Slot::StepIndex, step)
                 .set(Slot::DataOffset, data_offset + step * b * d)
                 .set(Slot::InterpolationOffset, interpolation_offset + step * b)
-                .set(Slot::NetParameters, self.critic.layout.parameters);
+                .set(Slot::NetParameters, self.critic.packed);
             blocks.push(sample);
             blocks.push(adam_step(&mut self.critic, critic_rate, true));
         }
         let mut generator = base.clone();
-        generator.set(Slot::NetParameters, self.potential.layout.parameters);
+        generator.set(Slot::NetParameters, self.potential.packed);
         blocks.push(generator);
         blocks.push(adam_step(&mut self.potential, potential_rate, false));
 
@@ -402,7 +425,7 @@ impl FusedTrainer {
         } else {
             omega
         };
-        let potential_count = self.potential.layout.parameters;
+        let potential_count = self.potential.packed;
         let theta = gpu
             .tensor(&work.potential_grads, [b, potential_count])
             .sum_dim(0)
@@ -436,6 +459,12 @@ impl FusedTrainer {
             .set_scalar(Slot::Lipschitz, config.lipschitz)
             .set_scalar(Slot::PenaltyWeight, config.gradient_penalty)
             .set_scalar(Slot::Alpha, alpha);
+        if let Some(quadratic) = &self.trainer.potential.quadratic {
+            block
+                .set(Slot::QuadraticAt, self.potential.layout.parameters)
+                .set(Slot::QuadraticWidth, QUADRATIC_COEFFICIENT_WIDTHS[0])
+                .set_scalar(Slot::QuadraticBound, quadratic.bound);
+        }
         block
     }
 }
@@ -455,7 +484,7 @@ impl Player {
     /// Takes a saved player's packed parameters, moments and step count.
     fn resume(&mut self, gpu: &Gpu, saved: &PlayerState) {
         let mut packed = saved.parameters.clone();
-        packed.resize(self.layout.parameters + 1, 0.0);
+        packed.resize(self.packed + 1, 0.0);
         self.parameters = gpu.upload_f32(&packed);
         let moment = |values: &[f32]| match values.is_empty() {
             true => gpu.zeros(self.count),
@@ -476,7 +505,7 @@ fn adam_block(block: &mut Block, player: &mut Player, learning_rate: f64, critic
     block
         .set(Slot::Flag, usize::from(critic))
         .set(Slot::ParameterCount, player.count)
-        .set(Slot::NetParameters, player.layout.parameters)
+        .set(Slot::NetParameters, player.packed)
         .set_scalar(Slot::StepSize, learning_rate / correction1)
         .set_scalar(Slot::Beta1, beta1)
         .set_scalar(Slot::Beta2, beta2)
@@ -545,7 +574,7 @@ impl Training for FusedTrainer {
         let players = [
             PendingPlayer::queue(
                 "U",
-                self.trainer.potential.net.parameters(),
+                self.trainer.potential.parameters(),
                 Some(self.potential.adam_state(&self.gpu)),
                 readback,
             ),
@@ -615,11 +644,10 @@ fn mlp(network: &Network) -> &crate::nn::Mlp {
     }
 }
 
-/// The buffers of the trainer's per-layer tensors: U's, then φ's with ν last.
+/// The buffers of the trainer's per-layer tensors: U's (N's, then n's), then φ's with ν last.
 fn tensors_of(trainer: &Trainer) -> (Vec<Buffer>, Vec<Buffer>) {
     let potential = trainer
         .potential
-        .net
         .parameters()
         .iter()
         .map(buffer_of)

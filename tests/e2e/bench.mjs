@@ -244,8 +244,7 @@ for (const { setting, base, values } of LIMIT_CASES) {
 }
 // The ablation side by side (#compare=ablation, 2-D pinwheel and R^12): each variant's iterations
 // per second while the four play for ABLATION_PLAY_MS, with 1, 2 and 4 workers training at once
-// on the CPU backend (auto: one a core), and on WebGPU (in the plane on the fused kernels; in
-// R^d U's quadratic term runs on burn's operations).
+// on the CPU backend (auto: one a core), and on WebGPU (on the fused kernels).
 const ABLATION_PLAY_MS = 30_000;
 const ABLATION_CASES = [
   ...['1', '2', '4'].map((workers) => ({ name: `ablation-cpu-workers-${workers}`, hash: `compare=ablation&backend=cpu&workers=${workers}` })),

@@ -7,6 +7,7 @@ use burn::tensor::Tensor;
 use w1w2_flow::config::TrainConfig;
 use w1w2_flow::data::toy2d::Toy2d;
 use w1w2_flow::divergence::Divergence;
+use w1w2_flow::models::QUADRATIC_COEFFICIENT_WIDTHS;
 use w1w2_flow::terminal::{Critic, Terminal};
 use w1w2_flow::training::Training;
 
@@ -17,8 +18,9 @@ pub const ITERATIONS: usize = 3;
 /// proximal; every other divergence the kernels hold (the α-divergence, reverse KL and
 /// Jensen–Shannon with their shift ν, and W1); no W2 proximal; an active penalty (at the
 /// paper's L = 1 it is inactive at the start, so its hand-derived ω-gradient would go
-/// unchecked); widths, depths, K and n_critic that are not the defaults; and a flow in R^12
-/// sampled from the average of U's weights, at β = 0.9 so that three iterations move θ̄.
+/// unchecked); widths, depths, K and n_critic that are not the defaults; a flow in R^12
+/// sampled from the average of U's weights, at β = 0.9 so that three iterations move θ̄; and the
+/// same with U's quadratic term, as the R^d preset runs.
 pub fn cases() -> Vec<(&'static str, TrainConfig)> {
     vec![
         ("pinwheel KL", TrainConfig::paper(Toy2d::Pinwheel, 2)),
@@ -91,6 +93,14 @@ pub fn cases() -> Vec<(&'static str, TrainConfig)> {
                 ..TrainConfig::paper(Toy2d::Moons, 12)
             },
         ),
+        (
+            "quadratic U, averaged",
+            TrainConfig {
+                quadratic_potential: true,
+                potential_average: 0.9,
+                ..TrainConfig::paper(Toy2d::Pinwheel, 12)
+            },
+        ),
     ]
     .into_iter()
     .map(|(name, config)| {
@@ -116,21 +126,15 @@ pub struct Record {
     pub end: Vec<Vec<f64>>,
 }
 
-/// Every parameter tensor of a flow: U's, then φ's (and ν), then where the flow is sampled from
-/// the average of U's weights, θ̄'s.
+/// Every parameter tensor of a flow: U's (with its quadratic term's), then φ's (and ν), then
+/// where the flow is sampled from the average of U's weights, θ̄'s.
 pub fn parameter_tensors(run: &dyn Training) -> Vec<Tensor<2>> {
     let flow = run.flow().expect("a flow");
-    let mut tensors = flow.potential.net.parameters();
+    let mut tensors = flow.potential.parameters();
     tensors.extend(critic(run).parameters());
     let mut inner: Vec<Tensor<2>> = tensors.into_iter().map(|t| t.inner()).collect();
     if run.config().potential_average > 0.0 {
-        inner.extend(
-            flow.sampling
-                .net
-                .parameters()
-                .into_iter()
-                .map(|t| t.inner()),
-        );
+        inner.extend(flow.sampling.parameters().into_iter().map(|t| t.inner()));
     }
     inner
 }
@@ -201,7 +205,12 @@ pub fn assert_records_match(name: &str, config: &TrainConfig, reference: &Record
             );
         }
     }
-    let potential_tensors = 2 * (config.potential_widths.len() + 1);
+    let quadratic_tensors = if config.quadratic_potential {
+        2 * (QUADRATIC_COEFFICIENT_WIDTHS.len() + 1)
+    } else {
+        0
+    };
+    let potential_tensors = 2 * (config.potential_widths.len() + 1) + quadratic_tensors;
     let critic_constant_at = potential_tensors + 2 * (config.critic_widths.len() + 1) - 1;
     let averaged = if config.potential_average > 0.0 {
         reference.end.len() - potential_tensors..reference.end.len()

@@ -2,8 +2,8 @@
 // MLP layout it describes. Prepended to each kernel's source.
 //
 // `cfg` is one 256-word block of u32 (floats bit-cast), written by src/fused/config.rs:
-// words 0–15 the header, 16–31 the scalars, then the layouts of U_θ and φ_ω and the copy
-// segments. A layout holds the layer count, then per layer (in, out, weight offset, bias offset,
+// words 0–16 and 27–28 counts and offsets, 17–26 and 29 scalars, then the layouts of U_θ's
+// network N and of φ_ω, and the copy segments. A layout holds the layer count, then per layer (in, out, weight offset, bias offset,
 // activation offset), then the total hidden width Σw.
 //
 // Every binding of every kernel is read_write, even where the kernel only reads: cubecl places
@@ -40,6 +40,9 @@ const BETA1: u32 = 23u;
 const BETA2: u32 = 24u;
 const EPSILON: u32 = 25u;
 const CORRECTION2: u32 = 26u;
+const QUADRATIC_AT: u32 = 27u;
+const QUADRATIC_WIDTH: u32 = 28u;
+const QUADRATIC_BOUND: u32 = 29u;
 
 const POTENTIAL: u32 = 32u;
 const CRITIC: u32 = 128u;

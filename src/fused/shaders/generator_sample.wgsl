@@ -6,7 +6,10 @@
 //     l = 1 … n: W̄_l += ḡ_{l−1}ᵀδ_l, δ̄_l = ḡ_{l−1}W_l, ḡ_l = δ̄_l ⊙ (1 − h_l²),
 //                h̄_l = −2·δ̄_l ⊙ g_l ⊙ h_l;  then w̄ += ḡ_n;
 //     l = n … 1: z̄_l = h̄_l ⊙ (1 − h_l²), W̄_l += h_{l−1}ᵀz̄_l, b̄_l += z̄_l, h̄_{l−1} += z̄_l W_lᵀ;
-//     x̄ += h̄₀[:d].
+//     x̄ += h̄₀[:d];
+//   with U's quadratic term (∇ₓU gains q(t_k)·x_k, quadratic.wgsl) also x̄ += q(t_k)·ḡ₀[:d], and
+//     q̄ = ⟨ḡ₀[:d], x_k⟩ reaches n's weights through q = q_max·tanh(n(t)):
+//     n̄ = q̄·q_max·(1 − c²), b̄₂ += n̄, W̄2_j += n̄·a_j, z̄_j = n̄·W2_j·(1 − a_j²), W̄1_j += z̄_j·t, b̄1_j += z̄_j.
 // The output bias c gets no gradient: L_G sees U only through ∇U. Row b of `grads` receives
 // this particle's θ-gradient and `rows[b]` its ℓ_b.
 // Inner products take four terms a loop iteration (lavapipe's loop limit, rollout.wgsl).
@@ -23,6 +26,22 @@
 /// The weights this kernel differentiates (gradient_rows.wgsl): θ.
 fn weight(at: u32) -> f32 {
     return theta[at];
+}
+
+/// Adds q̄·∂q(t)/∂(n's weights) to the gradient row at gp (the header's formulas).
+fn add_quadratic_gradient(gp: u32, t: f32, q_bar: f32) {
+    let at = gp + word(QUADRATIC_AT);
+    let m = word(QUADRATIC_WIDTH);
+    let c = contraction(t);
+    let n_bar = q_bar * scalar(QUADRATIC_BOUND) * (1.0 - c * c);
+    grads[at + 3u * m] += n_bar;
+    for (var j = 0u; j < m; j++) {
+        let a = quadratic_unit(t, j);
+        grads[at + 2u * m + j] += n_bar * a;
+        let z_bar = n_bar * theta[word(QUADRATIC_AT) + 2u * m + j] * (1.0 - a * a);
+        grads[at + j] += z_bar * t;
+        grads[at + m + j] += z_bar;
+    }
 }
 
 @compute @workgroup_size(64)
@@ -138,8 +157,16 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
                 scratch[previous + i] += e;
             }
         }
+        let t = tape[slot + d];
+        let q = quadratic_coefficient(t);
+        var q_bar = 0.0;
         for (var i = 0u; i < d; i++) {
-            scratch[xbar_at + i] += scratch[hbar_at + i];
+            let g_bar = scratch[gbar_at + i];
+            q_bar += g_bar * tape[slot + i];
+            scratch[xbar_at + i] += scratch[hbar_at + i] + q * g_bar;
+        }
+        if has_quadratic_term() {
+            add_quadratic_gradient(gp, t, q_bar);
         }
     }
     if w2 {

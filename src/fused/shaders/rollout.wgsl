@@ -1,7 +1,8 @@
 // Forward Euler under the potential, one invocation a particle (docs/method.md §3):
 //   s = [x_k, t_k], h_l = tanh(h_{l−1}W_l + b_l), U = h_n w + c;
 //   g_n = w, δ_l = g_l ⊙ (1 − h_l²), g_{l−1} = δ_l W_lᵀ, ∇ₓU = g₀[:d];
-//   v_k = −∇ₓU(x_k, t_k)/λ, x_{k+1} = x_k + Δt·v_k, t_k = kΔt.
+//   v_k = −∇ₓU(x_k, t_k)/λ, x_{k+1} = x_k + Δt·v_k, t_k = kΔt;
+// with U's quadratic term ∇ₓU = g₀[:d] + q(t_k)·x_k (quadratic.wgsl), the tape's h, g, δ being N's.
 // Each step's slot of the tape holds [s = (x_k, t_k) | h_1..h_n | g_1..g_n | δ_1..δ_n | v_k]
 // (TAPE_STRIDE = 2d + 1 + 3Σw floats). With FLAG = 1 the row
 // keeps all K slots (the generator's reverse sweep reads them); otherwise one slot is reused.
@@ -113,6 +114,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
                     tape[g_at + activation_at(POTENTIAL, layer - 1u) + i] = e;
                 }
             }
+        }
+        let q = quadratic_coefficient(f32(k) * dt);
+        for (var i = 0u; i < d; i++) {
+            tape[v_at + i] -= q * tape[slot + i] / lambda;
         }
         let next = base + select(0u, k + 1u, keep && k + 1u < steps) * stride;
         for (var i = 0u; i < d; i++) {
