@@ -144,14 +144,13 @@ const EMBEDDED_ITERATIONS: usize = 2500;
 const EMBEDDED_SEED: u64 = 11;
 
 /// Exact W2 after / before [`EMBEDDED_ITERATIONS`] for moons in R^12 with the preset (U 96 units
-/// wide, with its quadratic term): 0.307 at seed 11, 0.251 at 12 and 0.286 at 13 (without the
-/// term, the preset before it: 0.313, 0.288 and 0.394; with U 48 wide: 0.418, 0.382 and 0.400);
-/// without the W1 proximal (no gradient penalty: the critic grows a ridge around the plane and the
-/// shape does not form) 1.627, 1.977 and 1.860 (without the term 0.833 at 11). With the term on
-/// the AVX-512 kernels, and at seed 11 on the AVX2 kernels too: 0.322, without W1 1.911; the
-/// figures without the term are the AVX2 kernels'. All with `w1w2 train` at this test's settings
-/// (which gave 0.420 for the 48-wide preset at seed 11, where this test printed 0.418;
-/// results/embedded/quadratic/README.md).
+/// wide, with its quadratic term, q bounded by λ/Δt): 0.357 at seed 11, 0.228 at 12 and 0.313 at
+/// 13 on the AVX-512 kernels, 0.340 at seed 11 on the AVX2 kernels (q unbounded: 0.307, 0.251,
+/// 0.286; without the term 0.313, 0.288, 0.394; with U 48 wide 0.418, 0.382, 0.400). Without the
+/// W1 proximal (no gradient penalty: the critic grows a ridge around the plane and the shape does
+/// not form) 1.897, 2.050 and 2.163, and 3.663 at seed 11 on AVX2. All with `w1w2 train` at this
+/// test's settings (which gave 0.420 for the 48-wide preset at seed 11, where this test printed
+/// 0.418; results/embedded/bounded/README.md).
 const EMBEDDED_RATIO: f64 = 0.6;
 
 /// The critic flow's preset for moons embedded in R^12 at [`EMBEDDED_SEED`], or that preset
@@ -190,10 +189,10 @@ fn in_r12_without_the_w1_proximal_the_shape_does_not_form() {
 const BEYOND_R24_ITERATIONS: usize = 1500;
 
 /// Exact W2 after / before [`BEYOND_R24_ITERATIONS`] for pinwheel in R^32 with the preset:
-/// 0.558 at seed 11, 0.647 at 12 and 0.508 at 13; without U's quadratic term 1.053, 1.082 and
-/// 1.074 (the samples reach the plane and do not move within it). The AVX-512 kernels; at seed 11
-/// the AVX2 kernels give 0.540 and, without the term, 1.008. With `w1w2 train` at this test's
-/// settings (results/embedded/quadratic/README.md).
+/// 0.559 at seed 11, 0.686 at 12 and 0.581 at 13 on the AVX-512 kernels, 0.546 at seed 11 on the
+/// AVX2 kernels (q unbounded: 0.558, 0.647, 0.508); without U's quadratic term 1.053, 1.082 and
+/// 1.074 (the samples reach the plane and do not move within it), 1.008 at seed 11 on AVX2. With
+/// `w1w2 train` at this test's settings (results/embedded/bounded/README.md).
 const BEYOND_R24_RATIO: f64 = 0.8;
 
 /// The critic flow's preset for pinwheel embedded in R^32 at [`EMBEDDED_SEED`], with or without
