@@ -1,6 +1,6 @@
 //! Lipschitz-regularised f-divergences: the W1 proximal of paper A (docs/method.md §1–2).
 //!
-//! D_f^L(P‖Q) = sup_{φ ∈ Lip_L} E_P[φ] − Λ_f(φ), Λ_f(φ) = inf_ν (ν + E_Q[f*(φ − ν)]),
+//! D_f^L(P‖Q) = sup_{φ ∈ Lip_L} E_P\[φ\] − Λ_f(φ), Λ_f(φ) = inf_ν (ν + E_Q\[f*(φ − ν)\]),
 //! P = the flow's end points, Q = the data. The Lipschitz bound is imposed softly by the one-sided
 //! gradient penalty c_GP·mean max(0, |∇φ(x̂)|² − L²) on interpolates x̂ = u·y + (1−u)·x_K.
 
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub enum Divergence {
     /// KL in Donsker–Varadhan form: Λ(φ) = log E_Q[e^φ]. The paper's choice.
     KullbackLeibler,
-    /// The IPM limit (WGAN): Λ(φ) = E_Q[φ].
+    /// The IPM limit (WGAN): Λ(φ) = E_Q\[φ\].
     Wasserstein1,
     /// α-divergence, α > 1: f(x) = (x^α − 1)/(α(α−1)).
     Alpha(f64),

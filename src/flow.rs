@@ -128,7 +128,7 @@ impl Potential {
         }
     }
 
-    /// The same potential with q bounded for `scheme` ([`QuadraticCoefficient::for_scheme`]).
+    /// The same potential with q bounded for `scheme` ([`QuadraticCoefficient::with_bound`]).
     pub fn for_scheme(&self, scheme: &EulerScheme) -> Self {
         Self {
             net: self.net.clone(),
@@ -249,7 +249,6 @@ mod tests {
     use super::*;
     use crate::nn::tensor_io::{matrix, to_f32};
     use crate::nn::{Activation, Mlp};
-    use crate::quadratic::QuadraticCoefficient;
     use crate::rng::Rng;
 
     /// A zero-output tanh MLP on `inputs` inputs.

@@ -32,7 +32,7 @@
 //! | [`models`] | what a configuration builds: U_θ, φ_ω, paper B's OT problem |
 //! | [`ot_generator`] | paper B's OT generator g_θ and its training step |
 //! | [`parallel`] | fork–join of two trainer phases (two threads natively, in turn on wasm) |
-//! | [`run`] | the [`Training`](run::Training) interface both trainers implement, and the run a mode names |
+//! | [`run`] | the [`Training`](training::Training) interface both trainers implement, and the run a mode names |
 //! | [`diagnostics`] | HJ and terminal residuals, straightness, speeds, metrics |
 //! | [`digits`] | the digit score: a small classifier of digits, its confidence, classes and Fréchet distance |
 //! | [`metrics`] | debiased Sinkhorn (geomloss), exact and sliced W2 |

@@ -7,7 +7,7 @@
 //! - the data pool and the evaluation batch on the host;
 //! - every network's parameters with their gradient and Adam's two moments;
 //! - the generator step's autodiff graph: for each of the K Euler steps, U's activations and its
-//!   input-gradient pass, a few values a unit (see [`VALUES_A_UNIT`]) for the batch;
+//!   input-gradient pass, a few values a unit (see `VALUES_A_UNIT`) for the batch;
 //! - the frozen rollout of the critic steps' sources and the critic steps' own graph;
 //! - the evaluation's rollouts (at Δt and Δt/2, positions and velocities of every step);
 //! - paper B's data points, dual and soft assignments.

@@ -398,8 +398,8 @@ impl TrainConfig {
     }
 
     /// The paper's MNIST run in pixel space (docs/method.md §5): T = 5, Δt = 1, λ = 0.05, L = 1,
-    /// c_GP = 0.1, rates 1e-4 (φ) and 5e-4 (U), conv potential with a [512]×3 head and conv critic
-    /// with a [256]×3 head, N_Q = 6,000 digits.
+    /// c_GP = 0.1, rates 1e-4 (φ) and 5e-4 (U), conv potential with a \[512\]×3 head and conv critic
+    /// with a \[256\]×3 head, N_Q = 6,000 digits.
     pub fn mnist() -> Self {
         Self {
             dataset: Dataset::Mnist,

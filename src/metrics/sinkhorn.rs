@@ -25,7 +25,7 @@ const SINKHORN_SCALING: f64 = 0.5;
 /// OT(α, β) with potentials (f_ba on x, g_ab on y), OT(α, α) with f_aa, OT(β, β) with g_bb.
 ///
 /// * Temperatures: with D the diagonal of the bounding box of both clouds,
-///   ε-list = [D²] ++ [exp(e) for e in arange(2 ln D, 2 ln blur, 2 ln scaling)] ++ [blur²].
+///   ε-list = \[D²\] ++ \[exp(e) for e in arange(2 ln D, 2 ln blur, 2 ln scaling)\] ++ \[blur²\].
 /// * Start: every potential is the soft c-transform of zero at ε = D².
 /// * For each ε of the list, one symmetric step: all four potentials are replaced by the average
 ///   of themselves and their soft c-transforms (f_ba ← ½(f_ba + softmin_ε(g_ab)), and so on),

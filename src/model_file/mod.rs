@@ -1,7 +1,7 @@
 //! A trained model as one file: its configuration, every player's parameters and Adam moments, the
 //! iteration and the states of the random streams. A run saved and loaded on the same backend goes
 //! on bit for bit as it would have; the file is the same whichever backend or path (burn's
-//! operations or the fused kernels) wrote it. The bytes are laid out in [`format`].
+//! operations or the fused kernels) wrote it. The bytes are laid out in [`format`](mod@format).
 
 pub mod format;
 pub mod sense;

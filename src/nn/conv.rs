@@ -8,7 +8,7 @@
 //! - through the head, [`Mlp::input_gradient`];
 //! - through max-pooling, the upstream gradient upsampled (nearest) times the mask
 //!   [a = upsample(maxpool(a))], a = σ(z), held constant;
-//! - through σ: for ReLU the mask [z > 0] (merged with the pooling mask: a window whose maximum
+//! - through σ: for ReLU the mask \[z > 0\] (merged with the pooling mask: a window whose maximum
 //!   is 0 passes no gradient); for tanh the factor 1 − a², which depends on x, so that the
 //!   gradient field is smooth;
 //! - through the convolution, the transposed convolution with the same weights.

@@ -3,7 +3,7 @@
 //! Row vectors, W_l is in×out: h₀ = s; z_l = h_{l−1}W_l + b_l; h_l = σ(z_l) for l = 1..n;
 //! y = h_n w + c. The input gradient is the backward formula computed forward:
 //! g_n = wᵀ; δ_l = g_l ⊙ σ'(z_l); g_{l−1} = δ_l W_lᵀ; ∇_s y = g₀.
-//! For tanh σ'(z_l) = 1 − h_l²; for ReLU it is the mask [z_l > 0], held constant.
+//! For tanh σ'(z_l) = 1 − h_l²; for ReLU it is the mask \[z_l > 0\], held constant.
 
 use burn::tensor::{DType, Device, Tensor};
 
