@@ -135,9 +135,12 @@ fn test(args: &[String]) -> Result<(), String> {
         docs::README_MAX_LINES
     ));
     docs::check()?;
-    shell::step("format and lints (cargo fmt --check, cargo clippy --all-targets -D warnings)");
+    shell::step(
+        "format, lints and API docs (cargo fmt --check, cargo clippy --all-targets -D warnings, cargo doc -D warnings)",
+    );
     shell::cargo(&["fmt", "--all", "--check"])?;
     clippy(None)?;
+    api_docs()?;
     data::mnist()?;
     tools::lavapipe()?;
     shell::step("native tests (cargo test --release --workspace; wgpu on the GPU or on lavapipe)");
@@ -225,6 +228,15 @@ fn clippy(target: Option<&str>) -> Result<(), String> {
     }
     args.extend(["--", "-D", "warnings"]);
     shell::cargo(&args)
+}
+
+/// `cargo doc` of the library with rustdoc's warnings denied: a broken intra-doc link, or
+/// bracketed maths read as one, fails the run. It reuses clippy's build of the dependencies.
+fn api_docs() -> Result<(), String> {
+    shell::run(
+        shell::cargo_command(&["doc", "--release", "--no-deps", "--lib"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )
 }
 
 /// Chromedriver's words when it gives up on a renderer that does not answer within 30 s.
