@@ -324,8 +324,8 @@ pub const EMBEDDED_RATES: (f64, f64) = (1e-3, 4e-4);
 /// U_θ's width up to which its preset in R^d (d > 2) trains at [`EMBEDDED_RATES`]'s rate; a
 /// wider U trains at that rate times this over its width. Adam moves every weight by about its
 /// rate, so a hidden layer's output moves by about rate·width a step: at 1e-3 the 512-wide U of
-/// moons in R^64 drives speeds to 720 by 2,000 iterations, while at 3e-4 it learns the shape
-/// (docs/method.md §15). 96 is U's width in R^12, where the rate was chosen.
+/// moons in R^64 drives speeds to 720 by 2,000 iterations, while at this rule's 1.875e-4 it
+/// learns the shape (docs/method.md §15). 96 is U's width in R^12, where the rate was chosen.
 pub const EMBEDDED_POTENTIAL_RATE_WIDTH: usize = 96;
 
 /// β of the running average of U's weights the critic flow's preset in R^d (d > 2) is sampled
@@ -482,12 +482,13 @@ impl TrainConfig {
     /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
     /// rates of the paper's MNIST run, [`FAST_RATES`], and in R^d (d > 2) the penalty
     /// [`EMBEDDED_GRADIENT_PENALTY`], λ = min(paper's, L·T / ([`EMBEDDED_REACH_MARGIN`]·√(d − 2))),
-    /// [`EMBEDDED_RATES`] (U's scaled down beyond [`EMBEDDED_POTENTIAL_RATE_WIDTH`]), U's and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
+    /// [`EMBEDDED_RATES`] (U's scaled down beyond [`EMBEDDED_POTENTIAL_RATE_WIDTH`] units), U's
+    /// and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
     /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's), samples from the
     /// average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`], and gives U the exact quadratic
-    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual step
-    /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
-    /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
+    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual
+    /// step [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of
+    /// U's weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
         mode: Mode,
         terminal: TerminalCost,
