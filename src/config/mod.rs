@@ -321,13 +321,6 @@ pub const EMBEDDED_GRADIENT_PENALTY: f64 = 1.0;
 /// 0.25 from the 12-D pinwheel after 10,000 iterations (docs/method.md §15).
 pub const EMBEDDED_RATES: (f64, f64) = (1e-3, 4e-4);
 
-/// U_θ's width up to which its preset in R^d (d > 2) trains at [`EMBEDDED_RATES`]'s rate; a
-/// wider U trains at that rate times this over its width. Adam moves every weight by about its
-/// rate, so a hidden layer's output moves by about rate·width a step: at 1e-3 the 512-wide U of
-/// moons in R^64 drives speeds to 720 by 2,000 iterations, while at this rule's 1.875e-4 it
-/// learns the shape (docs/method.md §15). 96 is U's width in R^12, where the rate was chosen.
-pub const EMBEDDED_POTENTIAL_RATE_WIDTH: usize = 96;
-
 /// β of the running average of U's weights the critic flow's preset in R^d (d > 2) is sampled
 /// from: the flow–critic game wanders there as the OT-terminal flow's does ([`OT_FLOW_POTENTIAL_AVERAGE`]).
 pub const EMBEDDED_POTENTIAL_AVERAGE: f64 = 0.99;
@@ -360,17 +353,6 @@ pub const EMBEDDED_CRITIC_UNITS_PER_COORDINATE: usize = 2;
 /// (`potential_average`): θ̄ spans about 1/(1 − β) = 100 steps of θ, over which the flow–ψ game
 /// wanders (docs/method.md §13).
 pub const OT_FLOW_POTENTIAL_AVERAGE: f64 = 0.99;
-
-/// The factor on U_θ's rate for its `widths`: 1 up to [`EMBEDDED_POTENTIAL_RATE_WIDTH`] units,
-/// that width over the widest layer beyond it.
-fn rate_narrowing(widths: &[usize]) -> f64 {
-    let widest = widths
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(EMBEDDED_POTENTIAL_RATE_WIDTH);
-    (EMBEDDED_POTENTIAL_RATE_WIDTH as f64 / widest as f64).min(1.0)
-}
 
 /// A configuration value out of its range, named.
 #[derive(Clone, Debug, PartialEq)]
@@ -482,13 +464,12 @@ impl TrainConfig {
     /// are); both flows start at rest (`zero_initial_potential`); the critic flow takes the
     /// rates of the paper's MNIST run, [`FAST_RATES`], and in R^d (d > 2) the penalty
     /// [`EMBEDDED_GRADIENT_PENALTY`], λ = min(paper's, L·T / ([`EMBEDDED_REACH_MARGIN`]·√(d − 2))),
-    /// [`EMBEDDED_RATES`] (U's scaled down beyond [`EMBEDDED_POTENTIAL_RATE_WIDTH`] units), U's
-    /// and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
+    /// [`EMBEDDED_RATES`], U's and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
     /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's), samples from the
     /// average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`], and gives U the exact quadratic
-    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual
-    /// step [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of
-    /// U's weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
+    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual step
+    /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
+    /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
         mode: Mode,
         terminal: TerminalCost,
@@ -504,21 +485,8 @@ impl TrainConfig {
         }
         let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
         let embedded = critic_flow && !images && dim > 2;
-        // In R^d each hidden layer is at least `units`·d wide (the paper's width below that).
-        let widened = |widths: &[usize], units: usize| -> Vec<usize> {
-            let least = if embedded { units * dim } else { 0 };
-            widths.iter().map(|&width| width.max(least)).collect()
-        };
-        let potential_widths = widened(
-            &paper.potential_widths,
-            EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE,
-        );
         let (generator_learning_rate, critic_learning_rate) = if embedded {
-            let (potential_rate, critic_rate) = EMBEDDED_RATES;
-            (
-                potential_rate * rate_narrowing(&potential_widths),
-                critic_rate,
-            )
+            EMBEDDED_RATES
         } else if critic_flow && !images {
             FAST_RATES
         } else if ot_flow {
@@ -533,6 +501,11 @@ impl TrainConfig {
         } else {
             (paper.lambda, paper.gradient_penalty)
         };
+        // In R^d each hidden layer is at least `units`·d wide (the paper's width below that).
+        let widened = |widths: &[usize], units: usize| -> Vec<usize> {
+            let least = if embedded { units * dim } else { 0 };
+            widths.iter().map(|&width| width.max(least)).collect()
+        };
         Self {
             standardise: !images,
             zero_initial_potential: mode == Mode::Flow && !images,
@@ -541,7 +514,10 @@ impl TrainConfig {
             generator_learning_rate,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
-            potential_widths,
+            potential_widths: widened(
+                &paper.potential_widths,
+                EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE,
+            ),
             critic_widths: widened(&paper.critic_widths, EMBEDDED_CRITIC_UNITS_PER_COORDINATE),
             potential_average: if ot_flow {
                 OT_FLOW_POTENTIAL_AVERAGE
@@ -556,8 +532,7 @@ impl TrainConfig {
     }
 
     /// The page's fast demonstration: the critic flow's [`TrainConfig::preset`] with
-    /// [`FAST_DEMO_CRITIC_STEPS`] critic steps an iteration and [`FAST_DEMO_RATES`] (U's scaled
-    /// down beyond [`EMBEDDED_POTENTIAL_RATE_WIDTH`] units as the preset's), as chosen by
+    /// [`FAST_DEMO_CRITIC_STEPS`] critic steps an iteration and [`FAST_DEMO_RATES`], as chosen by
     /// the sweep in docs/method.md §13, sampled from the average of U's weights
     /// ([`FAST_DEMO_POTENTIAL_AVERAGE`]); the other modes as the preset.
     pub fn fast_preset(
@@ -575,8 +550,7 @@ impl TrainConfig {
         let (generator_learning_rate, critic_learning_rate) = FAST_DEMO_RATES;
         Self {
             critic_steps: FAST_DEMO_CRITIC_STEPS,
-            generator_learning_rate: generator_learning_rate
-                * rate_narrowing(&preset.potential_widths),
+            generator_learning_rate,
             critic_learning_rate,
             potential_average: FAST_DEMO_POTENTIAL_AVERAGE,
             ..preset
@@ -739,35 +713,6 @@ mod tests {
             generator.potential_average, 0.0,
             "a generator has no potential"
         );
-    }
-
-    #[test]
-    fn in_r_d_a_u_wider_than_its_rate_was_chosen_at_trains_slower_by_its_width() {
-        for dim in 3..=64 {
-            for (preset, (chosen_rate, _)) in [
-                (Preset::Standard, EMBEDDED_RATES),
-                (Preset::Fast, FAST_DEMO_RATES),
-            ] {
-                let config = TrainConfig::of_preset(
-                    preset,
-                    Mode::Flow,
-                    TerminalCost::Critic,
-                    Toy2d::Moons,
-                    dim,
-                );
-                let rate = config.generator_learning_rate;
-                let widest = *config.potential_widths.iter().max().unwrap();
-                let expected = if widest <= EMBEDDED_POTENTIAL_RATE_WIDTH {
-                    chosen_rate
-                } else {
-                    chosen_rate * EMBEDDED_POTENTIAL_RATE_WIDTH as f64 / widest as f64
-                };
-                assert!(
-                    (rate - expected).abs() <= 1e-15,
-                    "d = {dim}, {preset:?}: U's rate {rate} at width {widest}, not {expected}"
-                );
-            }
-        }
     }
 
     #[test]
