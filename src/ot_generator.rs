@@ -102,7 +102,7 @@ impl OtGenerator {
         let updated = self.adam.step(
             self.generator.parameters(),
             &gradients,
-            self.config.generator_learning_rate,
+            self.config.generator_learning_rate_at(self.iteration),
         );
         self.generator = self.generator.with_parameters(updated);
         self.iteration += 1;

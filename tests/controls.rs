@@ -18,9 +18,13 @@ const KIND: [&str; 3] = ["mode", "terminal", "dataset"];
 /// Iterations each run trains before its state is compared.
 const ITERATIONS: usize = 2;
 
-/// Small runs of each kind, on a shape in R^3 so that every control of shapes has an effect.
+/// Small runs of each kind, on a shape in R^3 so that every control of shapes has an effect, with
+/// the generator's late rate starting at the second iteration so that both of its controls have
+/// one within [`ITERATIONS`].
 fn kinds() -> Vec<(&'static str, TrainConfig)> {
     let small = |mode, terminal| TrainConfig {
+        generator_late_rate_from: 1,
+        generator_late_rate_factor: 0.5,
         batch_size: 16,
         eval_batch: 16,
         data_pool: 200,

@@ -157,11 +157,12 @@ fn an_averaged_potential_matches_the_burn_path() {
     compare("averaged U");
 }
 
-/// U with its quadratic term ½·q(t)·|x|², q = (λ/Δt)·tanh(n(t)), averaged as the R^d preset
-/// runs it: n's weights are packed after N's and trained by the same reduction and Adam.
+/// U with its quadratic term ½·q(t)·|x|², q = (λ/Δt)·tanh(n(t)), averaged and slowed late as the
+/// R^d preset runs it: n's weights are packed after N's and trained by the same reduction and
+/// Adam, at U's rate of each iteration.
 #[test]
-fn a_quadratic_term_matches_the_burn_path() {
-    compare("quadratic U, averaged");
+fn a_quadratic_term_slowed_late_matches_the_burn_path() {
+    compare("quadratic U, averaged, U slowed late");
 }
 
 /// Each tensor's gradients end to end, zeros where the loss does not reach the tensor.

@@ -26,8 +26,9 @@ fn small(mode: Mode, terminal: TerminalCost, dataset: Toy2d) -> TrainConfig {
     }
 }
 
-/// The configurations saved: the critic flow (KL, the α-divergence with its shift ν, and U's
-/// running average Ū), the OT-terminal flow and paper B's generator.
+/// The configurations saved: the critic flow (KL, the α-divergence with its shift ν, U's running
+/// average Ū, and U's quadratic term with a late rate that starts after the load), the
+/// OT-terminal flow and paper B's generator.
 fn cases() -> Vec<(&'static str, TrainConfig)> {
     vec![
         (
@@ -49,10 +50,12 @@ fn cases() -> Vec<(&'static str, TrainConfig)> {
             },
         ),
         (
-            "critic flow, U with a quadratic term, averaged",
+            "critic flow, U with a quadratic term, averaged, slowed late",
             TrainConfig {
                 quadratic_potential: true,
                 potential_average: 0.9,
+                generator_late_rate_from: ITERATIONS + 1,
+                generator_late_rate_factor: 0.3,
                 ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel)
             },
         ),
@@ -169,6 +172,59 @@ fn a_quadratic_term_goes_on_bit_for_bit_after_a_live_change_of_lambda_and_a_save
         train(&mut original, ITERATIONS);
         let name = format!("λ doubled live, fused kernels: {fused}");
         goes_on_after_a_save(&name, original, &device);
+    }
+}
+
+/// U's late rate (`generator_late_rate_from`, `generator_late_rate_factor`) is what
+/// results/embedded/rate/ did by hand: the run saved where the late rate starts, the rate in its
+/// file multiplied by the factor, loaded and trained on. Bit for bit on the burn path and on the
+/// fused kernels, where the run at one rate differs.
+#[test]
+fn a_late_rate_goes_on_as_a_run_saved_where_it_starts_and_loaded_at_the_lower_rate() {
+    let factor = 0.3;
+    let one_rate = TrainConfig {
+        quadratic_potential: true,
+        ..small(Mode::Flow, TerminalCost::Critic, Toy2d::Pinwheel)
+    };
+    let slowed = TrainConfig {
+        generator_late_rate_from: ITERATIONS,
+        generator_late_rate_factor: factor,
+        ..one_rate.clone()
+    };
+    for (device, fused) in [
+        (Device::flex(), false),
+        (Device::wgpu(Default::default()), true),
+    ] {
+        let mut by_hand = Run::new(one_rate.clone(), &device).unwrap();
+        assert_eq!(by_hand.fused(), fused);
+        train(&mut by_hand, ITERATIONS);
+        let mut file = by_hand.save();
+        file.config.generator_learning_rate *= factor;
+        let mut by_hand = Run::load(&file, &device).unwrap();
+        let mut scheduled = Run::new(slowed.clone(), &device).unwrap();
+        let mut at_one_rate = Run::new(one_rate.clone(), &device).unwrap();
+        let name = format!("fused kernels: {fused}");
+        let scheduled_losses = train(&mut scheduled, 2 * ITERATIONS);
+        let by_hand_losses = train(&mut by_hand, ITERATIONS);
+        assert_eq!(
+            scheduled_losses[ITERATIONS..],
+            by_hand_losses,
+            "{name}: losses"
+        );
+        let (mut got, expected) = (scheduled.save(), by_hand.save());
+        got.config = expected.config.clone();
+        assert_same(&got, &expected, &format!("{name}: the late rate"));
+        let at_one_rate_losses = train(&mut at_one_rate, 2 * ITERATIONS);
+        assert_eq!(
+            scheduled_losses[..ITERATIONS],
+            at_one_rate_losses[..ITERATIONS],
+            "{name}: before the late rate"
+        );
+        assert_ne!(
+            scheduled_losses[ITERATIONS..],
+            at_one_rate_losses[ITERATIONS..],
+            "{name}: the late rate must change training"
+        );
     }
 }
 

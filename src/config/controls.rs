@@ -194,6 +194,8 @@ pub fn controls() -> Vec<Control> {
         control("t_final", "T", float(limits::POSITIVE), (OnReset, FLOW, METHOD_ADVANCED)),
         control("steps", "K (Euler steps)", int(limits::STEPS), (OnReset, FLOW, METHOD)),
         control("generator_learning_rate", "learning rate of the generator (U, or the OT generator g)", float(limits::LEARNING_RATE), (Live, EVERY, OPTIMISATION)),
+        control("generator_late_rate_from", "iteration from which the generator’s rate takes the late factor", int(limits::ITERATION), (OnReset, EVERY, OPTIMISATION_ADVANCED)),
+        control("generator_late_rate_factor", "late factor of the generator’s rate", float(limits::LATE_RATE_FACTOR), (Live, EVERY, OPTIMISATION_ADVANCED)),
         control("critic_learning_rate", "learning rate of φ", float(limits::LEARNING_RATE), (Live, CRITIC_FLOW, OPTIMISATION)),
         control("critic_steps", "critic steps", int(limits::CRITIC_STEPS), (OnReset, CRITIC_FLOW, OPTIMISATION_ADVANCED)),
         control("batch_size", "batch size", int(limits::BATCH_SIZE), (OnReset, EVERY, OPTIMISATION_ADVANCED)),

@@ -10,6 +10,7 @@ use crate::data::Dataset;
 use crate::data::frame::Frame;
 use crate::data::images::PIXELS;
 use crate::divergence::Divergence;
+use crate::model_file::sense::MAX_ITERATION;
 
 /// The values a numeric setting may take.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -102,6 +103,10 @@ pub const GRADIENT_PENALTY: Limit = Limit::Real {
 };
 /// Adam's learning rates.
 pub const LEARNING_RATE: Limit = Limit::positive(Some(1.0));
+/// The factor of the generator's rate late in a run.
+pub const LATE_RATE_FACTOR: Limit = Limit::positive(Some(1.0));
+/// An iteration of a run, as a model file can record it.
+pub const ITERATION: Limit = Limit::count(0, MAX_ITERATION);
 /// K, the Euler steps.
 pub const STEPS: Limit = Limit::count(1, 100);
 /// Critic steps an iteration.
@@ -200,6 +205,16 @@ impl TrainConfig {
                 LEARNING_RATE,
                 "generator_learning_rate",
                 self.generator_learning_rate,
+            ),
+            (
+                ITERATION,
+                "generator_late_rate_from",
+                self.generator_late_rate_from as f64,
+            ),
+            (
+                LATE_RATE_FACTOR,
+                "generator_late_rate_factor",
+                self.generator_late_rate_factor,
             ),
             (
                 LEARNING_RATE,

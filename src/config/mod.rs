@@ -174,6 +174,12 @@ pub struct TrainConfig {
     /// flow's potential U_θ, or paper B's map g_θ. Read also as `potential_learning_rate`.
     #[serde(alias = "potential_learning_rate")]
     pub generator_learning_rate: f64,
+    /// The iteration from which the generator steps at `generator_learning_rate` times
+    /// `generator_late_rate_factor` ([`TrainConfig::generator_learning_rate_at`]).
+    pub generator_late_rate_from: usize,
+    /// The factor, in (0, 1], of the generator's rate from iteration `generator_late_rate_from`
+    /// on; 1 keeps one rate throughout.
+    pub generator_late_rate_factor: f64,
     /// Adam learning rate of the critic φ_ω.
     pub critic_learning_rate: f64,
     /// Critic steps per generator step.
@@ -251,6 +257,8 @@ impl Default for TrainConfig {
             t_final: 1.0,
             steps: 5,
             generator_learning_rate: 1e-4,
+            generator_late_rate_from: 0,
+            generator_late_rate_factor: 1.0,
             critic_learning_rate: 2e-5,
             critic_steps: 5,
             batch_size: 200,
@@ -320,6 +328,24 @@ pub const EMBEDDED_GRADIENT_PENALTY: f64 = 1.0;
 /// learned only once the extra coordinates have collapsed, and at [`FAST_RATES`] it is still
 /// 0.25 from the 12-D pinwheel after 10,000 iterations (docs/method.md §15).
 pub const EMBEDDED_RATES: (f64, f64) = (1e-3, 4e-4);
+
+/// Above this dimension the critic flow's preset slows U after a fast start
+/// ([`WIDE_EMBEDDING_FAST_START`], [`WIDE_EMBEDDING_LATE_RATE_FACTOR`]). In R^64 U at
+/// [`EMBEDDED_RATES`]' 1e-3 throughout lets moons blow up by 1,000 iterations (speed 74 against
+/// the bound L·T/λ = 15.7), while U at 3e-4 or slower from the start leaves pinwheel's samples in a
+/// blob at the shape's centre, where φ is flat along the plane (results/embedded/rate/README.md).
+/// Up to R^24 one rate learns every shape (results/embedded/bounded/README.md), and
+/// tests/scale.rs measures R^32 at it; between 32 and 64 nothing is measured.
+pub const WIDE_EMBEDDING_DIM: usize = 32;
+
+/// The iterations U steps at [`EMBEDDED_RATES`]' rate in R^d, d > [`WIDE_EMBEDDING_DIM`], before
+/// it slows: long enough to collapse the extra coordinates and spread the samples along the
+/// plane while φ still slopes along it.
+pub const WIDE_EMBEDDING_FAST_START: usize = 500;
+
+/// The factor of U's rate after [`WIDE_EMBEDDING_FAST_START`] in R^d, d > [`WIDE_EMBEDDING_DIM`]:
+/// 1e-3 → 3e-4, which holds R^64 moons below the speed bound (results/embedded/rate/README.md).
+pub const WIDE_EMBEDDING_LATE_RATE_FACTOR: f64 = 0.3;
 
 /// β of the running average of U's weights the critic flow's preset in R^d (d > 2) is sampled
 /// from: the flow–critic game wanders there as the OT-terminal flow's does ([`OT_FLOW_POTENTIAL_AVERAGE`]).
@@ -467,7 +493,9 @@ impl TrainConfig {
     /// [`EMBEDDED_RATES`], U's and φ's widths [`EMBEDDED_POTENTIAL_UNITS_PER_COORDINATE`]·d and
     /// [`EMBEDDED_CRITIC_UNITS_PER_COORDINATE`]·d (at least the paper's), samples from the
     /// average of U's weights, [`EMBEDDED_POTENTIAL_AVERAGE`], and gives U the exact quadratic
-    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15); the OT-terminal flow the dual step
+    /// term ½·q(t)·|x|² (`quadratic_potential`, docs/method.md §15), and above
+    /// [`WIDE_EMBEDDING_DIM`] slows U by [`WIDE_EMBEDDING_LATE_RATE_FACTOR`] after
+    /// [`WIDE_EMBEDDING_FAST_START`] iterations; the OT-terminal flow the dual step
     /// [`OT_FLOW_STEP`], U's rate [`OT_FLOW_RATE`] and samples from the running average of U's
     /// weights, [`OT_FLOW_POTENTIAL_AVERAGE`] (docs/method.md §13).
     pub fn preset(
@@ -485,6 +513,15 @@ impl TrainConfig {
         }
         let ot_flow = (mode, terminal) == (Mode::Flow, TerminalCost::Ot);
         let embedded = critic_flow && !images && dim > 2;
+        let (generator_late_rate_from, generator_late_rate_factor) =
+            if embedded && dim > WIDE_EMBEDDING_DIM {
+                (WIDE_EMBEDDING_FAST_START, WIDE_EMBEDDING_LATE_RATE_FACTOR)
+            } else {
+                (
+                    paper.generator_late_rate_from,
+                    paper.generator_late_rate_factor,
+                )
+            };
         let (generator_learning_rate, critic_learning_rate) = if embedded {
             EMBEDDED_RATES
         } else if critic_flow && !images {
@@ -512,6 +549,8 @@ impl TrainConfig {
             lambda,
             gradient_penalty,
             generator_learning_rate,
+            generator_late_rate_from,
+            generator_late_rate_factor,
             critic_learning_rate,
             ot_step: if ot_flow { OT_FLOW_STEP } else { paper.ot_step },
             potential_widths: widened(
@@ -640,6 +679,16 @@ impl TrainConfig {
         }
     }
 
+    /// The generator's Adam rate at `iteration` (counted from 0): `generator_learning_rate`, times
+    /// `generator_late_rate_factor` from iteration `generator_late_rate_from` on.
+    pub fn generator_learning_rate_at(&self, iteration: usize) -> f64 {
+        if iteration >= self.generator_late_rate_from {
+            self.generator_learning_rate * self.generator_late_rate_factor
+        } else {
+            self.generator_learning_rate
+        }
+    }
+
     /// Δt = T/K.
     pub fn dt(&self) -> f64 {
         self.t_final / self.steps as f64
@@ -734,6 +783,23 @@ mod tests {
                 );
                 assert!(config.lambda <= 0.1, "d = {dim}: λ = {}", config.lambda);
                 assert_eq!(config.potential_average, EMBEDDED_POTENTIAL_AVERAGE);
+                let start_rate = config.generator_learning_rate;
+                let late_rate = if dim > WIDE_EMBEDDING_DIM {
+                    start_rate * WIDE_EMBEDDING_LATE_RATE_FACTOR
+                } else {
+                    start_rate
+                };
+                assert_eq!(
+                    [
+                        0,
+                        WIDE_EMBEDDING_FAST_START - 1,
+                        WIDE_EMBEDDING_FAST_START,
+                        10_000
+                    ]
+                    .map(|iteration| config.generator_learning_rate_at(iteration)),
+                    [start_rate, start_rate, late_rate, late_rate],
+                    "d = {dim}: U's rate"
+                );
                 assert!(
                     config.quadratic_potential,
                     "d = {dim}: U has no quadratic term"
@@ -761,9 +827,10 @@ mod tests {
                 (
                     paper.lambda,
                     paper.gradient_penalty,
-                    paper.quadratic_potential
+                    paper.quadratic_potential,
+                    paper.generator_late_rate_factor
                 ),
-                (0.1, 0.01, false),
+                (0.1, 0.01, false, 1.0),
                 "the paper's preset stays"
             );
             let ot = TrainConfig::preset(Mode::Flow, TerminalCost::Ot, Toy2d::Pinwheel, dim);
@@ -801,6 +868,24 @@ mod tests {
             ..TrainConfig::default()
         };
         assert_eq!(bad.validate().unwrap_err().field, "lambda");
+        for factor in [0.0, 1.5, f64::NAN] {
+            let bad = TrainConfig {
+                generator_late_rate_factor: factor,
+                ..TrainConfig::default()
+            };
+            assert_eq!(
+                bad.validate().unwrap_err().field,
+                "generator_late_rate_factor"
+            );
+        }
+        let bad = TrainConfig {
+            generator_late_rate_from: usize::MAX,
+            ..TrainConfig::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().field,
+            "generator_late_rate_from"
+        );
         let bad = TrainConfig {
             log_mean_exp: LogMeanExp::ReleasedCode,
             divergence: Divergence::Wasserstein1,

@@ -246,8 +246,10 @@ impl FusedTrainer {
     fn upload(&mut self, draws: &IterationDraws, adam: bool) -> Upload {
         let (b, d) = (self.sizes.batch, self.sizes.dim);
         let config = &self.trainer.config;
-        let (critic_rate, potential_rate) =
-            (config.critic_learning_rate, config.generator_learning_rate);
+        let (critic_rate, potential_rate) = (
+            config.critic_learning_rate,
+            config.generator_learning_rate_at(self.trainer.iteration),
+        );
         let base = self.base_block();
         let generator_offset = draws.terminal_sources.len();
         let data_offset = generator_offset + draws.generator_sources.len();

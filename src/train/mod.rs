@@ -262,7 +262,7 @@ impl Trainer {
         let updated = self.potential_adam.step(
             self.potential.parameters(),
             &gradients,
-            self.config.generator_learning_rate,
+            self.config.generator_learning_rate_at(self.iteration),
         );
         self.potential = self.potential.with_parameters(updated);
         self.average_potential();

@@ -356,7 +356,7 @@ test('only the settings and panels that apply are shown: no paths for the genera
     'quadratic_potential', '[data-panel="speeds"]', '[data-testid="curve-kinetic_energy"]', '[data-testid="curve-straightness"]'];
   const criticOnly = ['w1_proximal', 'divergence', 'lipschitz', 'gradient_penalty', 'critic_learning_rate', 'critic_steps', '[data-panel="walkthrough"]'];
   const otOnly = ['ot_lambda', 'ot_step', 'ot_dual_steps', 'ot_points'];
-  const every = ['batch_size', 'seed', 'generator_learning_rate', '[data-testid="curve-w2"]'];
+  const every = ['batch_size', 'seed', 'generator_learning_rate', 'generator_late_rate_from', 'generator_late_rate_factor', '[data-testid="curve-w2"]'];
   const manifold = '[data-panel="manifold"]';
   const extraCurve = '[data-testid="curve-extra_rms"]';
   const generator = await shown('mode=generator&backend=cpu&start=scratch', [...flowOnly, ...criticOnly, ...otOnly, ...every, manifold, extraCurve, 'compare', '[data-testid="compare-ablation"]']);

@@ -20,7 +20,8 @@ pub const ITERATIONS: usize = 3;
 /// paper's L = 1 it is inactive at the start, so its hand-derived ω-gradient would go
 /// unchecked); widths, depths, K and n_critic that are not the defaults; a flow in R^12
 /// sampled from the average of U's weights, at β = 0.9 so that three iterations move θ̄; and the
-/// same with U's quadratic term, as the R^d preset runs.
+/// same with U's quadratic term and U's late rate from the last iteration, as the R^d preset
+/// runs.
 pub fn cases() -> Vec<(&'static str, TrainConfig)> {
     vec![
         ("pinwheel KL", TrainConfig::paper(Toy2d::Pinwheel, 2)),
@@ -94,10 +95,12 @@ pub fn cases() -> Vec<(&'static str, TrainConfig)> {
             },
         ),
         (
-            "quadratic U, averaged",
+            "quadratic U, averaged, U slowed late",
             TrainConfig {
                 quadratic_potential: true,
                 potential_average: 0.9,
+                generator_late_rate_from: ITERATIONS - 1,
+                generator_late_rate_factor: 0.3,
                 ..TrainConfig::paper(Toy2d::Pinwheel, 12)
             },
         ),
