@@ -331,7 +331,7 @@ pub const EMBEDDED_RATES: (f64, f64) = (1e-3, 4e-4);
 
 /// Above this dimension the critic flow's preset slows U after a fast start
 /// ([`WIDE_EMBEDDING_FAST_START`], [`WIDE_EMBEDDING_LATE_RATE_FACTOR`]). In R^64 U at
-/// [`EMBEDDED_RATES`]' 1e-3 throughout lets moons blow up by 1,000 iterations (speed 74 against
+/// [`EMBEDDED_RATES`]' 1e-3 throughout lets moons blow up by 1,000–1,500 iterations (speed 74–720 against
 /// the bound L·T/λ = 15.7), while U at 3e-4 or slower from the start leaves pinwheel's samples in a
 /// blob at the shape's centre, where φ is flat along the plane (results/embedded/rate/README.md).
 /// Up to R^24 one rate learns every shape (results/embedded/bounded/README.md), and
