@@ -110,6 +110,15 @@ fn assert_same(got: &SavedModel, expected: &SavedModel, what: &str) {
     }
 }
 
+/// The burn path's CPU device and the wgpu device, where the critic flow runs on the fused
+/// kernels (lavapipe where there is no GPU), each with whether a run there is fused.
+fn burn_and_fused() -> [(Device, bool); 2] {
+    [
+        (Device::flex(), false),
+        (Device::wgpu(Default::default()), true),
+    ]
+}
+
 /// Trains `config` on `device`, saves it to bytes and loads them, then checks that the loaded run
 /// and the original go on identically.
 fn round_trip(name: &str, config: TrainConfig, device: &Device) {
@@ -161,10 +170,7 @@ fn a_quadratic_term_goes_on_bit_for_bit_after_a_live_change_of_lambda_and_a_save
     let doubled = config
         .with_live_setting("lambda", 2.0 * config.lambda)
         .unwrap();
-    for (device, fused) in [
-        (Device::flex(), false),
-        (Device::wgpu(Default::default()), true),
-    ] {
+    for (device, fused) in burn_and_fused() {
         let mut original = Run::new(config.clone(), &device).unwrap();
         assert_eq!(original.fused(), fused);
         train(&mut original, ITERATIONS);
@@ -191,10 +197,7 @@ fn a_late_rate_goes_on_as_a_run_saved_where_it_starts_and_loaded_at_the_lower_ra
         generator_late_rate_factor: factor,
         ..one_rate.clone()
     };
-    for (device, fused) in [
-        (Device::flex(), false),
-        (Device::wgpu(Default::default()), true),
-    ] {
+    for (device, fused) in burn_and_fused() {
         let mut by_hand = Run::new(one_rate.clone(), &device).unwrap();
         assert_eq!(by_hand.fused(), fused);
         train(&mut by_hand, ITERATIONS);
